@@ -1,0 +1,112 @@
+//! `cdev list`: every session on the server, from one tmux call (the server's `@cdev-*` options
+//! and all panes, chained), as a table or as JSON.
+
+use std::io::{self, Write};
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Local, TimeZone, Utc};
+use serde::Serialize;
+
+use super::Context;
+use crate::config::Config;
+use crate::humanize::{duration, pad};
+use crate::tmux::state::{group_sessions, Pane, Session};
+use crate::tmux::TmuxCommand;
+
+/// One row of `cdev list --json`.
+#[derive(Debug, Serialize)]
+struct SessionRow {
+    name: String,
+    id: String,
+    cdev: bool,
+    project_root: String,
+    template: Option<String>,
+    windows: u32,
+    panes: usize,
+    attached: u32,
+    created: String,
+    last_activity: String,
+    age_seconds: i64,
+    idle_seconds: i64,
+}
+
+pub fn run(context: &Context, json: bool) -> Result<()> {
+    let config = context.file_config()?;
+    let tmux = context.tmux()?;
+    let state = tmux
+        .read_with_options::<Pane>(TmuxCommand::new("list-panes").flag("-a"))
+        .context("could not list sessions")?;
+    let (config, sessions) = match state {
+        Some((options, panes)) => (
+            config.with_tmux_options(&options, &context.paths).context("could not load config")?,
+            group_sessions(panes),
+        ),
+        None => (config, Vec::new()),
+    };
+    let now = Utc::now().timestamp();
+    let rows: Vec<SessionRow> = sessions.iter().map(|s| row(s, &config, context, now)).collect();
+
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        print_table(&mut out, &rows, now)?;
+    }
+    Ok(())
+}
+
+fn row(session: &Session, config: &Config, context: &Context, now: i64) -> SessionRow {
+    SessionRow {
+        name: session.name.clone(),
+        id: session.id.clone(),
+        cdev: session.project_root.is_some() || config.is_cdev_session(&session.name),
+        project_root: context.paths.display(session.project_root().as_ref()),
+        template: session.template.clone(),
+        windows: session.windows,
+        panes: session.panes.len(),
+        attached: session.attached,
+        created: rfc3339(session.created),
+        last_activity: rfc3339(session.activity),
+        age_seconds: (now - session.created).max(0),
+        idle_seconds: (now - session.activity).max(0),
+    }
+}
+
+fn rfc3339(unix: i64) -> String {
+    DateTime::<Utc>::from_timestamp(unix, 0).map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+fn print_table(out: &mut impl Write, rows: &[SessionRow], now: i64) -> io::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let name_width = rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(0).max(4);
+    let root_width = rows.iter().map(|r| r.project_root.chars().count()).max().unwrap_or(0).max(7);
+    writeln!(
+        out,
+        "  {}  {}  WIN  PANES  ATT  CREATED           ACTIVE    AGE",
+        pad("NAME", name_width),
+        pad("PROJECT", root_width)
+    )?;
+    for row in rows {
+        let created = Local.timestamp_opt(now - row.age_seconds, 0).single();
+        writeln!(
+            out,
+            "{} {}  {}  {:>3}  {:>5}  {:>3}  {}  {}  {}",
+            if row.cdev { '*' } else { ' ' },
+            pad(&row.name, name_width),
+            pad(&row.project_root, root_width),
+            row.windows,
+            row.panes,
+            row.attached,
+            created.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+            pad(&format!("{} ago", duration(row.idle_seconds)), 8),
+            duration(row.age_seconds),
+        )?;
+    }
+    if rows.iter().any(|r| r.cdev) {
+        writeln!(out, "(* cdev session)")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! The effective configuration: built-in defaults, then `config.toml`, then the server's
+//! `@cdev-*` options, each value remembering where it came from so `cdev config` can say.
+
+mod file;
+mod overlay;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::naming;
+use crate::paths::Paths;
+use crate::tmux::TmuxOptions;
+
+pub use file::ConfigError;
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    Default,
+    File { path: PathBuf, line: usize },
+    TmuxOption { name: String },
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => write!(f, "default"),
+            Source::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Source::TmuxOption { name } => write!(f, "tmux option {name}"),
+        }
+    }
+}
+
+/// A config value and its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Setting<T> {
+    fn default(value: T) -> Self {
+        Setting { value, source: Source::Default }
+    }
+}
+
+/// Everything cdev can be configured with. Later capabilities add their keys here, in `file.rs`
+/// (the TOML key) and in `overlay.rs` (the `@cdev-*` option), and nowhere else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Config {
+    /// Prepended to every session cdev makes; sessions with it are cdev's own.
+    pub prefix: Setting<String>,
+    /// Where projects are discovered.
+    pub projects_dirs: Setting<Vec<PathBuf>>,
+}
+
+impl Config {
+    pub fn defaults(paths: &Paths) -> Config {
+        Config {
+            prefix: Setting::default(naming::DEFAULT_PREFIX.to_string()),
+            projects_dirs: Setting::default(vec![paths.home.join("projects")]),
+        }
+    }
+
+    /// Defaults overlaid with the config file, when it exists.
+    pub fn load(paths: &Paths) -> Result<Config> {
+        let mut config = Config::defaults(paths);
+        file::apply(&mut config, &paths.config_file(), paths)?;
+        Ok(config)
+    }
+
+    /// Overlays the server's `@cdev-*` options, which win over the file.
+    pub fn with_tmux_options(mut self, options: &TmuxOptions, paths: &Paths) -> Result<Config> {
+        overlay::apply(&mut self, options, paths)?;
+        Ok(self)
+    }
+
+    /// Whether a session name is one of cdev's own.
+    pub fn is_cdev_session(&self, name: &str) -> bool {
+        name.starts_with(&self.prefix.value)
+    }
+}
+
+/// Checks a prefix: it must survive naming unchanged, so names stay predictable.
+fn validate_prefix(prefix: &str) -> std::result::Result<(), String> {
+    if naming::sanitize(prefix) != prefix {
+        return Err(format!(
+            "{prefix:?} would be changed in session names (no `.`, `:`, `#`, whitespace or control characters)"
+        ));
+    }
+    if prefix.chars().count() > 32 {
+        return Err("a prefix longer than 32 characters leaves no room for the project name".into());
+    }
+    if prefix.starts_with(['$', '@', '%', '=', '-']) {
+        return Err(format!("{prefix:?} starts with a character tmux reads as an id or a flag"));
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! cdev: the helper behind the cdev tmux plugin. `main.rs` only parses arguments and reports
+//! errors; everything else is here so integration tests and benches can reach it.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod humanize;
+pub mod naming;
+pub mod paths;
+pub mod store;
+pub mod tmux;

@@ -1,0 +1,31 @@
+//! The `cdev` binary: parse the command line, run it, and turn errors into a message and an exit
+//! code (0 ok, 1 failed, 2 bad usage or bad config; a closed stdout is not an error).
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cdev::cli::Cli;
+use cdev::config::ConfigError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cdev::commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(io::stderr(), "cdev: {err:#}");
+            if err.chain().any(|cause| cause.is::<ConfigError>()) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,69 @@
+//! Files that hold state are written atomically: a temp file in the same directory, fsync,
+//! rename over the target, then fsync of the directory, so a crash leaves the old or the new
+//! content, never a mix and never an empty file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use anyhow::{Context, Result};
+
+static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Writes `contents` to `path` atomically, creating its parent directories.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("could not create directory {}", dir.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| -> Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .with_context(|| format!("could not create {}", temp.display()))?;
+        file.write_all(contents).with_context(|| format!("could not write {}", temp.display()))?;
+        file.sync_all().with_context(|| format!("could not sync {}", temp.display()))?;
+        fs::rename(&temp, path).with_context(|| format!("could not replace {}", path.display()))?;
+        // The rename is durable only once the directory entry is on disk.
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("could not sync {}", dir.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_content_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/state.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> =
+            fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("state.json")]);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("target");
+        fs::create_dir(&path).unwrap(); // renaming a file over a directory fails
+        assert!(write_atomic(&path, b"x").is_err());
+        assert!(path.is_dir());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

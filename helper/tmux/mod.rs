@@ -1,0 +1,252 @@
+//! The tmux gateway: the only place in cdev that runs tmux.
+//!
+//! It knows which server to talk to (`-L`, `-S`, `$TMUX`, or tmux's default), builds argv (never a
+//! shell string), chains several commands into one tmux process with `;`, checks the tmux version
+//! once per installed binary, and reads state with one `list-* -F` call parsed into typed records.
+
+pub mod command;
+pub mod format;
+pub mod options;
+pub mod state;
+pub mod version;
+
+use std::cell::{Cell, OnceCell};
+use std::env;
+use std::ffi::OsString;
+use std::fmt;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+pub use command::TmuxCommand;
+pub use format::Record;
+pub use options::TmuxOptions;
+pub use version::Version;
+
+/// Which tmux server to talk to, chosen exactly as tmux chooses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Server {
+    /// tmux's default socket (`tmux` with no `-L`/`-S` and no `$TMUX`).
+    Default,
+    /// `-L NAME`: a named socket in tmux's socket directory.
+    Name(String),
+    /// `-S PATH`: a socket path; also the server of `$TMUX` when running inside tmux.
+    Socket(PathBuf),
+}
+
+impl Server {
+    /// `-S` wins over `-L` as in tmux; without either, the server of `$TMUX`, else the default.
+    pub fn choose(name: Option<String>, socket: Option<PathBuf>) -> Server {
+        if let Some(path) = socket {
+            return Server::Socket(path);
+        }
+        if let Some(name) = name {
+            return Server::Name(name);
+        }
+        match env::var("TMUX") {
+            // $TMUX is "socket_path,server_pid,session_id"; the path itself may hold commas.
+            Ok(value) if !value.is_empty() => {
+                let path = value.rsplitn(3, ',').last().unwrap_or(&value);
+                Server::Socket(PathBuf::from(path))
+            }
+            _ => Server::Default,
+        }
+    }
+
+    fn args(&self) -> Vec<OsString> {
+        match self {
+            Server::Default => vec![],
+            Server::Name(name) => vec!["-L".into(), name.into()],
+            Server::Socket(path) => vec!["-S".into(), path.into()],
+        }
+    }
+}
+
+impl fmt::Display for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Server::Default => write!(f, "the default tmux server"),
+            Server::Name(name) => write!(f, "tmux server -L {name}"),
+            Server::Socket(path) => write!(f, "tmux server -S {}", path.display()),
+        }
+    }
+}
+
+/// The error for "there is no server to talk to", which many commands treat as an empty server.
+#[derive(Debug)]
+pub struct NoServer(pub String);
+
+impl fmt::Display for NoServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no tmux server is running ({})", self.0)
+    }
+}
+
+impl std::error::Error for NoServer {}
+
+/// True when `err` (or its cause) says no tmux server is running.
+pub fn is_no_server(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| cause.is::<NoServer>())
+}
+
+/// A handle on one tmux server. Cheap to make; it spawns nothing until asked.
+pub struct Tmux {
+    program: PathBuf,
+    server: Server,
+    version_cache: PathBuf,
+    version: OnceCell<Version>,
+    spawned: Cell<u32>,
+}
+
+impl Tmux {
+    /// Finds `tmux` on `PATH`. `version_cache` is where the detected version is remembered.
+    pub fn new(server: Server, version_cache: PathBuf) -> Result<Tmux> {
+        let program = find_on_path("tmux").ok_or_else(|| anyhow!("could not find tmux, is it installed?"))?;
+        Ok(Tmux { program, server, version_cache, version: OnceCell::new(), spawned: Cell::new(0) })
+    }
+
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// How many tmux processes this handle has started (for tests and `--timings`-style checks).
+    pub fn spawned(&self) -> u32 {
+        self.spawned.get()
+    }
+
+    /// The tmux version, from the cache when the binary has not changed since it was last asked.
+    pub fn version(&self) -> Result<Version> {
+        if let Some(version) = self.version.get() {
+            return Ok(*version);
+        }
+        let fingerprint = version::binary_fingerprint(&self.program);
+        let cached = fingerprint.as_deref().and_then(|key| version::read_cached(&self.version_cache, key));
+        let output = match cached {
+            Some(output) => output,
+            None => {
+                let out = self.spawn(&[OsString::from("-V")])?;
+                let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if let Some(key) = &fingerprint {
+                    version::write_cached(&self.version_cache, key, &text);
+                }
+                text
+            }
+        };
+        let parsed = Version::parse(&output)
+            .ok_or_else(|| anyhow!("could not read the tmux version from {output:?}"))?;
+        Ok(*self.version.get_or_init(|| parsed))
+    }
+
+    /// Runs one command and returns its stdout.
+    pub fn run(&self, command: TmuxCommand) -> Result<String> {
+        self.run_chain(&[command])
+    }
+
+    /// Runs several commands in one tmux process, joined with `;`. tmux stops at the first
+    /// failing command; its error is returned.
+    pub fn run_chain(&self, commands: &[TmuxCommand]) -> Result<String> {
+        if commands.is_empty() {
+            return Ok(String::new());
+        }
+        self.version()?.ensure_supported()?;
+        let mut argv: Vec<OsString> = self.server.args();
+        for (i, command) in commands.iter().enumerate() {
+            if i > 0 {
+                argv.push(";".into());
+            }
+            argv.extend(command.args().iter().map(OsString::from));
+        }
+        let output = self.spawn(&argv)?;
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        if !output.status.success() {
+            if is_no_server_message(&stderr) {
+                return Err(NoServer(stderr).into());
+            }
+            let shown = commands.iter().map(|c| shell_words::join(c.args())).collect::<Vec<_>>().join(" ; ");
+            bail!("tmux {shown} failed: {}", if stderr.is_empty() { "no message" } else { &stderr });
+        }
+        String::from_utf8(output.stdout).context("tmux printed output that is not UTF-8")
+    }
+
+    /// Runs `list` (e.g. `list-panes -a`) with the record's format and parses every line.
+    pub fn query<R: Record>(&self, list: TmuxCommand) -> Result<Vec<R>> {
+        let output = self.run(list.format("-F", &format::format_string(R::FIELDS)))?;
+        format::parse_records(&output).context("could not read tmux's output")
+    }
+
+    /// The server's `@cdev-*` options and the records of `list`, in one tmux process.
+    /// `Ok(None)` when no server is running.
+    pub fn read_with_options<R: Record>(&self, list: TmuxCommand) -> Result<Option<(TmuxOptions, Vec<R>)>> {
+        let chain = [
+            TmuxCommand::new("show-options").flag("-g"),
+            list.format("-F", &format::format_string(R::FIELDS)),
+        ];
+        let output = match self.run_chain(&chain) {
+            Ok(output) => output,
+            Err(err) if is_no_server(&err) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let records = format::parse_records(&output).context("could not read tmux's output")?;
+        Ok(Some((TmuxOptions::parse(&output), records)))
+    }
+
+    /// The server's `@cdev-*` options; empty when no server is running.
+    pub fn options(&self) -> Result<TmuxOptions> {
+        match self.run(TmuxCommand::new("show-options").flag("-g")) {
+            Ok(output) => Ok(TmuxOptions::parse(&output)),
+            Err(err) if is_no_server(&err) => Ok(TmuxOptions::default()),
+            Err(err) => Err(err),
+        }
+    }
+
+    // The one place a tmux process is started.
+    #[allow(clippy::disallowed_methods)]
+    fn spawn(&self, argv: &[OsString]) -> Result<Output> {
+        self.spawned.set(self.spawned.get() + 1);
+        Command::new(&self.program).args(argv).output().map_err(|err| match err.kind() {
+            ErrorKind::NotFound => anyhow!("could not find tmux, is it installed?"),
+            _ => anyhow!(err).context(format!("could not run {}", self.program.display())),
+        })
+    }
+}
+
+/// tmux's messages when nothing listens on the socket: never started, or a stale socket file.
+fn is_no_server_message(stderr: &str) -> bool {
+    stderr.starts_with("no server running on")
+        || (stderr.starts_with("error connecting to")
+            && (stderr.contains("No such file or directory") || stderr.contains("Connection refused")))
+}
+
+/// The first executable named `name` on `PATH`.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_flag_wins_over_name_as_in_tmux() {
+        let s = Server::choose(Some("a".into()), Some(PathBuf::from("/s")));
+        assert_eq!(s, Server::Socket(PathBuf::from("/s")));
+        assert_eq!(Server::choose(Some("a".into()), None), Server::Name("a".into()));
+    }
+
+    #[test]
+    fn no_server_messages_are_recognised() {
+        assert!(is_no_server_message("no server running on /tmp/tmux-0/x"));
+        assert!(is_no_server_message("error connecting to /tmp/tmux-0/x (No such file or directory)"));
+        assert!(is_no_server_message("error connecting to /tmp/tmux-0/x (Connection refused)"));
+        assert!(!is_no_server_message("error connecting to /tmp/tmux-0/x (Permission denied)"));
+        assert!(!is_no_server_message("can't find session: x"));
+    }
+}

@@ -1,0 +1,108 @@
+//! cdev's own tmux options (`@cdev-*`), read from one `show-options -g` and unquoted the way tmux
+//! quoted them (tmux 3.2+ prints values with `args_escape`: `'…'`, `"…"`, backslash and octal
+//! escapes).
+
+use std::collections::BTreeMap;
+
+/// The `@cdev-*` global options of a server, by name (with the `@`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TmuxOptions(pub BTreeMap<String, String>);
+
+impl TmuxOptions {
+    /// Keeps the `@cdev-` lines of `show-options -g` output; other lines are ignored.
+    pub fn parse(output: &str) -> TmuxOptions {
+        let mut options = BTreeMap::new();
+        for line in output.lines() {
+            if !line.starts_with("@cdev-") {
+                continue;
+            }
+            match line.split_once(' ') {
+                Some((name, value)) => options.insert(name.to_string(), unquote(value)),
+                None => options.insert(line.to_string(), String::new()),
+            };
+        }
+        TmuxOptions(options)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+/// Reverses tmux's quoting of an option value.
+pub fn unquote(value: &str) -> String {
+    let inner = if value.len() >= 2
+        && ((value.starts_with('"') && value.ends_with('"'))
+            || (value.starts_with('\'') && value.ends_with('\'')))
+    {
+        &value[1..value.len() - 1]
+    } else {
+        value
+    };
+    let mut out = Vec::with_capacity(inner.len());
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' || i + 1 == bytes.len() {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let next = bytes[i + 1];
+        let octal = bytes.get(i + 1..i + 4).filter(|d| d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        if let Some(digits) = octal {
+            let code = digits.iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
+            out.push(code as u8);
+            i += 4;
+            continue;
+        }
+        out.push(match next {
+            b'n' => b'\n',
+            b't' => b'\t',
+            b'r' => b'\r',
+            b'a' => 0x07,
+            b'b' => 0x08,
+            b'v' => 0x0b,
+            b'f' => 0x0c,
+            b'e' => 0x1b,
+            b's' => b' ',
+            other => other,
+        });
+        i += 2;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_tmux_3_3_prints() {
+        // Captured from `show-options -g` of tmux 3.3a.
+        let output = concat!(
+            "status on\n",
+            "@cdev-a plain\n",
+            "@cdev-b \"has space\"\n",
+            "@cdev-c \"it's \\\"q\\\" \\$HOME #{x} ; tab\\tend\"\n",
+            "@cdev-d nl\\nx\\037y\n",
+            "@cdev-e ''\n",
+            "@other x\n",
+        );
+        let options = TmuxOptions::parse(output);
+        assert_eq!(options.0.len(), 5);
+        assert_eq!(options.get("@cdev-a"), Some("plain"));
+        assert_eq!(options.get("@cdev-b"), Some("has space"));
+        assert_eq!(options.get("@cdev-c"), Some("it's \"q\" $HOME #{x} ; tab\tend"));
+        assert_eq!(options.get("@cdev-d"), Some("nl\nx\u{1f}y"));
+        assert_eq!(options.get("@cdev-e"), Some(""));
+        assert_eq!(options.get("@other"), None);
+    }
+
+    #[test]
+    fn unicode_and_trailing_backslash_survive() {
+        assert_eq!(unquote("\"ünï cödé\""), "ünï cödé");
+        assert_eq!(unquote("a\\"), "a\\");
+        assert_eq!(unquote("\\~x"), "~x");
+    }
+}

@@ -1,0 +1,128 @@
+//! The live state of a server as typed structs: every pane from one `list-panes -a`, grouped into
+//! sessions. Session-level fields are repeated on each pane's line; that is what lets one call
+//! describe everything.
+
+use anyhow::Result;
+
+use super::format::{plain, text, Field, Fields, Record};
+
+/// One pane, with the session and window it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pane {
+    pub session_id: String,
+    pub session_name: String,
+    pub session_path: String,
+    pub session_windows: u32,
+    pub session_attached: u32,
+    pub session_created: i64,
+    pub session_activity: i64,
+    /// `@cdev_project_root`: set on sessions cdev made.
+    pub project_root: Option<String>,
+    /// `@cdev_template`: the template a cdev session was made from.
+    pub template: Option<String>,
+    pub window_index: u32,
+    pub window_name: String,
+    pub pane_id: String,
+    pub pane_index: u32,
+    pub pane_active: bool,
+    pub current_command: String,
+    pub current_path: String,
+    /// `@cdev_agent_state`: set by the Claude Code hook handler.
+    pub agent_state: Option<String>,
+}
+
+impl Record for Pane {
+    const FIELDS: &'static [Field] = &[
+        plain("session_id"),
+        plain("session_name"),
+        text("session_path"),
+        plain("session_windows"),
+        plain("session_attached"),
+        plain("session_created"),
+        plain("session_activity"),
+        text("@cdev_project_root"),
+        text("@cdev_template"),
+        plain("window_index"),
+        text("window_name"),
+        plain("pane_id"),
+        plain("pane_index"),
+        plain("pane_active"),
+        text("pane_current_command"),
+        text("pane_current_path"),
+        text("@cdev_agent_state"),
+    ];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Pane {
+            session_id: f.string()?,
+            session_name: f.string()?,
+            session_path: f.string()?,
+            session_windows: f.number()?,
+            session_attached: f.number()?,
+            session_created: f.number()?,
+            session_activity: f.number()?,
+            project_root: f.optional()?,
+            template: f.optional()?,
+            window_index: f.number()?,
+            window_name: f.string()?,
+            pane_id: f.string()?,
+            pane_index: f.number()?,
+            pane_active: f.flag()?,
+            current_command: f.string()?,
+            current_path: f.string()?,
+            agent_state: f.optional()?,
+        })
+    }
+}
+
+/// A session and its panes, in tmux's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub windows: u32,
+    pub attached: u32,
+    pub created: i64,
+    pub activity: i64,
+    pub project_root: Option<String>,
+    pub template: Option<String>,
+    pub panes: Vec<Pane>,
+}
+
+impl Session {
+    /// The project the session works on: the root cdev recorded, else the session's start directory.
+    pub fn project_root(&self) -> &str {
+        self.project_root.as_deref().unwrap_or(&self.path)
+    }
+}
+
+/// Groups panes by session, keeping the order in which tmux listed the sessions.
+pub fn group_sessions(panes: Vec<Pane>) -> Vec<Session> {
+    let mut sessions: Vec<Session> = Vec::new();
+    for pane in panes {
+        match sessions.last_mut() {
+            Some(session) if session.id == pane.session_id => session.panes.push(pane),
+            _ => {
+                // list-panes -a lists a session's panes together, but don't rely on it.
+                if let Some(session) = sessions.iter_mut().find(|s| s.id == pane.session_id) {
+                    session.panes.push(pane);
+                    continue;
+                }
+                sessions.push(Session {
+                    id: pane.session_id.clone(),
+                    name: pane.session_name.clone(),
+                    path: pane.session_path.clone(),
+                    windows: pane.session_windows,
+                    attached: pane.session_attached,
+                    created: pane.session_created,
+                    activity: pane.session_activity,
+                    project_root: pane.project_root.clone(),
+                    template: pane.template.clone(),
+                    panes: vec![pane],
+                })
+            }
+        }
+    }
+    sessions
+}
