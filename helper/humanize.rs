@@ -20,6 +20,13 @@ pub fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(len)))
 }
 
+/// `text` with control characters shown as escapes, so a newline in a path cannot break a table row.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,6 +40,11 @@ mod tests {
         assert_eq!(duration(7_500), "2h 5m");
         assert_eq!(duration(86_400 * 3 + 3_600 * 4 + 59), "3d 4h");
         assert_eq!(duration(86_400 * 2), "2d");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_for_tables() {
+        assert_eq!(printable("a\nb\u{1f}ü"), "a\\nb\\u{1f}ü");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! A name must be a valid, unambiguous tmux target and must never be read by tmux as anything but
 //! a name: `.` and `:` separate window and pane in targets, `#` starts a format (tmux expands
 //! formats in `new-session -s`, so `#(cmd)` would run), a leading `$`, `@`, `%` or `=` reads as an
-//! id or a match mode, and control characters are escaped by tmux itself. Whitespace is replaced
-//! too, so names survive shell scripts that split on it. Unicode is kept.
+//! id or a match mode, and tmux itself escapes control characters and backslashes in names (so the
+//! name would change). Whitespace is replaced too, so names survive shell scripts that split on
+//! it. Unicode is kept.
 
 use std::path::Path;
 
@@ -18,7 +19,7 @@ const REPLACEMENT: char = '_';
 pub fn sanitize(raw: &str) -> String {
     raw.chars()
         .filter(|c| !c.is_control())
-        .map(|c| if c == '.' || c == ':' || c == '#' || c.is_whitespace() { REPLACEMENT } else { c })
+        .map(|c| if matches!(c, '.' | ':' | '#' | '\\') || c.is_whitespace() { REPLACEMENT } else { c })
         .collect()
 }
 
@@ -51,7 +52,7 @@ pub fn is_valid_session_name(name: &str) -> bool {
     !name.is_empty()
         && name.chars().count() <= MAX_NAME_CHARS
         && !name.starts_with(['$', '@', '%', '=', '-'])
-        && !name.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '.' | ':' | '#'))
+        && !name.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '.' | ':' | '#' | '\\'))
 }
 
 fn finish(name: String) -> String {

@@ -2,6 +2,7 @@
 //! and all panes, chained), as a table or as JSON.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Local, TimeZone, Utc};
@@ -9,7 +10,8 @@ use serde::Serialize;
 
 use super::Context;
 use crate::config::Config;
-use crate::humanize::{duration, pad};
+use crate::humanize::{duration, pad, printable};
+use crate::paths::Paths;
 use crate::tmux::state::{group_sessions, Pane, Session};
 use crate::tmux::TmuxCommand;
 
@@ -44,24 +46,24 @@ pub fn run(context: &Context, json: bool) -> Result<()> {
         None => (config, Vec::new()),
     };
     let now = Utc::now().timestamp();
-    let rows: Vec<SessionRow> = sessions.iter().map(|s| row(s, &config, context, now)).collect();
+    let rows: Vec<SessionRow> = sessions.iter().map(|s| row(s, &config, now)).collect();
 
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
-        print_table(&mut out, &rows, now)?;
+        print_table(&mut out, &rows, &context.paths, now)?;
     }
     Ok(())
 }
 
-fn row(session: &Session, config: &Config, context: &Context, now: i64) -> SessionRow {
+fn row(session: &Session, config: &Config, now: i64) -> SessionRow {
     SessionRow {
         name: session.name.clone(),
         id: session.id.clone(),
         cdev: session.project_root.is_some() || config.is_cdev_session(&session.name),
-        project_root: context.paths.display(session.project_root().as_ref()),
+        project_root: session.project_root().to_string(),
         template: session.template.clone(),
         windows: session.windows,
         panes: session.panes.len(),
@@ -77,26 +79,28 @@ fn rfc3339(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0).map(|t| t.to_rfc3339()).unwrap_or_default()
 }
 
-fn print_table(out: &mut impl Write, rows: &[SessionRow], now: i64) -> io::Result<()> {
+fn print_table(out: &mut impl Write, rows: &[SessionRow], paths: &Paths, now: i64) -> io::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
+    let roots: Vec<String> =
+        rows.iter().map(|r| printable(&paths.display(Path::new(&r.project_root)))).collect();
     let name_width = rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(0).max(4);
-    let root_width = rows.iter().map(|r| r.project_root.chars().count()).max().unwrap_or(0).max(7);
+    let root_width = roots.iter().map(|r| r.chars().count()).max().unwrap_or(0).max(7);
     writeln!(
         out,
         "  {}  {}  WIN  PANES  ATT  CREATED           ACTIVE    AGE",
         pad("NAME", name_width),
         pad("PROJECT", root_width)
     )?;
-    for row in rows {
+    for (row, root) in rows.iter().zip(&roots) {
         let created = Local.timestamp_opt(now - row.age_seconds, 0).single();
         writeln!(
             out,
             "{} {}  {}  {:>3}  {:>5}  {:>3}  {}  {}  {}",
             if row.cdev { '*' } else { ' ' },
             pad(&row.name, name_width),
-            pad(&row.project_root, root_width),
+            pad(root, root_width),
             row.windows,
             row.panes,
             row.attached,

@@ -162,7 +162,7 @@ mod tests {
         assert_eq!((err.line, err.key.as_deref()), (Some(2), Some("prefix")));
         let shown = err.to_string();
         assert!(shown.ends_with(
-            "would be changed in session names (no `.`, `:`, `#`, whitespace or control characters)"
+            "would be changed in session names (no `.`, `:`, `#`, `\\`, whitespace or control characters)"
         ));
     }
 

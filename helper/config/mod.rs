@@ -89,7 +89,7 @@ impl Config {
 fn validate_prefix(prefix: &str) -> std::result::Result<(), String> {
     if naming::sanitize(prefix) != prefix {
         return Err(format!(
-            "{prefix:?} would be changed in session names (no `.`, `:`, `#`, whitespace or control characters)"
+            "{prefix:?} would be changed in session names (no `.`, `:`, `#`, `\\`, whitespace or control characters)"
         ));
     }
     if prefix.chars().count() > 32 {

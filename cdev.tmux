@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# cdev's TPM entry point: finds (or builds, in the background) the helper, defines command aliases
+# for each action and binds their keys. All real work is done by the `cdev` binary.
+
+CDEV_PLUGIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# shellcheck source=scripts/variables.sh
+source "$CDEV_PLUGIN_DIR/scripts/variables.sh"
+# shellcheck source=scripts/helpers.sh
+source "$CDEV_PLUGIN_DIR/scripts/helpers.sh"
+# shellcheck source=scripts/binary.sh
+source "$CDEV_PLUGIN_DIR/scripts/binary.sh"
+# shellcheck source=scripts/aliases.sh
+source "$CDEV_PLUGIN_DIR/scripts/aliases.sh"
+
+main() {
+	if ! tmux_version_at_least "$minimum_tmux_version"; then
+		cdev_message "cdev: tmux $minimum_tmux_version or newer is needed (this is $(tmux -V))"
+		return 0
+	fi
+	local bin
+	bin=$(resolve_binary)
+	# Aliases and popups run "$CDEV_BIN": a path held in the environment is never re-parsed by tmux.
+	tmux set-option -gq "$bin_path_option" "$bin"
+	tmux set-environment -g CDEV_BIN "$bin"
+	define_aliases
+	bind_keys
+}
+main

@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # option names and defaults come from variables.sh
+# The actions cdev.tmux offers: one command-alias each (so users can bind them as they like) and a
+# default key for each, configurable with @cdev-key-* options.
+
+# action_command ACTION: the tmux command behind an action. "$CDEV_BIN" is expanded by the shell
+# of the popup or job, so the binary path is never parsed by tmux.
+action_command() {
+	local width height
+	width=$(popup_size "$(get_tmux_option "$popup_width_option" "")" "$popup_width_default")
+	height=$(popup_size "$(get_tmux_option "$popup_height_option" "")" "$popup_height_default")
+	case "$1" in
+	list) printf "display-popup -w %s -h %s -T ' cdev list (Esc closes) ' '\"\$CDEV_BIN\" list'" "$width" "$height" ;;
+	esac
+}
+
+# The actions, each with the option naming its key and the key's default.
+cdev_actions() {
+	printf '%s %s %s\n' list "$key_list_option" "$key_list_default"
+}
+
+# set_alias NAME COMMAND: sets command-alias NAME, reusing its index when cdev set it before, else
+# taking the next free index, so re-sourcing never duplicates and user aliases are never replaced.
+set_alias() {
+	local name=$1 command=$2 index
+	index=$(tmux show-options -s command-alias | awk -v name="$name" '
+		{
+			i = $1; sub(/^command-alias\[/, "", i); sub(/\].*/, "", i)
+			if (i + 0 >= next_free) next_free = i + 1
+			value = $0; sub(/^[^ ]* /, "", value); sub(/^["'"'"']/, "", value)
+			if (index(value, name "=") == 1) found = i
+		}
+		END { print (found != "" ? found : next_free + 0) }')
+	tmux set-option -s "command-alias[$index]" "$name=$command"
+}
+
+define_aliases() {
+	local action _option _default
+	while read -r action _option _default; do
+		set_alias "cdev-$action" "$(action_command "$action")"
+	done < <(cdev_actions)
+}
+
+bind_keys() {
+	local action option default key
+	while read -r action option default; do
+		key=$(get_tmux_option "$option" "$default")
+		if [ -n "$key" ] && [ "$key" != none ]; then
+			tmux bind-key "$key" "cdev-$action"
+		fi
+	done < <(cdev_actions)
+}

@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables are read by the files that source this one
+# Every @cdev-* option that cdev.tmux reads, with its default: declared here once, read through
+# get_tmux_option. Options the helper itself reads (@cdev-prefix, @cdev-projects-dirs) are listed in
+# the README; the helper documents and validates them.
+
+# Path of the cdev binary; empty means: the plugin's own build, then cdev on PATH.
+cdev_bin_option="@cdev-bin"
+cdev_bin_default=""
+
+# Key (after the prefix) that shows `cdev list` in a popup; empty or "none" binds nothing.
+# Chosen among keys that tmux, tmux-resurrect (C-s, C-r) and tmux-continuum leave unbound.
+key_list_option="@cdev-key-list"
+key_list_default="O"
+
+# Popup size, in cells or percent of the client.
+popup_width_option="@cdev-popup-width"
+popup_width_default="80%"
+popup_height_option="@cdev-popup-height"
+popup_height_default="60%"
+
+# Set by cdev.tmux for the user and for `cdev doctor`, not to be set by hand:
+#   @cdev-bin-path       the binary the aliases run (also exported as CDEV_BIN in the global env)
+#   @cdev-build-status   ok | building | built | failed | no-cargo | mismatch
+#   @cdev-build-message  the last message cdev.tmux showed about the binary
+bin_path_option="@cdev-bin-path"
+build_status_option="@cdev-build-status"
+build_message_option="@cdev-build-message"
+
+# The oldest tmux cdev supports: 3.2 brought display-popup and the format modifiers cdev uses.
+minimum_tmux_version="3.2"

@@ -1,0 +1,10 @@
+//! Integration tests: the real `cdev` binary against real tmux servers on private sockets.
+// Tests drive binaries from outside, so they spawn processes directly.
+#![allow(clippy::disallowed_methods)]
+
+mod completions;
+mod config;
+mod gateway;
+mod list;
+mod plugin;
+mod support;

@@ -1,0 +1,202 @@
+//! The tmux plugin: installed through the real TPM, and the helper's bootstrap (found, or built in
+//! the background without holding up tmux).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use crate::support::{which, TestEnv, CDEV};
+
+const TPM: &str = "/usr/share/tmux-plugin-manager/tpm";
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Copies the plugin's shell side (and Cargo.toml, for its version) into `dest`.
+fn copy_plugin(dest: &Path) {
+    fs::create_dir_all(dest.join("scripts")).unwrap();
+    for file in ["cdev.tmux", "Cargo.toml"] {
+        fs::copy(Path::new(REPO).join(file), dest.join(file)).unwrap();
+    }
+    for entry in fs::read_dir(Path::new(REPO).join("scripts")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            fs::copy(entry.path(), dest.join("scripts").join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// A git repository holding the plugin as it is in this work tree, for TPM to clone.
+fn plugin_repo(env: &TestEnv) -> PathBuf {
+    let repo = env.path("src/cdev");
+    copy_plugin(&repo);
+    for args in [
+        vec!["init", "-q"],
+        vec!["add", "-A"],
+        vec!["-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-qm", "plugin"],
+    ] {
+        let mut git = env.command("git");
+        git.args(&args).current_dir(&repo);
+        env.run(git).ok();
+    }
+    repo
+}
+
+/// Every binding as `table key`, with the command, from `list-keys`.
+fn bindings(env: &TestEnv) -> BTreeSet<String> {
+    env.tmux(&["list-keys"])
+        .ok()
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+fn option(env: &TestEnv, name: &str) -> String {
+    env.tmux(&["show-options", "-gqv", name]).ok().trim_end().to_string()
+}
+
+#[test]
+fn tpm_installs_the_plugin_which_adds_aliases_and_keys_without_touching_defaults() {
+    let mut env = TestEnv::new();
+    let repo = plugin_repo(&env);
+    // `cdev` on PATH, as after `cargo install`.
+    let bin = env.path("bin");
+    fs::create_dir_all(&bin).unwrap();
+    symlink(CDEV, bin.join("cdev")).unwrap();
+    env.extra_path = Some(bin.clone());
+    fs::write(
+        env.home().join(".tmux.conf"),
+        format!("set -g @plugin '{}'\nset -g @cdev-popup-width '90'\nrun '{TPM}'\n", repo.display()),
+    )
+    .unwrap();
+
+    env.start_session("main", &env.home());
+    let defaults = bindings(&env);
+    env.tmux(&["source-file", &env.home().join(".tmux.conf").to_string_lossy()]).ok();
+    // prefix + I runs this script.
+    env.tmux(&["run-shell", "/usr/share/tmux-plugin-manager/bindings/install_plugins"]).ok();
+
+    assert!(env.home().join(".tmux/plugins/cdev/cdev.tmux").is_file(), "TPM cloned the plugin");
+    let aliases = env.tmux(&["show-options", "-s", "command-alias"]).ok();
+    let cdev_aliases: Vec<&str> = aliases.lines().filter(|l| l.contains("cdev-")).collect();
+    assert_eq!(cdev_aliases.len(), 1, "{aliases}");
+    assert!(cdev_aliases[0].contains("cdev-list=display-popup -w 90 -h 60%"), "{aliases}");
+
+    let after = bindings(&env);
+    let lost: Vec<_> = defaults.difference(&after).collect();
+    assert!(lost.is_empty(), "bindings changed or removed: {lost:#?}");
+    let added: Vec<_> = after.difference(&defaults).collect();
+    let cdev_keys: Vec<_> = added.iter().filter(|b| b.contains("CDEV_BIN")).collect();
+    assert_eq!(cdev_keys.len(), 1, "{added:#?}");
+    assert!(cdev_keys[0].starts_with("bind-key -T prefix O display-popup"), "{cdev_keys:?}");
+    // tmux-resurrect binds prefix C-s and C-r; TPM I, U and M-u.
+    for taken in [" C-s ", " C-r ", " I ", " U ", " M-u "] {
+        assert!(!cdev_keys[0].contains(taken));
+    }
+
+    let resolved = bin.join("cdev").to_string_lossy().into_owned();
+    assert_eq!(option(&env, "@cdev-bin-path"), resolved);
+    assert_eq!(option(&env, "@cdev-build-status"), "ok");
+    assert_eq!(
+        env.tmux(&["show-environment", "-g", "CDEV_BIN"]).ok().trim_end(),
+        format!("CDEV_BIN={resolved}")
+    );
+    // What the key runs works from inside the server: it finds the binary and its server.
+    let listed = run_in_server(&env, "\"$CDEV_BIN\" list");
+    assert!(listed.lines().any(|l| l.contains("main")), "{listed}");
+}
+
+/// Runs a shell command the way a binding's `run-shell` does, and returns what it printed.
+fn run_in_server(env: &TestEnv, command: &str) -> String {
+    let out = env.path("run-shell.out");
+    let quoted = shell_words::quote(&out.to_string_lossy()).into_owned();
+    env.tmux(&["run-shell", &format!("{command} >{quoted} 2>&1")]).ok();
+    fs::read_to_string(out).unwrap()
+}
+
+/// A plugin checkout in a temp dir, sourced into a fresh server with a controlled PATH.
+fn source_plugin(env: &TestEnv, plugin: &Path) {
+    env.tmux(&["run-shell", &shell_words::quote(&plugin.join("cdev.tmux").to_string_lossy())]).ok();
+}
+
+fn minimal_path(env: &TestEnv) -> String {
+    // tmux, git and the shell tools, but neither cargo nor cdev.
+    let tools = env.path("tools");
+    fs::create_dir_all(&tools).unwrap();
+    for tool in [
+        "tmux", "bash", "sh", "sed", "awk", "head", "mkdir", "rmdir", "cp", "cat", "sleep", "chmod",
+        "dirname",
+    ] {
+        let _ = symlink(which(tool), tools.join(tool));
+    }
+    tools.to_string_lossy().into_owned()
+}
+
+#[test]
+fn without_cargo_the_user_is_told_the_exact_build_command() {
+    let env = TestEnv::new();
+    let plugin = env.path("plugin dir/cdev");
+    copy_plugin(&plugin);
+    let path = minimal_path(&env);
+    env.start_session("main", &env.home());
+    env.tmux(&["set-environment", "-g", "PATH", &path]).ok();
+    source_plugin(&env, &plugin);
+
+    assert_eq!(option(&env, "@cdev-build-status"), "no-cargo");
+    let message = option(&env, "@cdev-build-message");
+    let manifest = plugin.join("Cargo.toml").to_string_lossy().replace(' ', "\\ ");
+    assert!(
+        message.ends_with(&format!("run: cargo build --release --manifest-path {manifest}")),
+        "{message}"
+    );
+    assert_eq!(option(&env, "@cdev-bin-path"), plugin.join("target/release/cdev").to_string_lossy());
+}
+
+#[test]
+fn a_missing_or_stale_helper_is_built_in_the_background() {
+    let env = TestEnv::new();
+    let plugin = env.path("plugin/cdev");
+    copy_plugin(&plugin);
+    // A stale build from an older version.
+    let own = plugin.join("target/release/cdev");
+    fs::create_dir_all(own.parent().unwrap()).unwrap();
+    fs::write(&own, "#!/bin/sh\necho 'cdev 0.0.0'\n").unwrap();
+    make_executable(&own);
+    // A cargo that waits for the test's go-ahead, then "builds" by copying the real binary.
+    let go = env.path("go");
+    let tools = minimal_path(&env);
+    let cargo = Path::new(&tools).join("cargo");
+    fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\nwhile [ ! -e '{}' ]; do sleep 0.05; done\ncp '{CDEV}' '{}'\n",
+            go.display(),
+            own.display()
+        ),
+    )
+    .unwrap();
+    make_executable(&cargo);
+    env.start_session("main", &env.home());
+    env.tmux(&["set-environment", "-g", "PATH", &tools]).ok();
+
+    // Sourcing returns while cargo is still blocked: tmux start-up does not wait for the build.
+    source_plugin(&env, &plugin);
+    assert_eq!(option(&env, "@cdev-build-status"), "building");
+    assert!(option(&env, "@cdev-build-message").starts_with("cdev: building the helper in the background"));
+
+    fs::write(&go, "").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while option(&env, "@cdev-build-status") == "building" && Instant::now() < deadline {
+        sleep(Duration::from_millis(50));
+    }
+    assert_eq!(option(&env, "@cdev-build-status"), "built");
+    assert_eq!(option(&env, "@cdev-build-message"), "cdev: helper built, ready");
+    let listed = run_in_server(&env, "\"$CDEV_BIN\" list");
+    assert!(listed.contains("main"), "{listed}");
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -1,0 +1,219 @@
+//! The test harness: a private tmux server (`tmux -L cdev-test-<unique> -f /dev/null`) with HOME,
+//! XDG dirs and tmux's socket dir in a temp dir, killed on drop, and runners for the real `cdev`
+//! binary that print argv, status, stdout and stderr when an expectation fails.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static SERVER_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub const CDEV: &str = env!("CARGO_BIN_EXE_cdev");
+
+/// The finished run of a command, kept whole for failure messages.
+pub struct Run {
+    pub argv: Vec<String>,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "argv: {:?}\nstatus: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.argv,
+            self.output.status,
+            self.stdout(),
+            self.stderr()
+        )
+    }
+
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> String {
+        assert!(self.output.status.success(), "command failed\n{}", self.describe());
+        self.stdout()
+    }
+
+    /// Asserts the exit code and returns stderr.
+    #[track_caller]
+    pub fn fails_with(&self, code: i32) -> String {
+        assert_eq!(self.code(), Some(code), "unexpected exit code\n{}", self.describe());
+        self.stderr()
+    }
+}
+
+/// A temp HOME and a private tmux server on it.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    pub socket: String,
+    /// Prepended to PATH for cdev and tmux runs (for wrappers such as the tmux call counter).
+    pub extra_path: Option<PathBuf>,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let dir = tempfile::Builder::new().prefix("cdev-test").tempdir().expect("temp dir");
+        for sub in ["home", "config", "state", "cache", "data", "tmux"] {
+            fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        let socket =
+            format!("cdev-test-{}-{}", std::process::id(), SERVER_COUNTER.fetch_add(1, Ordering::Relaxed));
+        TestEnv { dir, socket, extra_path: None }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn path(&self, sub: &str) -> PathBuf {
+        self.dir.path().join(sub)
+    }
+
+    /// The environment every child gets: nothing from the developer's own tmux or config.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path = match &self.extra_path {
+            Some(extra) => {
+                std::env::join_paths(std::iter::once(extra.clone()).chain(std::env::split_paths(&path)))
+                    .unwrap()
+            }
+            None => path,
+        };
+        cmd.env("PATH", path)
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_STATE_HOME", self.path("state"))
+            .env("XDG_CACHE_HOME", self.path("cache"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("TMUX_TMPDIR", self.path("tmux"))
+            .env("SHELL", "/bin/sh")
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE")
+            .env_remove("CDEV_CONFIG")
+            .current_dir(self.home())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// The argv of a tmux call on this test's server.
+    fn tmux_argv<'a>(&'a self, args: &'a [&'a str]) -> Vec<&'a str> {
+        let mut argv = vec!["-L", self.socket.as_str(), "-f", "/dev/null"];
+        argv.extend_from_slice(args);
+        argv
+    }
+
+    pub fn run(&self, mut cmd: Command) -> Run {
+        let argv = std::iter::once(cmd.get_program())
+            .chain(cmd.get_args())
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let output = cmd.output().expect("spawn");
+        Run { argv, output }
+    }
+
+    /// Runs tmux on this test's server.
+    pub fn tmux(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command("tmux");
+        cmd.args(self.tmux_argv(args));
+        self.run(cmd)
+    }
+
+    /// Runs the real cdev binary against this test's server (`-L`).
+    pub fn cdev(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command(CDEV);
+        cmd.arg("-L").arg(&self.socket).args(args);
+        self.run(cmd)
+    }
+
+    /// Starts the server with one session `name` in `cwd`.
+    pub fn start_session(&self, name: &str, cwd: &Path) {
+        self.tmux(&["new-session", "-d", "-s", name, "-c", &cwd.to_string_lossy(), "-x", "120", "-y", "40"])
+            .ok();
+    }
+
+    /// Attaches a control-mode client to `session`; it counts as an attached client until dropped.
+    pub fn attach_control_client(&self, session: &str) -> ControlClient {
+        let mut cmd = self.command("tmux");
+        cmd.args(self.tmux_argv(&["-C", "attach-session", "-t", session]))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        ControlClient(cmd.spawn().expect("control client"))
+    }
+
+    /// Writes an executable script into `<temp>/bin` and puts that directory first on PATH.
+    pub fn install_wrapper(&mut self, name: &str, script: &str) -> PathBuf {
+        let bin = self.path("bin");
+        fs::create_dir_all(&bin).unwrap();
+        let path = bin.join(name);
+        fs::write(&path, script).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        self.extra_path = Some(bin);
+        path
+    }
+
+    /// Puts a `tmux` on PATH that counts its invocations into the returned file, then runs the real one.
+    pub fn count_tmux_calls(&mut self) -> PathBuf {
+        let counter = self.path("tmux-calls");
+        let real = which("tmux");
+        let script = format!(
+            "#!/bin/sh\necho \"$1 $2 $3\" >> '{}'\nexec '{}' \"$@\"\n",
+            counter.display(),
+            real.display()
+        );
+        self.install_wrapper("tmux", &script);
+        counter
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .env("TMUX_TMPDIR", self.path("tmux"))
+            .env_remove("TMUX")
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// A control-mode tmux client, detached and reaped on drop.
+pub struct ControlClient(Child);
+
+impl Drop for ControlClient {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The lines written by the tmux counting wrapper.
+pub fn tmux_calls(counter: &Path) -> Vec<String> {
+    fs::read_to_string(counter).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+/// The path of `program` on PATH.
+pub fn which(program: &str) -> PathBuf {
+    cdev::tmux::find_on_path(program).unwrap_or_else(|| panic!("{program} is not installed"))
+}
+
+/// Parses `cdev list --json` output.
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}):\n{text}"))
+}
