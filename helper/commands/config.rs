@@ -18,10 +18,11 @@ pub fn run(context: &Context, json: bool) -> Result<()> {
         Err(_) => file_config,
     };
 
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, &config)?;
         writeln!(out)?;
+        out.flush()?;
         return Ok(());
     }
     writeln!(out, "# config file: {}", context.paths.config_file().display())?;
@@ -29,6 +30,7 @@ pub fn run(context: &Context, json: bool) -> Result<()> {
     let dirs: Vec<String> =
         config.projects_dirs.value.iter().map(|d| toml_string(&d.display().to_string())).collect();
     line(&mut out, "projects_dirs", &format!("[{}]", dirs.join(", ")), &config.projects_dirs)?;
+    out.flush()?;
     Ok(())
 }
 

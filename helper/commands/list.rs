@@ -48,13 +48,14 @@ pub fn run(context: &Context, json: bool) -> Result<()> {
     let now = Utc::now().timestamp();
     let rows: Vec<SessionRow> = sessions.iter().map(|s| row(s, &config, now)).collect();
 
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
     if json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
         print_table(&mut out, &rows, &context.paths, now)?;
     }
+    out.flush()?;
     Ok(())
 }
 

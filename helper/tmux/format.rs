@@ -1,23 +1,24 @@
 //! Reading tmux's `-F` output into typed records, exactly.
 //!
-//! Fields are joined by U+001F (unit separator) and each record starts with U+001E, so records are
-//! told apart from any other output of the same tmux call (e.g. `show-options`). tmux escapes
-//! control characters in session names, but not in paths, window names, titles or option values:
-//! those "text" fields are escaped by tmux itself with `s///` format modifiers (`%` → `%25`,
-//! U+001F → `%1F`, newline → `%0A`) and decoded here, so a directory named with a newline still
-//! parses. A record with the wrong number of fields is an error, never skipped.
+//! Each record starts with U+001E and its fields are separated by U+001F. tmux escapes control
+//! characters in session names, but prints paths, window names, titles and option values raw, so
+//! those "text" fields may hold any byte, newlines and separators included. Each is written by
+//! tmux as `#{n:var}:#{var}`: its length in bytes, then the value, which is then read by length
+//! rather than by searching for a separator. (Escaping with `s///` modifiers was tried first: it
+//! tripled the cost of a 200-pane listing; `n:` adds about 0.5 ms.) A record with the wrong
+//! number of fields, or a length that does not fit, is an error, never skipped.
 
 use anyhow::{anyhow, bail, Context, Result};
 
-pub const FIELD_SEPARATOR: char = '\u{1f}';
-pub const RECORD_TAG: char = '\u{1e}';
+pub const FIELD_SEPARATOR: u8 = 0x1f;
+pub const RECORD_TAG: u8 = 0x1e;
 
 /// How a field's value is produced and read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     /// A value tmux guarantees has no control characters: ids, numbers, flags, session names.
     Plain,
-    /// Free text that may hold any byte: escaped by tmux, decoded by [`decode_text`].
+    /// Free text that may hold any byte: written with its length, read by length.
     Text,
 }
 
@@ -36,88 +37,133 @@ pub const fn text(name: &'static str) -> Field {
     Field { name, kind: FieldKind::Text }
 }
 
-/// A type read from one line of `list-*` output.
+/// A type read from one record of `list-*` output.
 pub trait Record: Sized {
     const FIELDS: &'static [Field];
-    fn from_fields(fields: &mut Fields<'_>) -> Result<Self>;
+    fn from_fields(fields: &mut Fields) -> Result<Self>;
 }
 
 /// The `-F` argument for a record: a tag, then every field, separated.
 pub fn format_string(fields: &[Field]) -> String {
-    let mut out = String::from(RECORD_TAG);
+    let mut out = String::from(RECORD_TAG as char);
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
-            out.push(FIELD_SEPARATOR);
+            out.push(FIELD_SEPARATOR as char);
         }
         match field.kind {
             FieldKind::Plain => out.push_str(&format!("#{{{}}}", field.name)),
-            // Modifiers apply left to right, so `%` is escaped before the escapes are added.
-            FieldKind::Text => {
-                out.push_str(&format!("#{{s/%/%25/;s/[{FIELD_SEPARATOR}]/%1F/;s/[\n]/%0A/:{}}}", field.name))
-            }
+            FieldKind::Text => out.push_str(&format!("#{{n:{0}}}:#{{{0}}}", field.name)),
         }
     }
     out
 }
 
-/// Whether a line of output is a record (as opposed to the output of another chained command).
-pub fn is_record(line: &str) -> bool {
-    line.starts_with(RECORD_TAG)
-}
-
-/// Parses one record line; the line must hold exactly `R::FIELDS.len()` fields.
-pub fn parse_record<R: Record>(line: &str) -> Result<R> {
-    let body = line.strip_prefix(RECORD_TAG).ok_or_else(|| anyhow!("line is not a cdev record: {line:?}"))?;
-    let values: Vec<&str> = body.split(FIELD_SEPARATOR).collect();
-    if values.len() != R::FIELDS.len() {
-        bail!("expected {} fields, found {}: {line:?}", R::FIELDS.len(), values.len());
+/// Parses every record in `output`; lines that do not start with the record tag (the output of
+/// other commands in the same chain, such as `show-options`) are skipped.
+pub fn parse_records<R: Record>(output: &[u8]) -> Result<Vec<R>> {
+    let mut records = Vec::new();
+    let mut at = 0;
+    while at < output.len() {
+        if output[at] == RECORD_TAG {
+            let (values, next) = split_record(output, at + 1, R::FIELDS)
+                .with_context(|| format!("bad record at byte {at}: {:?}", excerpt(output, at)))?;
+            let mut fields = Fields { fields: R::FIELDS, values, next: 0 };
+            records.push(
+                R::from_fields(&mut fields)
+                    .with_context(|| format!("bad record {:?}", excerpt(output, at)))?,
+            );
+            at = next;
+        } else {
+            at = output[at..].iter().position(|b| *b == b'\n').map_or(output.len(), |p| at + p + 1);
+        }
     }
-    let mut fields = Fields { fields: R::FIELDS, values, next: 0 };
-    R::from_fields(&mut fields).with_context(|| format!("bad record {line:?}"))
+    Ok(records)
 }
 
-/// Parses every record line of `output`, ignoring lines that are not records.
-pub fn parse_records<R: Record>(output: &str) -> Result<Vec<R>> {
-    output.lines().filter(|l| is_record(l)).map(parse_record).collect()
+/// Splits the record that starts at `start` (after its tag) into its field values; returns them
+/// and the offset just past the record's newline.
+fn split_record<'a>(output: &'a [u8], start: usize, fields: &[Field]) -> Result<(Vec<&'a [u8]>, usize)> {
+    let mut values = Vec::with_capacity(fields.len());
+    let mut at = start;
+    for (i, field) in fields.iter().enumerate() {
+        let (value, end) = match field.kind {
+            FieldKind::Plain => {
+                let end = output[at..]
+                    .iter()
+                    .position(|b| *b == FIELD_SEPARATOR || *b == b'\n')
+                    .map_or(output.len(), |p| at + p);
+                (&output[at..end], end)
+            }
+            FieldKind::Text => {
+                let colon = output[at..]
+                    .iter()
+                    .position(|b| *b == b':')
+                    .map(|p| at + p)
+                    .ok_or_else(|| anyhow!("field {} has no length", field.name))?;
+                let length: usize = std::str::from_utf8(&output[at..colon])
+                    .ok()
+                    .and_then(|digits| digits.parse().ok())
+                    .ok_or_else(|| anyhow!("field {} has a bad length", field.name))?;
+                let end = colon + 1 + length;
+                if end > output.len() {
+                    bail!("field {} is longer than the output", field.name);
+                }
+                (&output[colon + 1..end], end)
+            }
+        };
+        at = end;
+        values.push(value);
+        let last = i + 1 == fields.len();
+        match output.get(at) {
+            Some(&FIELD_SEPARATOR) if !last => at += 1,
+            Some(b'\n') | None if last => return Ok((values, at + 1)),
+            Some(b'\n') | None => bail!("expected {} fields, found {}", fields.len(), i + 1),
+            Some(&FIELD_SEPARATOR) => bail!("expected {} fields, found more", fields.len()),
+            Some(_) => bail!("unexpected data after field {}", field.name),
+        }
+    }
+    bail!("a record needs at least one field")
+}
+
+fn excerpt(output: &[u8], at: usize) -> String {
+    String::from_utf8_lossy(&output[at..output.len().min(at + 120)]).into_owned()
 }
 
 /// The values of one record, taken in the order the record's `FIELDS` declare them.
 pub struct Fields<'a> {
     fields: &'static [Field],
-    values: Vec<&'a str>,
+    values: Vec<&'a [u8]>,
     next: usize,
 }
 
 impl Fields<'_> {
-    fn take(&mut self) -> Result<(Field, &str)> {
+    fn take(&mut self) -> Result<(Field, &[u8])> {
         let field = *self.fields.get(self.next).ok_or_else(|| anyhow!("record read past its last field"))?;
         let value = self.values[self.next];
         self.next += 1;
         Ok((field, value))
     }
 
-    /// The next field as a string, decoded when it is a text field.
+    /// The next field as a string. Bytes that are not UTF-8 (possible in paths) are replaced.
     pub fn string(&mut self) -> Result<String> {
-        let (field, value) = self.take()?;
-        Ok(match field.kind {
-            FieldKind::Plain => value.to_string(),
-            FieldKind::Text => decode_text(value),
-        })
+        Ok(String::from_utf8_lossy(self.take()?.1).into_owned())
     }
 
     /// The next field as a number.
     pub fn number<T: std::str::FromStr>(&mut self) -> Result<T> {
         let (field, value) = self.take()?;
-        value.parse().map_err(|_| anyhow!("field {} is not a number: {value:?}", field.name))
+        std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()).ok_or_else(|| {
+            anyhow!("field {} is not a number: {:?}", field.name, String::from_utf8_lossy(value))
+        })
     }
 
     /// The next field as a tmux flag (`1` or `0`; empty counts as `0`).
     pub fn flag(&mut self) -> Result<bool> {
         let (field, value) = self.take()?;
         match value {
-            "1" => Ok(true),
-            "0" | "" => Ok(false),
-            _ => bail!("field {} is not a flag: {value:?}", field.name),
+            b"1" => Ok(true),
+            b"0" | b"" => Ok(false),
+            _ => bail!("field {} is not a flag: {:?}", field.name, String::from_utf8_lossy(value)),
         }
     }
 
@@ -128,33 +174,6 @@ impl Fields<'_> {
     }
 }
 
-/// Undoes the escaping done by [`format_string`] for text fields.
-pub fn decode_text(value: &str) -> String {
-    if !value.contains('%') {
-        return value.to_string();
-    }
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(at) = rest.find('%') {
-        out.push_str(&rest[..at]);
-        let code = rest.get(at + 1..at + 3);
-        match code {
-            Some("25") => out.push('%'),
-            Some("1F") => out.push(FIELD_SEPARATOR),
-            Some("0A") => out.push('\n'),
-            // tmux always escapes `%`, so anything else is passed through unchanged.
-            _ => {
-                out.push('%');
-                rest = &rest[at + 1..];
-                continue;
-            }
-        }
-        rest = &rest[at + 3..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,44 +182,73 @@ mod tests {
     struct Pair {
         id: String,
         path: String,
+        active: bool,
     }
 
     impl Record for Pair {
-        const FIELDS: &'static [Field] = &[plain("pane_id"), text("pane_current_path")];
+        const FIELDS: &'static [Field] = &[plain("pane_id"), text("pane_current_path"), plain("pane_active")];
         fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
-            Ok(Pair { id: f.string()?, path: f.string()? })
+            Ok(Pair { id: f.string()?, path: f.string()?, active: f.flag()? })
         }
     }
 
-    #[test]
-    fn format_string_tags_and_escapes_text_fields() {
-        let format = format_string(Pair::FIELDS);
-        assert!(format.starts_with('\u{1e}'));
-        assert!(format.contains("#{pane_id}\u{1f}#{s/%/%25/;"));
+    /// What tmux prints for one record, built by hand.
+    fn record(id: &str, path: &str, active: &str) -> String {
+        format!("\u{1e}{id}\u{1f}{}:{path}\u{1f}{active}\n", path.len())
     }
 
     #[test]
-    fn records_decode_and_other_lines_are_ignored() {
-        let out = "@cdev-prefix x\n\u{1e}%1\u{1f}/a%251F%0Ab%1Fc\n";
-        let rows: Vec<Pair> = parse_records(out).unwrap();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].id, "%1");
-        assert_eq!(rows[0].path, "/a%1F\nb\u{1f}c");
+    fn format_string_tags_and_length_prefixes_text_fields() {
+        let format = format_string(Pair::FIELDS);
+        assert_eq!(
+            format,
+            "\u{1e}#{pane_id}\u{1f}#{n:pane_current_path}:#{pane_current_path}\u{1f}#{pane_active}"
+        );
+    }
+
+    #[test]
+    fn text_fields_may_hold_newlines_separators_and_tags() {
+        let hostile = "/a\nb\u{1f}c\u{1e}d:9:\n";
+        let out = format!("@cdev-prefix x\n{}{}", record("%1", hostile, "1"), record("%2", "", "0"));
+        let rows: Vec<Pair> = parse_records(out.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].id.as_str(), rows[0].path.as_str(), rows[0].active), ("%1", hostile, true));
+        assert_eq!((rows[1].path.as_str(), rows[1].active), ("", false));
     }
 
     #[test]
     fn a_record_with_the_wrong_field_count_is_an_error() {
-        let err = parse_records::<Pair>("\u{1e}%1\n").unwrap_err();
-        assert!(err.to_string().contains("expected 2 fields, found 1"), "{err}");
-        assert!(parse_records::<Pair>("\u{1e}%1\u{1f}a\u{1f}b\n").is_err());
+        let err = parse_records::<Pair>(b"\x1e%1\x1f2:/a\n").unwrap_err();
+        assert!(format!("{err:#}").contains("expected 3 fields, found 2"), "{err:#}");
+        assert!(parse_records::<Pair>(b"\x1e%1\x1f2:/a\x1f1\x1fextra\n").is_err());
     }
 
     #[test]
-    fn decoding_is_the_inverse_of_tmux_escaping() {
-        // What the s/// chain makes of a value, done here by hand.
-        let escape = |s: &str| s.replace('%', "%25").replace('\u{1f}', "%1F").replace('\n', "%0A");
-        for raw in ["", "%", "%%1F", "a\nb", "\u{1f}", "100%0A", "ü%2"] {
-            assert_eq!(decode_text(&escape(raw)), raw);
+    fn bad_lengths_are_errors_not_panics() {
+        for bad in [&b"\x1e%1\x1f99:/a\x1f1\n"[..], b"\x1e%1\x1fx:/a\x1f1\n", b"\x1e%1\x1f/a\x1f1\n", b"\x1e"]
+        {
+            assert!(parse_records::<Pair>(bad).is_err(), "{bad:?}");
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_round_trips(paths in proptest::collection::vec(proptest::prelude::any::<String>(), 1..4)) {
+            let out: String = paths.iter().map(|p| record("%9", p, "1")).collect();
+            let rows: Vec<Pair> = parse_records(out.as_bytes()).unwrap();
+            let read: Vec<String> = rows.into_iter().map(|r| r.path).collect();
+            proptest::prop_assert_eq!(read, paths);
+        }
+
+        #[test]
+        fn garbage_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let _ = parse_records::<Pair>(&bytes);
+        }
+    }
+
+    #[test]
+    fn paths_that_are_not_utf8_are_read_lossily() {
+        let rows: Vec<Pair> = parse_records(b"\x1e%1\x1f3:/\xff\xfe\x1f0\n").unwrap();
+        assert_eq!(rows[0].path, "/\u{fffd}\u{fffd}");
     }
 }

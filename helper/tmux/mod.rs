@@ -147,8 +147,14 @@ impl Tmux {
     /// Runs several commands in one tmux process, joined with `;`. tmux stops at the first
     /// failing command; its error is returned.
     pub fn run_chain(&self, commands: &[TmuxCommand]) -> Result<String> {
+        let stdout = self.run_chain_bytes(commands)?;
+        String::from_utf8(stdout).context("tmux printed output that is not UTF-8")
+    }
+
+    /// [`Tmux::run_chain`], returning stdout as bytes (listings may hold paths that are not UTF-8).
+    pub fn run_chain_bytes(&self, commands: &[TmuxCommand]) -> Result<Vec<u8>> {
         if commands.is_empty() {
-            return Ok(String::new());
+            return Ok(Vec::new());
         }
         self.version()?.ensure_supported()?;
         let mut argv: Vec<OsString> = self.server.args();
@@ -167,12 +173,12 @@ impl Tmux {
             let shown = commands.iter().map(|c| shell_words::join(c.args())).collect::<Vec<_>>().join(" ; ");
             bail!("tmux {shown} failed: {}", if stderr.is_empty() { "no message" } else { &stderr });
         }
-        String::from_utf8(output.stdout).context("tmux printed output that is not UTF-8")
+        Ok(output.stdout)
     }
 
     /// Runs `list` (e.g. `list-panes -a`) with the record's format and parses every line.
     pub fn query<R: Record>(&self, list: TmuxCommand) -> Result<Vec<R>> {
-        let output = self.run(list.format("-F", &format::format_string(R::FIELDS)))?;
+        let output = self.run_chain_bytes(&[list.format("-F", &format::format_string(R::FIELDS))])?;
         format::parse_records(&output).context("could not read tmux's output")
     }
 
@@ -183,13 +189,13 @@ impl Tmux {
             TmuxCommand::new("show-options").flag("-g"),
             list.format("-F", &format::format_string(R::FIELDS)),
         ];
-        let output = match self.run_chain(&chain) {
+        let output = match self.run_chain_bytes(&chain) {
             Ok(output) => output,
             Err(err) if is_no_server(&err) => return Ok(None),
             Err(err) => return Err(err),
         };
         let records = format::parse_records(&output).context("could not read tmux's output")?;
-        Ok(Some((TmuxOptions::parse(&output), records)))
+        Ok(Some((TmuxOptions::parse(&String::from_utf8_lossy(&output)), records)))
     }
 
     /// The server's `@cdev-*` options; empty when no server is running.
