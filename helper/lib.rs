@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod humanize;
+pub mod input_error;
 pub mod naming;
 pub mod paths;
 pub mod store;

@@ -1,5 +1,5 @@
 //! The `cdev` binary: parse the command line, run it, and turn errors into a message and an exit
-//! code (0 ok, 1 failed, 2 bad usage or bad config; a closed stdout is not an error).
+//! code (0 ok, 1 failed, 2 bad usage or bad input; a closed stdout is not an error).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cdev::cli::Cli;
-use cdev::config::ConfigError;
+use cdev::input_error::InputError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let _ = writeln!(io::stderr(), "cdev: {err:#}");
-            if err.chain().any(|cause| cause.is::<ConfigError>()) {
+            if err.chain().any(|cause| cause.is::<InputError>()) {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

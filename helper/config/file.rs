@@ -1,16 +1,16 @@
 //! `config.toml`: parsed strictly (unknown keys are errors) with every error naming the file, the
 //! line and the key.
 
-use std::fmt;
 use std::fs;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::{validate_prefix, Config, Setting, Source};
+use crate::input_error::{line_of, InputError};
 use crate::paths::Paths;
 
 /// The file as written; every key optional so a missing key keeps its default.
@@ -21,51 +21,15 @@ struct ConfigFile {
     projects_dirs: Option<Spanned<Vec<String>>>,
 }
 
-/// A config error with the place it was found; `cdev` exits with status 2 on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, ": key `{key}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 /// Reads `path` (a missing file is fine) and overlays what it sets onto `config`.
 pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
     let text = match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|err| ConfigError {
-            path: path.to_path_buf(),
-            line: None,
-            key: None,
-            message: format!("not UTF-8 text ({err})"),
-        })?,
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|err| InputError::in_file(path, format!("not UTF-8 text ({err})")))?,
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok(()),
-        Err(err) => {
-            return Err(ConfigError {
-                path: path.to_path_buf(),
-                line: None,
-                key: None,
-                message: err.to_string(),
-            }
-            .into())
-        }
+        Err(err) => return Err(InputError::in_file(path, err.to_string()).into()),
     };
-    let parsed: ConfigFile = toml::from_str(&text).map_err(|err| parse_error(path, &text, &err))?;
+    let parsed: ConfigFile = toml::from_str(&text).map_err(|err| InputError::from_toml(path, &text, &err))?;
     let at = |span: std::ops::Range<usize>| Source::File {
         path: path.to_path_buf(),
         line: line_of(&text, span.start),
@@ -73,11 +37,8 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
 
     if let Some(prefix) = parsed.prefix {
         let span = prefix.span();
-        validate_prefix(prefix.get_ref()).map_err(|message| ConfigError {
-            path: path.to_path_buf(),
-            line: Some(line_of(&text, span.start)),
-            key: Some("prefix".into()),
-            message,
+        validate_prefix(prefix.get_ref()).map_err(|message| {
+            InputError::in_file(path, message).at_line(line_of(&text, span.start)).with_key("prefix")
         })?;
         config.prefix = Setting { value: prefix.into_inner(), source: at(span) };
     }
@@ -89,28 +50,10 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
     Ok(())
 }
 
-/// Turns a TOML error into one that names the line and, where the line has one, the key.
-fn parse_error(path: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
-    let line = err.span().map(|span| line_of(text, span.start));
-    let key = line.and_then(|n| text.lines().nth(n - 1)).and_then(key_on_line);
-    ConfigError { path: path.to_path_buf(), line, key, message: err.message().trim().to_string() }
-}
-
-/// The 1-based line holding byte `offset`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
-}
-
-/// The key of a `key = value` line, unquoted; `None` for table headers and other lines.
-fn key_on_line(line: &str) -> Option<String> {
-    let (key, _) = line.split_once('=')?;
-    let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
-    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn load(text: &str) -> (Result<Config>, PathBuf, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -127,9 +70,9 @@ mod tests {
         (result, path, dir)
     }
 
-    fn config_error(text: &str) -> ConfigError {
+    fn config_error(text: &str) -> InputError {
         let (result, _, _dir) = load(text);
-        result.unwrap_err().downcast::<ConfigError>().unwrap()
+        result.unwrap_err().downcast::<InputError>().unwrap()
     }
 
     #[test]

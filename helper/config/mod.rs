@@ -14,8 +14,6 @@ use crate::naming;
 use crate::paths::Paths;
 use crate::tmux::TmuxOptions;
 
-pub use file::ConfigError;
-
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -3,6 +3,7 @@
 use anyhow::{bail, Result};
 
 use super::{validate_prefix, Config, Setting, Source};
+use crate::input_error::InputError;
 use crate::paths::Paths;
 use crate::tmux::TmuxOptions;
 
@@ -15,12 +16,7 @@ pub fn apply(config: &mut Config, options: &TmuxOptions, paths: &Paths) -> Resul
     let source = |name: &str| Source::TmuxOption { name: name.to_string() };
     if let Some(prefix) = options.get(PREFIX_OPTION).filter(|v| !v.is_empty()) {
         if let Err(message) = validate_prefix(prefix) {
-            bail!(crate::config::ConfigError {
-                path: "tmux option".into(),
-                line: None,
-                key: Some(PREFIX_OPTION.into()),
-                message,
-            });
+            bail!(InputError::new("tmux option", message).with_key(PREFIX_OPTION));
         }
         config.prefix = Setting { value: prefix.to_string(), source: source(PREFIX_OPTION) };
     }
