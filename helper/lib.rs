@@ -4,9 +4,11 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod envfile;
 pub mod humanize;
 pub mod input_error;
 pub mod naming;
 pub mod paths;
 pub mod store;
+pub mod template;
 pub mod tmux;
