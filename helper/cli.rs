@@ -22,6 +22,29 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a session for a project from its template, then attach (or switch) to it.
+    New {
+        /// The project directory (default: the current directory).
+        dir: Option<PathBuf>,
+        /// Use this template instead of the detected one.
+        #[arg(short, long)]
+        template: Option<String>,
+        /// Name the session NAME instead of <prefix><project>.
+        #[arg(short, long)]
+        name: Option<String>,
+        /// Give a Claude pane its own git worktree .worktrees/FEATURE (repeatable).
+        #[arg(short, long = "worktree", value_name = "FEATURE")]
+        worktrees: Vec<String>,
+        /// Create the session but stay where you are; prints its name.
+        #[arg(long)]
+        no_attach: bool,
+    },
+    /// Templates: list, show, validate, and write a starter .cdev.toml.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// A session's environment: load the project's .env.claude into it, or show it.
+    #[command(subcommand)]
+    Env(EnvCommand),
     /// List every tmux session: project, windows, panes, clients, age and activity.
     List {
         /// Print JSON (an array of sessions) instead of a table.
@@ -39,6 +62,34 @@ pub enum Command {
         #[arg(value_enum)]
         shell: CompletionShell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Every template, with where it comes from and what it detects.
+    List,
+    /// A template after `extends`, as TOML.
+    Show { name: String },
+    /// Check a template file; errors name the line and the key.
+    Validate { file: PathBuf },
+    /// Write a commented starter .cdev.toml for the project in DIR (default: here).
+    Init {
+        dir: Option<PathBuf>,
+        /// Start from this template instead of the detected one.
+        #[arg(short, long)]
+        template: Option<String>,
+        /// Replace an existing .cdev.toml.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Re-read the project's .env.claude into the session (panes made afterwards get it).
+    Load { session: Option<String> },
+    /// Print the session's environment.
+    Show { session: Option<String> },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

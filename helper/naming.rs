@@ -3,9 +3,10 @@
 //! A name must be a valid, unambiguous tmux target and must never be read by tmux as anything but
 //! a name: `.` and `:` separate window and pane in targets, `#` starts a format (tmux expands
 //! formats in `new-session -s`, so `#(cmd)` would run), a leading `$`, `@`, `%` or `=` reads as an
-//! id or a match mode, and tmux itself escapes control characters and backslashes in names (so the
-//! name would change). Whitespace is replaced too, so names survive shell scripts that split on
-//! it. Unicode is kept.
+//! id or a match mode, and tmux itself rewrites control characters, backslashes and any character
+//! its width table does not know (unassigned code points, some symbols) into octal escapes, so the
+//! name would change. Whitespace is replaced too, so names survive scripts that split on it.
+//! Kept: letters and digits of every script, and ASCII punctuation other than `. : # \`.
 
 use std::path::Path;
 
@@ -17,10 +18,11 @@ const REPLACEMENT: char = '_';
 
 /// Makes `raw` safe as (part of) a tmux session name: see the module docs for each rule.
 pub fn sanitize(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| !c.is_control())
-        .map(|c| if matches!(c, '.' | ':' | '#' | '\\') || c.is_whitespace() { REPLACEMENT } else { c })
-        .collect()
+    raw.chars().filter(|c| !c.is_control()).map(|c| if is_kept(c) { c } else { REPLACEMENT }).collect()
+}
+
+fn is_kept(c: char) -> bool {
+    c.is_alphanumeric() || (c.is_ascii_graphic() && !matches!(c, '.' | ':' | '#' | '\\'))
 }
 
 /// The session name for a project called `project`: prefix + sanitized name, capped in length.
@@ -52,7 +54,7 @@ pub fn is_valid_session_name(name: &str) -> bool {
     !name.is_empty()
         && name.chars().count() <= MAX_NAME_CHARS
         && !name.starts_with(['$', '@', '%', '=', '-'])
-        && !name.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '.' | ':' | '#' | '\\'))
+        && name.chars().all(is_kept)
 }
 
 fn finish(name: String) -> String {
@@ -87,6 +89,7 @@ mod tests {
         assert_eq!(session_name("", "café-日本"), "café-日本");
         assert_eq!(session_name("", "$(touch x)#(y)"), "_(touch_x)_(y)");
         assert_eq!(session_name("", "-rf"), "_rf");
+        assert_eq!(session_name("", "a\u{378}b\u{ffff}c\u{10ffff}🚀e\u{301}"), "a_b_c__e_");
         assert_eq!(session_name("p-", ""), "p-project");
     }
 

@@ -25,20 +25,43 @@ find_cargo() {
 
 # The command a user runs to build the helper by hand, quoted for a shell.
 manual_build_command() {
-	printf 'cargo build --release --manifest-path %q' "$CDEV_PLUGIN_DIR/Cargo.toml"
+	printf 'cargo build --release --locked --manifest-path %q' "$CDEV_PLUGIN_DIR/Cargo.toml"
+}
+
+# take_build_lock LOCK: creates the lock directory holding our PID; a lock whose PID is gone (a
+# reboot or a kill during a build) is taken over. Fails when a live build holds it.
+take_build_lock() {
+	local lock=$1 holder
+	if ! mkdir "$lock" 2>/dev/null; then
+		holder=$(cat "$lock/pid" 2>/dev/null)
+		if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then
+			return 1
+		fi
+		rm -rf "$lock"
+		mkdir "$lock" 2>/dev/null || return 1
+	fi
+	echo "$$" >"$lock/pid"
 }
 
 # build_in_background CARGO: builds the plugin's own binary; when done, updates the status and
-# tells the user. A lock directory keeps two tmux starts from running two builds.
+# tells the user. A lock keeps two tmux starts from running two builds at once.
 build_in_background() {
 	local cargo=$1 lock="$CDEV_PLUGIN_DIR/target/.cdev-build.lock" log="$CDEV_PLUGIN_DIR/target/cdev-build.log"
-	mkdir -p "$CDEV_PLUGIN_DIR/target"
-	mkdir "$lock" 2>/dev/null || return 0
+	if ! mkdir -p "$CDEV_PLUGIN_DIR/target" 2>/dev/null || ! touch "$log" 2>/dev/null; then
+		tmux set-option -gq "$build_status_option" failed
+		cdev_message "cdev: cannot write to $CDEV_PLUGIN_DIR/target; build the helper by hand: $(manual_build_command)"
+		return 0
+	fi
 	tmux set-option -gq "$build_status_option" building
+	if ! take_build_lock "$lock"; then
+		cdev_message "cdev: the helper is being built already (log: $log)"
+		return 0
+	fi
 	cdev_message "cdev: building the helper in the background (log: $log)"
 	(
-		trap 'rmdir "$lock"' EXIT
-		if "$cargo" build --release --manifest-path "$CDEV_PLUGIN_DIR/Cargo.toml" >"$log" 2>&1 &&
+		echo "$BASHPID" >"$lock/pid"
+		trap 'rm -rf "$lock"' EXIT
+		if "$cargo" build --release --locked --manifest-path "$CDEV_PLUGIN_DIR/Cargo.toml" >"$log" 2>&1 &&
 			binary_matches "$CDEV_PLUGIN_DIR/target/release/cdev"; then
 			tmux set-option -gq "$build_status_option" built
 			cdev_message "cdev: helper built, ready"

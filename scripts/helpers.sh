@@ -18,7 +18,8 @@ get_tmux_option() {
 # be read later even when nobody was attached (tmux start-up, TPM install).
 cdev_message() {
 	tmux set-option -gq "$build_message_option" "$1"
-	tmux display-message "$1" 2>/dev/null || true
+	# display-message expands formats: double every # so paths are shown as they are.
+	tmux display-message "${1//#/##}" 2>/dev/null || true
 }
 
 # tmux_version_at_least MAJOR.MINOR: compares with the running tmux's version.

@@ -1,8 +1,12 @@
 //! One module per subcommand, each a `run` function taking what it needs from [`Context`].
 
+mod attach;
 mod completions;
 mod config;
+mod env;
 mod list;
+mod new;
+mod template;
 
 use anyhow::{Context as _, Result};
 
@@ -15,19 +19,28 @@ use crate::tmux::{Server, Tmux};
 pub struct Context {
     pub paths: Paths,
     pub server: Server,
+    /// Running inside tmux and talking to that same server: `switch-client` instead of attaching.
+    pub inside_tmux: bool,
 }
 
 impl Context {
     pub fn from_cli(cli: &Cli) -> Context {
+        let explicit_server = cli.socket_name.is_some() || cli.socket_path.is_some();
         Context {
             paths: Paths::from_env(),
             server: Server::choose(cli.socket_name.clone(), cli.socket_path.clone()),
+            inside_tmux: !explicit_server && std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
         }
     }
 
     /// A gateway to the chosen server. Fails only when tmux is not installed.
     pub fn tmux(&self) -> Result<Tmux> {
         Tmux::new(self.server.clone(), self.paths.cache_dir.join("tmux-version"))
+    }
+
+    /// The templates: built-ins and the user's `templates/` directory.
+    pub fn templates(&self) -> Result<crate::template::Registry> {
+        crate::template::Registry::load(&self.paths.config_dir.join("templates"))
     }
 
     /// Defaults and the config file, without the server's options.
@@ -39,6 +52,11 @@ impl Context {
 pub fn run(cli: Cli) -> Result<()> {
     let context = Context::from_cli(&cli);
     match cli.command {
+        Command::New { dir, template, name, worktrees, no_attach } => {
+            new::run(&context, new::Request { dir, template, name, worktrees, attach: !no_attach })
+        }
+        Command::Template(command) => template::run(&context, command),
+        Command::Env(command) => env::run(&context, command),
         Command::List { json } => list::run(&context, json),
         Command::Config { json } => config::run(&context, json),
         Command::Completions { shell } => completions::run(shell),

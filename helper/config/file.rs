@@ -3,13 +3,13 @@
 
 use std::fs;
 use std::io::ErrorKind;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{validate_prefix, Config, Setting, Source};
+use super::{validate_dirs, validate_prefix, Config, Setting, Source};
 use crate::input_error::{line_of, InputError};
 use crate::paths::Paths;
 
@@ -19,6 +19,9 @@ use crate::paths::Paths;
 struct ConfigFile {
     prefix: Option<Spanned<String>>,
     projects_dirs: Option<Spanned<Vec<String>>>,
+    claude_command: Option<Spanned<String>>,
+    template_priority: Option<Spanned<Vec<String>>>,
+    default_template: Option<Spanned<String>>,
 }
 
 /// Reads `path` (a missing file is fine) and overlays what it sets onto `config`.
@@ -44,8 +47,29 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
     }
     if let Some(dirs) = parsed.projects_dirs {
         let span = dirs.span();
-        let value = dirs.into_inner().iter().map(|d| paths.expand_tilde(d)).collect();
+        let value: Vec<PathBuf> = dirs.into_inner().iter().map(|d| paths.expand_tilde(d)).collect();
+        validate_dirs(&value).map_err(|message| {
+            InputError::in_file(path, message).at_line(line_of(&text, span.start)).with_key("projects_dirs")
+        })?;
         config.projects_dirs = Setting { value, source: at(span) };
+    }
+    if let Some(command) = parsed.claude_command {
+        let span = command.span();
+        if command.get_ref().trim().is_empty() {
+            return Err(InputError::in_file(path, "must not be empty")
+                .at_line(line_of(&text, span.start))
+                .with_key("claude_command")
+                .into());
+        }
+        config.claude_command = Setting { value: command.into_inner(), source: at(span) };
+    }
+    if let Some(priority) = parsed.template_priority {
+        let span = priority.span();
+        config.template_priority = Setting { value: priority.into_inner(), source: at(span) };
+    }
+    if let Some(template) = parsed.default_template {
+        let span = template.span();
+        config.default_template = Setting { value: template.into_inner(), source: at(span) };
     }
     Ok(())
 }
@@ -53,7 +77,6 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn load(text: &str) -> (Result<Config>, PathBuf, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -107,6 +130,13 @@ mod tests {
         assert!(shown.ends_with(
             "would be changed in session names (no `.`, `:`, `#`, `\\`, whitespace or control characters)"
         ));
+    }
+
+    #[test]
+    fn empty_prefix_and_relative_dirs_are_refused() {
+        assert_eq!(config_error("prefix = \"\"\n").key.as_deref(), Some("prefix"));
+        let err = config_error("projects_dirs = [\"~/ok\", \"rel/dir\"]\n");
+        assert_eq!((err.line, err.key.as_deref()), (Some(1), Some("projects_dirs")));
     }
 
     #[test]

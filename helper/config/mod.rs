@@ -54,6 +54,12 @@ pub struct Config {
     pub prefix: Setting<String>,
     /// Where projects are discovered.
     pub projects_dirs: Setting<Vec<PathBuf>>,
+    /// The command Claude panes run (before `--session-id …`).
+    pub claude_command: Setting<String>,
+    /// Template names tried first in detection, in order.
+    pub template_priority: Setting<Vec<String>>,
+    /// The template used when none is detected.
+    pub default_template: Setting<String>,
 }
 
 impl Config {
@@ -61,6 +67,9 @@ impl Config {
         Config {
             prefix: Setting::default(naming::DEFAULT_PREFIX.to_string()),
             projects_dirs: Setting::default(vec![paths.home.join("projects")]),
+            claude_command: Setting::default("claude".to_string()),
+            template_priority: Setting::default(Vec::new()),
+            default_template: Setting::default("generic".to_string()),
         }
     }
 
@@ -83,8 +92,19 @@ impl Config {
     }
 }
 
+/// Checks project directories: absolute once `~` is expanded.
+fn validate_dirs(dirs: &[PathBuf]) -> std::result::Result<(), String> {
+    match dirs.iter().find(|d| !d.is_absolute()) {
+        Some(dir) => Err(format!("{:?} is not an absolute path (or ~/…)", dir.display().to_string())),
+        None => Ok(()),
+    }
+}
+
 /// Checks a prefix: it must survive naming unchanged, so names stay predictable.
 fn validate_prefix(prefix: &str) -> std::result::Result<(), String> {
+    if prefix.is_empty() {
+        return Err("an empty prefix would make every session cdev's".into());
+    }
     if naming::sanitize(prefix) != prefix {
         return Err(format!(
             "{prefix:?} would be changed in session names (no `.`, `:`, `#`, `\\`, whitespace or control characters)"

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 
-use super::{validate_prefix, Config, Setting, Source};
+use super::{validate_dirs, validate_prefix, Config, Setting, Source};
 use crate::input_error::InputError;
 use crate::paths::Paths;
 use crate::tmux::TmuxOptions;
@@ -10,6 +10,10 @@ use crate::tmux::TmuxOptions;
 pub const PREFIX_OPTION: &str = "@cdev-prefix";
 /// `:`-separated, like `PATH`.
 pub const PROJECTS_DIRS_OPTION: &str = "@cdev-projects-dirs";
+pub const CLAUDE_COMMAND_OPTION: &str = "@cdev-claude-command";
+/// `,`-separated template names.
+pub const TEMPLATE_PRIORITY_OPTION: &str = "@cdev-template-priority";
+pub const DEFAULT_TEMPLATE_OPTION: &str = "@cdev-default-template";
 
 /// Overlays the options that are set (and not empty) onto `config`.
 pub fn apply(config: &mut Config, options: &TmuxOptions, paths: &Paths) -> Result<()> {
@@ -21,8 +25,23 @@ pub fn apply(config: &mut Config, options: &TmuxOptions, paths: &Paths) -> Resul
         config.prefix = Setting { value: prefix.to_string(), source: source(PREFIX_OPTION) };
     }
     if let Some(dirs) = options.get(PROJECTS_DIRS_OPTION).filter(|v| !v.is_empty()) {
-        let value = dirs.split(':').filter(|d| !d.is_empty()).map(|d| paths.expand_tilde(d)).collect();
+        let value: Vec<_> =
+            dirs.split(':').filter(|d| !d.is_empty()).map(|d| paths.expand_tilde(d)).collect();
+        if let Err(message) = validate_dirs(&value) {
+            bail!(InputError::new("tmux option", message).with_key(PROJECTS_DIRS_OPTION));
+        }
         config.projects_dirs = Setting { value, source: source(PROJECTS_DIRS_OPTION) };
+    }
+    if let Some(command) = options.get(CLAUDE_COMMAND_OPTION).filter(|v| !v.trim().is_empty()) {
+        config.claude_command = Setting { value: command.to_string(), source: source(CLAUDE_COMMAND_OPTION) };
+    }
+    if let Some(names) = options.get(TEMPLATE_PRIORITY_OPTION).filter(|v| !v.is_empty()) {
+        let value = names.split(',').map(str::trim).filter(|n| !n.is_empty()).map(String::from).collect();
+        config.template_priority = Setting { value, source: source(TEMPLATE_PRIORITY_OPTION) };
+    }
+    if let Some(name) = options.get(DEFAULT_TEMPLATE_OPTION).filter(|v| !v.is_empty()) {
+        config.default_template =
+            Setting { value: name.to_string(), source: source(DEFAULT_TEMPLATE_OPTION) };
     }
     Ok(())
 }

@@ -58,12 +58,16 @@ pub fn format_string(fields: &[Field]) -> String {
     out
 }
 
-/// Parses every record in `output`; lines that do not start with the record tag (the output of
-/// other commands in the same chain, such as `show-options`) are skipped.
+/// Parses every record in `output`. Lines before the first record (the output of other commands
+/// in the same chain, such as `show-options`) are skipped; anything but a record after it is an
+/// error, so mangled output can never read as an empty list.
 pub fn parse_records<R: Record>(output: &[u8]) -> Result<Vec<R>> {
     let mut records = Vec::new();
     let mut at = 0;
     while at < output.len() {
+        if !records.is_empty() && output[at] != RECORD_TAG {
+            bail!("unexpected output after a record: {:?}", excerpt(output, at));
+        }
         if output[at] == RECORD_TAG {
             let (values, next) = split_record(output, at + 1, R::FIELDS)
                 .with_context(|| format!("bad record at byte {at}: {:?}", excerpt(output, at)))?;
@@ -210,6 +214,7 @@ mod tests {
     fn text_fields_may_hold_newlines_separators_and_tags() {
         let hostile = "/a\nb\u{1f}c\u{1e}d:9:\n";
         let out = format!("@cdev-prefix x\n{}{}", record("%1", hostile, "1"), record("%2", "", "0"));
+        assert!(parse_records::<Pair>(format!("{out}stray\n").as_bytes()).is_err());
         let rows: Vec<Pair> = parse_records(out.as_bytes()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].id.as_str(), rows[0].path.as_str(), rows[0].active), ("%1", hostile, true));

@@ -8,6 +8,7 @@ pub mod command;
 pub mod format;
 pub mod options;
 pub mod state;
+pub mod target;
 pub mod version;
 
 use std::cell::{Cell, OnceCell};
@@ -128,6 +129,10 @@ impl Tmux {
             None => {
                 let out = self.spawn(&[OsString::from("-V")])?;
                 let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if !out.status.success() || Version::parse(&text).is_none() {
+                    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+                    bail!("could not read the tmux version from `tmux -V`: {text:?} {stderr}");
+                }
                 if let Some(key) = &fingerprint {
                     version::write_cached(&self.version_cache, key, &text);
                 }
@@ -157,7 +162,10 @@ impl Tmux {
             return Ok(Vec::new());
         }
         self.version()?.ensure_supported()?;
-        let mut argv: Vec<OsString> = self.server.args();
+        // `-u`: without it, a client in a non-UTF-8 locale gets every control character and
+        // non-ASCII byte of the output replaced by `_`, record separators included.
+        let mut argv: Vec<OsString> = vec!["-u".into()];
+        argv.extend(self.server.args());
         for (i, command) in commands.iter().enumerate() {
             if i > 0 {
                 argv.push(";".into());
@@ -170,7 +178,13 @@ impl Tmux {
             if is_no_server_message(&stderr) {
                 return Err(NoServer(stderr).into());
             }
-            let shown = commands.iter().map(|c| shell_words::join(c.args())).collect::<Vec<_>>().join(" ; ");
+            let mut shown = shell_words::join(commands[0].args());
+            if shown.chars().count() > 160 {
+                shown = format!("{}…", shown.chars().take(160).collect::<String>());
+            }
+            if commands.len() > 1 {
+                shown.push_str(&format!(" (and {} more commands in the same call)", commands.len() - 1));
+            }
             bail!("tmux {shown} failed: {}", if stderr.is_empty() { "no message" } else { &stderr });
         }
         Ok(output.stdout)
@@ -182,20 +196,48 @@ impl Tmux {
         format::parse_records(&output).context("could not read tmux's output")
     }
 
-    /// The server's `@cdev-*` options and the records of `list`, in one tmux process.
-    /// `Ok(None)` when no server is running.
+    /// The server's global options (session and window scope) and the records of `list`, in one
+    /// tmux process. `Ok(None)` when no server is running.
     pub fn read_with_options<R: Record>(&self, list: TmuxCommand) -> Result<Option<(TmuxOptions, Vec<R>)>> {
-        let chain = [
-            TmuxCommand::new("show-options").flag("-g"),
-            list.format("-F", &format::format_string(R::FIELDS)),
-        ];
+        self.read_state(list, false)
+    }
+
+    /// [`Tmux::read_with_options`], starting the server first when none runs, so its options
+    /// (from the user's tmux.conf) are the ones a new session will get.
+    pub fn start_and_read<R: Record>(&self, list: TmuxCommand) -> Result<(TmuxOptions, Vec<R>)> {
+        self.read_state(list, true)?.ok_or_else(|| anyhow!("the tmux server exited while starting"))
+    }
+
+    fn read_state<R: Record>(&self, list: TmuxCommand, start: bool) -> Result<Option<(TmuxOptions, Vec<R>)>> {
+        let mut chain = Vec::new();
+        if start {
+            chain.push(TmuxCommand::new("start-server"));
+        }
+        chain.push(TmuxCommand::new("show-options").flag("-g"));
+        chain.push(TmuxCommand::new("show-options").flag("-gw"));
+        chain.push(list.format("-F", &format::format_string(R::FIELDS)));
         let output = match self.run_chain_bytes(&chain) {
             Ok(output) => output,
             Err(err) if is_no_server(&err) => return Ok(None),
             Err(err) => return Err(err),
         };
         let records = format::parse_records(&output).context("could not read tmux's output")?;
-        Ok(Some((TmuxOptions::parse(&String::from_utf8_lossy(&output)), records)))
+        // Options come before the first record; a path inside a record can never pose as one.
+        let options_end = output.iter().position(|b| *b == format::RECORD_TAG).unwrap_or(output.len());
+        Ok(Some((TmuxOptions::parse(&String::from_utf8_lossy(&output[..options_end])), records)))
+    }
+
+    /// Replaces this process with `tmux attach-session` to `session` (outside tmux). Returns only
+    /// on failure.
+    #[allow(clippy::disallowed_methods)]
+    pub fn exec_attach(&self, session: &str) -> anyhow::Error {
+        use std::os::unix::process::CommandExt;
+        let target = target::session(session);
+        let err = Command::new(&self.program)
+            .args(self.server.args())
+            .args(["attach-session", "-t", &target])
+            .exec();
+        anyhow!(err).context(format!("could not attach to {session}"))
     }
 
     /// The server's `@cdev-*` options; empty when no server is running.

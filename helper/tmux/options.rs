@@ -1,19 +1,22 @@
-//! cdev's own tmux options (`@cdev-*`), read from one `show-options -g` and unquoted the way tmux
-//! quoted them (tmux 3.2+ prints values with `args_escape`: `'…'`, `"…"`, backslash and octal
-//! escapes).
+//! A server's global options (cdev's own `@cdev-*` and the few tmux ones it needs, such as
+//! `base-index`), read from `show-options -g` / `-gw` and unquoted the way tmux quoted them (tmux
+//! 3.2+ prints values with `args_escape`: `'…'`, `"…"`, backslash and octal escapes).
 
 use std::collections::BTreeMap;
 
-/// The `@cdev-*` global options of a server, by name (with the `@`).
+/// Global options of a server by name (user options with their `@`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TmuxOptions(pub BTreeMap<String, String>);
 
 impl TmuxOptions {
-    /// Keeps the `@cdev-` lines of `show-options -g` output; other lines are ignored.
+    /// Reads `name value` lines of `show-options` output; array options (`name[0] …`) and lines
+    /// that are not options (other commands' output in the same chain) are skipped.
     pub fn parse(output: &str) -> TmuxOptions {
         let mut options = BTreeMap::new();
         for line in output.lines() {
-            if !line.starts_with("@cdev-") {
+            let is_option_name = line.starts_with(|c: char| c == '@' || c.is_ascii_lowercase())
+                && line.split(' ').next().is_some_and(|name| !name.contains('['));
+            if !is_option_name {
                 continue;
             }
             match line.split_once(' ') {
@@ -26,6 +29,11 @@ impl TmuxOptions {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
+    }
+
+    /// A numeric option such as `base-index`, or `default` when unset or not a number.
+    pub fn number(&self, name: &str, default: u32) -> u32 {
+        self.get(name).and_then(|v| v.parse().ok()).unwrap_or(default)
     }
 }
 
@@ -90,13 +98,14 @@ mod tests {
             "@other x\n",
         );
         let options = TmuxOptions::parse(output);
-        assert_eq!(options.0.len(), 5);
+        assert_eq!(options.0.len(), 7);
+        assert_eq!(options.get("status"), Some("on"));
         assert_eq!(options.get("@cdev-a"), Some("plain"));
         assert_eq!(options.get("@cdev-b"), Some("has space"));
         assert_eq!(options.get("@cdev-c"), Some("it's \"q\" $HOME #{x} ; tab\tend"));
         assert_eq!(options.get("@cdev-d"), Some("nl\nx\u{1f}y"));
         assert_eq!(options.get("@cdev-e"), Some(""));
-        assert_eq!(options.get("@other"), None);
+        assert_eq!(options.get("@other"), Some("x"));
     }
 
     #[test]

@@ -126,3 +126,18 @@ pub fn group_sessions(panes: Vec<Pane>) -> Vec<Session> {
     }
     sessions
 }
+
+/// A session's name and the project cdev recorded for it: enough to pick a name for a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub name: String,
+    pub project_root: Option<String>,
+}
+
+impl Record for SessionSummary {
+    const FIELDS: &'static [Field] = &[plain("session_name"), text("@cdev_project_root")];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(SessionSummary { name: f.string()?, project_root: f.optional()? })
+    }
+}

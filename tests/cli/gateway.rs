@@ -32,6 +32,7 @@ fn hostile_project_names_become_sessions_tmux_finds_by_their_exact_name() {
         "$0",
         "=exact",
         "@2",
+        "odd\u{378}\u{ffff}\u{10ffff}🚀e\u{301}",
     ];
     let names: Vec<String> = projects.iter().map(|p| session_name(DEFAULT_PREFIX, p)).collect();
     let bare: Vec<String> = projects.iter().map(|p| session_name("", p)).collect();

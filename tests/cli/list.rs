@@ -118,3 +118,50 @@ fn the_server_can_be_chosen_with_dollar_tmux_or_a_socket_path() {
     by_path.args(["-S", &socket, "list", "--json"]);
     assert_eq!(json(&env.run(by_path).ok())[0]["name"], "here");
 }
+
+#[test]
+fn a_non_utf8_locale_still_lists_everything() {
+    let env = TestEnv::new();
+    let dir = env.home().join("dïr");
+    fs::create_dir_all(&dir).unwrap();
+    env.start_session("claude-dev-x", &dir);
+    let mut cmd = env.command(CDEV);
+    cmd.args(["-L", &env.socket, "list", "--json"])
+        .env("LANG", "C")
+        .env("LC_ALL", "C")
+        .env_remove("LC_CTYPE");
+    let rows = json(&env.run(cmd).ok());
+    assert_eq!(rows[0]["name"], "claude-dev-x");
+    assert_eq!(rows[0]["project_root"], dir.to_string_lossy().as_ref());
+}
+
+#[test]
+fn a_directory_name_cannot_pose_as_an_option() {
+    let env = TestEnv::new();
+    let dir = env.home().join("x\n@cdev-prefix u\n");
+    fs::create_dir_all(&dir).unwrap();
+    env.start_session("claude-dev-real", &env.home());
+    let create = cdev::tmux::TmuxCommand::new("new-session")
+        .flag("-d")
+        .value("-s", "u")
+        .literal("-c", &dir.to_string_lossy());
+    env.tmux(&create.args().iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    let rows = json(&env.cdev(&["list", "--json"]).ok());
+    let cdev_of =
+        |name: &str| rows.as_array().unwrap().iter().find(|r| r["name"] == name).unwrap()["cdev"].clone();
+    assert_eq!(cdev_of("claude-dev-real"), true);
+    assert_eq!(cdev_of("u"), false);
+}
+
+#[test]
+fn the_socket_flag_wins_over_dollar_tmux() {
+    let env = TestEnv::new();
+    let other = TestEnv::new();
+    env.start_session("mine", &env.home());
+    other.start_session("theirs", &other.home());
+    let socket = other.tmux(&["display-message", "-p", "-t", "theirs", "#{socket_path}"]).ok();
+    let mine = env.tmux(&["display-message", "-p", "-t", "mine", "#{socket_path}"]).ok();
+    let mut cmd = env.command(CDEV);
+    cmd.args(["-S", mine.trim(), "list", "--json"]).env("TMUX", format!("{},1,0", socket.trim()));
+    assert_eq!(json(&env.run(cmd).ok())[0]["name"], "mine");
+}

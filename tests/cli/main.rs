@@ -6,5 +6,6 @@ mod completions;
 mod config;
 mod gateway;
 mod list;
+mod new;
 mod plugin;
 mod support;

@@ -124,10 +124,9 @@ fn minimal_path(env: &TestEnv) -> String {
     // tmux, git and the shell tools, but neither cargo nor cdev.
     let tools = env.path("tools");
     fs::create_dir_all(&tools).unwrap();
-    for tool in [
-        "tmux", "bash", "sh", "sed", "awk", "head", "mkdir", "rmdir", "cp", "cat", "sleep", "chmod",
-        "dirname",
-    ] {
+    for tool in
+        ["tmux", "bash", "sh", "sed", "awk", "head", "mkdir", "rm", "cp", "cat", "sleep", "touch", "dirname"]
+    {
         let _ = symlink(which(tool), tools.join(tool));
     }
     tools.to_string_lossy().into_owned()
@@ -147,7 +146,7 @@ fn without_cargo_the_user_is_told_the_exact_build_command() {
     let message = option(&env, "@cdev-build-message");
     let manifest = plugin.join("Cargo.toml").to_string_lossy().replace(' ', "\\ ");
     assert!(
-        message.ends_with(&format!("run: cargo build --release --manifest-path {manifest}")),
+        message.ends_with(&format!("run: cargo build --release --locked --manifest-path {manifest}")),
         "{message}"
     );
     assert_eq!(option(&env, "@cdev-bin-path"), plugin.join("target/release/cdev").to_string_lossy());
@@ -163,6 +162,10 @@ fn a_missing_or_stale_helper_is_built_in_the_background() {
     fs::create_dir_all(own.parent().unwrap()).unwrap();
     fs::write(&own, "#!/bin/sh\necho 'cdev 0.0.0'\n").unwrap();
     make_executable(&own);
+    // A lock left by a build that was killed (its PID is gone) must not block this one.
+    let lock = plugin.join("target/.cdev-build.lock");
+    fs::create_dir_all(&lock).unwrap();
+    fs::write(lock.join("pid"), "2147483646").unwrap();
     // A cargo that waits for the test's go-ahead, then "builds" by copying the real binary.
     let go = env.path("go");
     let tools = minimal_path(&env);
@@ -182,7 +185,7 @@ fn a_missing_or_stale_helper_is_built_in_the_background() {
 
     // Sourcing returns while cargo is still blocked: tmux start-up does not wait for the build.
     source_plugin(&env, &plugin);
-    assert_eq!(option(&env, "@cdev-build-status"), "building");
+    assert_eq!(option(&env, "@cdev-build-status"), "building", "{}", option(&env, "@cdev-build-message"));
     assert!(option(&env, "@cdev-build-message").starts_with("cdev: building the helper in the background"));
 
     fs::write(&go, "").unwrap();
@@ -192,6 +195,7 @@ fn a_missing_or_stale_helper_is_built_in_the_background() {
     }
     assert_eq!(option(&env, "@cdev-build-status"), "built");
     assert_eq!(option(&env, "@cdev-build-message"), "cdev: helper built, ready");
+    assert!(!lock.exists(), "the lock is released");
     let listed = run_in_server(&env, "\"$CDEV_BIN\" list");
     assert!(listed.contains("main"), "{listed}");
 }

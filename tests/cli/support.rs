@@ -217,3 +217,42 @@ pub fn which(program: &str) -> PathBuf {
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}):\n{text}"))
 }
+
+/// Polls `condition` every 50 ms until it holds; panics with `what` after 20 s. For effects that
+/// happen in another process (a pane's command), never a timing assertion.
+#[track_caller]
+pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+impl TestEnv {
+    /// `list-panes` of one session with a format, one line per pane.
+    pub fn panes(&self, session: &str, format: &str) -> Vec<String> {
+        let target = format!("={session}:");
+        self.tmux(&["list-panes", "-s", "-t", &target, "-F", format])
+            .ok()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The names of the sessions on the server (empty when none runs).
+    pub fn session_names(&self) -> Vec<String> {
+        let run = self.tmux(&["list-sessions", "-F", "#{session_name}"]);
+        if !run.output.status.success() {
+            return Vec::new();
+        }
+        run.stdout().lines().map(str::to_string).collect()
+    }
+
+    /// Makes a directory (and parents) under HOME.
+    pub fn project(&self, relative: &str) -> PathBuf {
+        let dir = self.home().join(relative);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

@@ -1,0 +1,179 @@
+//! `cdev new`: a session for a project, from its template, in two tmux processes: one to read the
+//! server (its options and sessions), one to build the whole session. Then attach or switch.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context as _, Result};
+
+use super::{attach, Context};
+use crate::config::Config;
+use crate::naming;
+use crate::session::create::{self, Creation};
+use crate::session::env::{read_env_file, session_env};
+use crate::template::render::{self, plan};
+use crate::template::{detect, find_project_file, read_file, Origin, Registry, Template};
+use crate::tmux::state::SessionSummary;
+use crate::tmux::{target, Tmux, TmuxCommand};
+use crate::{git, worktree};
+
+pub struct Request {
+    pub dir: Option<PathBuf>,
+    pub template: Option<String>,
+    pub name: Option<String>,
+    pub worktrees: Vec<String>,
+    pub attach: bool,
+}
+
+pub fn run(context: &Context, request: Request) -> Result<()> {
+    let root = project_root(request.dir.as_deref())?;
+    let file_config = context.file_config()?;
+    let tmux = context.tmux()?;
+    let (options, sessions) = tmux
+        .start_and_read::<SessionSummary>(TmuxCommand::new("list-sessions"))
+        .context("could not read tmux")?;
+    let config = file_config.with_tmux_options(&options, &context.paths).context("could not load config")?;
+    let root_text = root.to_string_lossy().into_owned();
+
+    // The project's own session, whatever it is called now, before any name is made up.
+    let existing = sessions.iter().find(|s| s.project_root.as_deref() == Some(root_text.as_str()));
+    let name = match (&request.name, existing) {
+        (Some(name), _) => explicit_name(name)?,
+        (None, Some(session)) => session.name.clone(),
+        (None, None) => naming::session_name_for_root(&config.prefix.value, &root, |candidate| {
+            sessions
+                .iter()
+                .any(|s| s.name == candidate && s.project_root.as_deref() != Some(root_text.as_str()))
+        }),
+    };
+    if sessions.iter().any(|s| s.name == name) {
+        eprintln!("cdev: {name} exists; {}", if request.attach { "going there" } else { "nothing to do" });
+        return finish(context, &tmux, &name, request.attach);
+    }
+
+    let registry = context.templates()?;
+    let template = choose_template(&registry, &config, &root, request.template.as_deref())?;
+    let worktrees = make_worktrees(&root, &template, &request.worktrees)?;
+    let project =
+        root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| root_text.clone());
+    let editor =
+        std::env::var("EDITOR").ok().filter(|e| !e.trim().is_empty()).unwrap_or_else(|| "nvim".into());
+    let env_file = read_env_file(&root)?;
+    if let Some((path, file)) = &env_file {
+        for error in &file.errors {
+            eprintln!("cdev: skipped {}:{}: {}", path.display(), error.line, error.message);
+        }
+    }
+    let env = session_env(&project, &root, &editor, &template.env, env_file.as_ref().map(|(_, f)| f));
+
+    let render_context = render::Context {
+        project,
+        root: root.clone(),
+        session: name.clone(),
+        editor,
+        claude: config.claude_command.value.clone(),
+        worktrees,
+    };
+    let plan = plan(&template, &render_context).with_context(|| format!("could not plan session {name}"))?;
+    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
+    let creation = Creation {
+        name: &name,
+        root: &root,
+        template: &template.name,
+        env: &env,
+        history_limit: template.history_limit,
+        base_index: options.number("base-index", 0),
+        pane_base_index: options.number("pane-base-index", 0),
+        shell: &shell,
+    };
+    let mut chain = create::chain(&creation, &plan);
+    let switch_in_chain = request.attach && context.inside_tmux;
+    if switch_in_chain {
+        chain.push(attach::switch_command(&name));
+    }
+    if let Err(err) = tmux.run_chain(&chain) {
+        // Never leave a half-made session behind.
+        let _ = tmux.run(TmuxCommand::new("kill-session").value("-t", &target::session(&name)));
+        return Err(err.context(format!("could not create session {name}")));
+    }
+    if switch_in_chain {
+        return Ok(());
+    }
+    finish(context, &tmux, &name, request.attach)
+}
+
+fn finish(context: &Context, tmux: &Tmux, name: &str, attach: bool) -> Result<()> {
+    if attach {
+        attach::attach_or_switch(context, tmux, name)
+    } else {
+        println!("{name}");
+        Ok(())
+    }
+}
+
+/// The project directory, absolute; it must exist and be a directory.
+fn project_root(dir: Option<&Path>) -> Result<PathBuf> {
+    let dir = match dir {
+        Some(dir) => dir.to_path_buf(),
+        None => std::env::current_dir().context("could not read the current directory")?,
+    };
+    let fail = || format!("could not create session for {}", dir.display());
+    let root = dir.canonicalize().map_err(|err| anyhow!(err)).with_context(fail)?;
+    if !root.is_dir() {
+        return Err(anyhow!("not a directory")).with_context(fail);
+    }
+    Ok(root)
+}
+
+/// `--name`: used as given when tmux would keep it unchanged, refused otherwise.
+fn explicit_name(name: &str) -> Result<String> {
+    let safe = naming::session_name("", name);
+    if safe != name || !naming::is_valid_session_name(name) {
+        bail!(crate::input_error::InputError::new(
+            "--name",
+            format!("{name:?} is not a usable session name (try {safe:?})")
+        ));
+    }
+    Ok(safe)
+}
+
+/// `--template`, else the project's `.cdev.toml`, else the detected template, else the default.
+fn choose_template(
+    registry: &Registry,
+    config: &Config,
+    root: &Path,
+    requested: Option<&str>,
+) -> Result<Template> {
+    if let Some(name) = requested {
+        return registry.get(name).context("could not use the template");
+    }
+    if let Some(file) = find_project_file(root) {
+        let parsed = read_file(&file)?;
+        return registry.resolve(parsed, Origin::File(file), "project");
+    }
+    let templates = registry.all()?;
+    match detect::detect(&templates, &config.template_priority.value, root) {
+        Some(template) => Ok(template.clone()),
+        None => registry.get(&config.default_template.value).context("could not use the default template"),
+    }
+}
+
+/// Worktrees for the Claude panes: those asked for, then the template's own count (`agent-N`).
+fn make_worktrees(root: &Path, template: &Template, requested: &[String]) -> Result<Vec<(String, PathBuf)>> {
+    let mut features: Vec<String> = requested.to_vec();
+    let mut n = 1;
+    while features.len() < template.worktrees as usize {
+        let name = format!("agent-{n}");
+        if !features.contains(&name) {
+            features.push(name);
+        }
+        n += 1;
+    }
+    if features.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(toplevel) = git::toplevel(root) else {
+        eprintln!("cdev: {} is not a git repository: no worktrees made", root.display());
+        return Ok(Vec::new());
+    };
+    features.into_iter().map(|f| Ok((f.clone(), worktree::ensure(&toplevel, &f)?))).collect()
+}

@@ -1,0 +1,35 @@
+//! The git runner: the one place besides the tmux gateway that starts a process. argv only.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{anyhow, bail, Result};
+
+/// Runs `git -C dir args…` and returns stdout; a failure carries git's own message.
+#[allow(clippy::disallowed_methods)]
+pub fn run(dir: &Path, args: &[&str]) -> Result<String> {
+    let output =
+        Command::new("git").arg("-C").arg(dir).args(args).env("GIT_TERMINAL_PROMPT", "0").output().map_err(
+            |err| match err.kind() {
+                std::io::ErrorKind::NotFound => anyhow!("could not find git, is it installed?"),
+                _ => anyhow!("could not run git: {err}"),
+            },
+        )?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        bail!("git {} failed: {stderr}", args.join(" "));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The top of the work tree holding `dir`, or `None` when `dir` is not in a git repository.
+pub fn toplevel(dir: &Path) -> Option<PathBuf> {
+    let out = run(dir, &["rev-parse", "--show-toplevel"]).ok()?;
+    Some(PathBuf::from(out.trim_end_matches('\n')))
+}
+
+/// The repository's common git dir (shared by all worktrees), absolute.
+pub fn common_dir(dir: &Path) -> Result<PathBuf> {
+    let out = run(dir, &["rev-parse", "--path-format=absolute", "--git-common-dir"])?;
+    Ok(PathBuf::from(out.trim_end_matches('\n')))
+}

@@ -1,0 +1,164 @@
+//! A session plan as one chain of tmux commands: the session, its env and cdev's options, every
+//! window and pane with its cwd, title, command and options, the layouts, and the focus. All of it
+//! runs in one tmux process, whatever the number of panes.
+
+use std::path::Path;
+
+use crate::template::render::{PanePlan, SessionPlan};
+use crate::template::Split;
+use crate::tmux::{target, TmuxCommand};
+
+/// A pane's command is started by tmux itself, not typed into a shell, so a slow shell start
+/// cannot race it: `/bin/sh` runs it with the user's shell (`"$SHELL" -c`, so the shell's syntax
+/// applies; the environment is the tmux server's), then `exec`s an interactive shell in the same
+/// process, so the pane stays usable, with job control, after the command exits or when it is not
+/// found (its error stays on screen). `trap` keeps Ctrl-C on the command from closing the pane
+/// (the command itself gets the default SIGINT back on exec). An interactive `-ic` was tried
+/// first: it takes the terminal's foreground, and the shell exec'd after it loses job control.
+/// `$0` is the user's shell, `$1` the command.
+pub const PANE_WRAPPER: &str = "trap : INT; \"$0\" -c \"$1\"; exec \"$0\"";
+
+/// The size a detached session is made at; tmux resizes it to the client that attaches.
+const DETACHED_SIZE: (&str, &str) = ("200", "50");
+
+/// Everything the chain needs to know besides the plan.
+pub struct Creation<'a> {
+    pub name: &'a str,
+    pub root: &'a Path,
+    pub template: &'a str,
+    pub env: &'a [(String, String)],
+    pub history_limit: Option<u32>,
+    /// The server's `base-index` and `pane-base-index`, so targets name the right windows.
+    pub base_index: u32,
+    pub pane_base_index: u32,
+    /// The user's shell, which runs pane commands.
+    pub shell: &'a str,
+}
+
+/// The commands that create the session, in order.
+pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
+    let c = creation;
+    let mut chain = Vec::new();
+    for (w, window) in plan.windows.iter().enumerate() {
+        let window_index = c.base_index + w as u32;
+        for (p, pane) in window.panes.iter().enumerate() {
+            let pane_index = c.pane_base_index + p as u32;
+            let command = match (w, p) {
+                (0, 0) => {
+                    let mut new_session = TmuxCommand::new("new-session")
+                        .flag("-d")
+                        .literal("-s", c.name)
+                        .value("-x", DETACHED_SIZE.0)
+                        .value("-y", DETACHED_SIZE.1);
+                    for (key, value) in c.env {
+                        new_session = new_session.value("-e", &format!("{key}={value}"));
+                    }
+                    match c.history_limit {
+                        // history-limit counts when a pane is made: the first window is made
+                        // again (-k) once the session's limit is set.
+                        Some(limit) => {
+                            chain.push(new_session.literal("-c", &c.root.to_string_lossy()));
+                            chain.push(
+                                TmuxCommand::new("set-option")
+                                    .value("-t", &target::session(c.name))
+                                    .arg("history-limit")
+                                    .arg(&limit.to_string()),
+                            );
+                            TmuxCommand::new("new-window")
+                                .flag("-k")
+                                .value("-t", &target::window(c.name, window_index))
+                        }
+                        None => new_session,
+                    }
+                }
+                (_, 0) => TmuxCommand::new("new-window").value("-t", &target::window(c.name, window_index)),
+                _ => {
+                    let split = match pane.split {
+                        Some(Split::Horizontal) => "-h",
+                        _ => "-v",
+                    };
+                    let mut split_window = TmuxCommand::new("split-window")
+                        .value("-t", &target::pane(c.name, window_index, pane_index - 1))
+                        .flag(split);
+                    if let Some(size) = &pane.size {
+                        split_window = split_window.value("-l", size);
+                    }
+                    split_window
+                }
+            };
+            let command = match (p, &window.name) {
+                (0, Some(name)) => command.literal("-n", name),
+                _ => command,
+            };
+            chain.push(with_program(command.literal("-c", &pane.cwd.to_string_lossy()), pane, c.shell));
+            if w == 0 && p == 0 {
+                chain.extend(session_options(c));
+            }
+            chain.extend(pane_options(&target::pane(c.name, window_index, pane_index), pane));
+            // Re-laying out after each split keeps room for the next one: a dozen halvings of one
+            // pane would otherwise run out of space. A saved layout string only fits at the end.
+            if let (Some(layout), true) = (&window.layout, p > 0 && p + 1 < window.panes.len()) {
+                let interim = if layout.contains(',') { "tiled" } else { layout.as_str() };
+                chain.push(
+                    TmuxCommand::new("select-layout")
+                        .value("-t", &target::window(c.name, window_index))
+                        .arg(interim),
+                );
+            }
+        }
+        if let Some(layout) = &window.layout {
+            chain.push(
+                TmuxCommand::new("select-layout")
+                    .value("-t", &target::window(c.name, window_index))
+                    .arg(layout),
+            );
+        }
+    }
+    let (focus_window, focus_pane) = plan.focus;
+    let focus_window = c.base_index + focus_window as u32;
+    chain.push(TmuxCommand::new("select-window").value("-t", &target::window(c.name, focus_window)));
+    chain.push(
+        TmuxCommand::new("select-pane")
+            .value("-t", &target::pane(c.name, focus_window, c.pane_base_index + focus_pane as u32)),
+    );
+    chain
+}
+
+/// The pane's program: the wrapper around its command, or nothing (tmux's default shell).
+fn with_program(command: TmuxCommand, pane: &PanePlan, shell: &str) -> TmuxCommand {
+    match &pane.command {
+        Some(program) => command.arg("/bin/sh").arg("-c").arg(PANE_WRAPPER).arg(shell).arg(program),
+        None => command,
+    }
+}
+
+/// What cdev records on the session: the project root and template it came from.
+fn session_options(c: &Creation<'_>) -> Vec<TmuxCommand> {
+    let session = target::session(c.name);
+    vec![
+        TmuxCommand::new("set-option")
+            .value("-t", &session)
+            .arg("@cdev_project_root")
+            .arg(&c.root.to_string_lossy()),
+        TmuxCommand::new("set-option").value("-t", &session).arg("@cdev_template").arg(c.template),
+    ]
+}
+
+/// The title and cdev's per-pane options (role, Claude session id, worktree).
+fn pane_options(pane_target: &str, pane: &PanePlan) -> Vec<TmuxCommand> {
+    let mut commands = Vec::new();
+    if let Some(title) = &pane.title {
+        commands.push(TmuxCommand::new("select-pane").value("-t", pane_target).literal("-T", title));
+    }
+    let set = |name: &str, value: &str| {
+        TmuxCommand::new("set-option").flag("-p").value("-t", pane_target).arg(name).arg(value)
+    };
+    commands.push(set("@cdev_role", pane.role.as_str()));
+    if let Some(id) = &pane.claude_session {
+        commands.push(set("@cdev_claude_session", id));
+    }
+    if let Some(worktree) = &pane.worktree {
+        commands.push(set("@cdev_worktree", worktree));
+    }
+    commands
+}
