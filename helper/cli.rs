@@ -38,6 +38,9 @@ pub enum Command {
         /// Create the session but stay where you are; prints its name.
         #[arg(long)]
         no_attach: bool,
+        /// Print the tmux command that would create the session (shell-quoted); change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Templates: list, show, validate, and write a starter .cdev.toml.
     #[command(subcommand)]

@@ -52,8 +52,8 @@ impl Context {
 pub fn run(cli: Cli) -> Result<()> {
     let context = Context::from_cli(&cli);
     match cli.command {
-        Command::New { dir, template, name, worktrees, no_attach } => {
-            new::run(&context, new::Request { dir, template, name, worktrees, attach: !no_attach })
+        Command::New { dir, template, name, worktrees, no_attach, dry_run } => {
+            new::run(&context, new::Request { dir, template, name, worktrees, attach: !no_attach, dry_run })
         }
         Command::Template(command) => template::run(&context, command),
         Command::Env(command) => env::run(&context, command),

@@ -22,6 +22,8 @@ pub struct Request {
     pub name: Option<String>,
     pub worktrees: Vec<String>,
     pub attach: bool,
+    /// Print the creation command instead of running it (worktrees are not made either).
+    pub dry_run: bool,
 }
 
 pub fn run(context: &Context, request: Request) -> Result<()> {
@@ -52,7 +54,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
 
     let registry = context.templates()?;
     let template = choose_template(&registry, &config, &root, request.template.as_deref())?;
-    let worktrees = make_worktrees(&root, &template, &request.worktrees)?;
+    let worktrees = make_worktrees(&root, &template, &request.worktrees, request.dry_run)?;
     let project =
         root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| root_text.clone());
     let editor =
@@ -86,6 +88,10 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         shell: &shell,
     };
     let mut chain = create::chain(&creation, &plan);
+    if request.dry_run {
+        println!("{}", tmux.command_line(&chain));
+        return Ok(());
+    }
     let switch_in_chain = request.attach && context.inside_tmux;
     if switch_in_chain {
         chain.push(attach::switch_command(&name));
@@ -158,7 +164,12 @@ fn choose_template(
 }
 
 /// Worktrees for the Claude panes: those asked for, then the template's own count (`agent-N`).
-fn make_worktrees(root: &Path, template: &Template, requested: &[String]) -> Result<Vec<(String, PathBuf)>> {
+fn make_worktrees(
+    root: &Path,
+    template: &Template,
+    requested: &[String],
+    dry_run: bool,
+) -> Result<Vec<(String, PathBuf)>> {
     let mut features: Vec<String> = requested.to_vec();
     let mut n = 1;
     while features.len() < template.worktrees as usize {
@@ -175,5 +186,9 @@ fn make_worktrees(root: &Path, template: &Template, requested: &[String]) -> Res
         eprintln!("cdev: {} is not a git repository: no worktrees made", root.display());
         return Ok(Vec::new());
     };
+    if dry_run {
+        let dir = toplevel.join(worktree::WORKTREES_DIR);
+        return Ok(features.into_iter().map(|f| (f.clone(), dir.join(f))).collect());
+    }
     features.into_iter().map(|f| Ok((f.clone(), worktree::ensure(&toplevel, &f)?))).collect()
 }

@@ -95,9 +95,11 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
                 chain.extend(session_options(c));
             }
             chain.extend(pane_options(&target::pane(c.name, window_index, pane_index), pane));
-            // Re-laying out after each split keeps room for the next one: a dozen halvings of one
-            // pane would otherwise run out of space. A saved layout string only fits at the end.
-            if let (Some(layout), true) = (&window.layout, p > 0 && p + 1 < window.panes.len()) {
+            // Halving one pane again and again runs out of room after a few splits: from the fourth
+            // pane on, re-laying out after each split keeps room for the next. (Not earlier: every
+            // command in the chain costs, and four panes always fit.) A saved layout string only
+            // fits at the end.
+            if let (Some(layout), true) = (&window.layout, p >= 3 && p + 1 < window.panes.len()) {
                 let interim = if layout.contains(',') { "tiled" } else { layout.as_str() };
                 chain.push(
                     TmuxCommand::new("select-layout")
@@ -144,7 +146,7 @@ fn session_options(c: &Creation<'_>) -> Vec<TmuxCommand> {
     ]
 }
 
-/// The title and cdev's per-pane options (role, Claude session id, worktree).
+/// The title and cdev's per-pane options: the Claude session id and the worktree.
 fn pane_options(pane_target: &str, pane: &PanePlan) -> Vec<TmuxCommand> {
     let mut commands = Vec::new();
     if let Some(title) = &pane.title {
@@ -153,7 +155,6 @@ fn pane_options(pane_target: &str, pane: &PanePlan) -> Vec<TmuxCommand> {
     let set = |name: &str, value: &str| {
         TmuxCommand::new("set-option").flag("-p").value("-t", pane_target).arg(name).arg(value)
     };
-    commands.push(set("@cdev_role", pane.role.as_str()));
     if let Some(id) = &pane.claude_session {
         commands.push(set("@cdev_claude_session", id));
     }

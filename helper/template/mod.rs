@@ -114,18 +114,6 @@ pub enum Role {
     Shell,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Claude => "claude",
-            Role::Editor => "editor",
-            Role::Git => "git",
-            Role::Server => "server",
-            Role::Shell => "shell",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {

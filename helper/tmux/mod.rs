@@ -144,6 +144,28 @@ impl Tmux {
         Ok(*self.version.get_or_init(|| parsed))
     }
 
+    /// The shell command line that runs `commands` in one tmux process, as `run_chain` would.
+    pub fn command_line(&self, commands: &[TmuxCommand]) -> String {
+        let argv: Vec<String> = std::iter::once(self.program.to_string_lossy().into_owned())
+            .chain(self.chain_argv(commands).iter().map(|a| a.to_string_lossy().into_owned()))
+            .collect();
+        shell_words::join(argv)
+    }
+
+    fn chain_argv(&self, commands: &[TmuxCommand]) -> Vec<OsString> {
+        // `-u`: without it, a client in a non-UTF-8 locale gets every control character and
+        // non-ASCII byte of the output replaced by `_`, record separators included.
+        let mut argv: Vec<OsString> = vec!["-u".into()];
+        argv.extend(self.server.args());
+        for (i, command) in commands.iter().enumerate() {
+            if i > 0 {
+                argv.push(";".into());
+            }
+            argv.extend(command.args().iter().map(OsString::from));
+        }
+        argv
+    }
+
     /// Runs one command and returns its stdout.
     pub fn run(&self, command: TmuxCommand) -> Result<String> {
         self.run_chain(&[command])
@@ -162,17 +184,7 @@ impl Tmux {
             return Ok(Vec::new());
         }
         self.version()?.ensure_supported()?;
-        // `-u`: without it, a client in a non-UTF-8 locale gets every control character and
-        // non-ASCII byte of the output replaced by `_`, record separators included.
-        let mut argv: Vec<OsString> = vec!["-u".into()];
-        argv.extend(self.server.args());
-        for (i, command) in commands.iter().enumerate() {
-            if i > 0 {
-                argv.push(";".into());
-            }
-            argv.extend(command.args().iter().map(OsString::from));
-        }
-        let output = self.spawn(&argv)?;
+        let output = self.spawn(&self.chain_argv(commands))?;
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
         if !output.status.success() {
             if is_no_server_message(&stderr) {

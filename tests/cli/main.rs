@@ -9,3 +9,4 @@ mod list;
 mod new;
 mod plugin;
 mod support;
+mod template;

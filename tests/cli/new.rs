@@ -37,17 +37,17 @@ fn a_react_project_gets_the_seed_layout_from_two_tmux_processes() {
 
     let panes = env.panes(
         "claude-dev-webapp",
-        "#{window_name}|#{pane_title}|#{@cdev_role}|#{pane_current_path}|#{window_active}#{pane_active}",
+        "#{window_name}|#{pane_title}|#{pane_current_path}|#{window_active}#{pane_active}",
     );
     let root = dir.to_string_lossy();
     assert_eq!(
         panes,
         vec![
-            format!("agents|claude-1|claude|{root}|11"),
-            format!("agents|claude-2|claude|{root}|10"),
-            format!("agents|editor|editor|{root}|10"),
-            format!("agents|dev|server|{root}|10"),
-            format!("git|git|git|{root}|01"),
+            format!("agents|claude-1|{root}|11"),
+            format!("agents|claude-2|{root}|10"),
+            format!("agents|editor|{root}|10"),
+            format!("agents|dev|{root}|10"),
+            format!("git|git|{root}|01"),
         ]
     );
     let commands = env.panes("claude-dev-webapp", "#{pane_start_command}|#{@cdev_claude_session}");
@@ -233,9 +233,9 @@ fn worktrees_are_made_reused_excluded_and_never_clobber() {
     let session =
         env.cdev(&["new", "--no-attach", "-w", "feat-x", "-w", "feat-y", &repo.to_string_lossy()]).ok();
     let session = session.trim();
-    let cwds = env.panes(session, "#{@cdev_role} #{@cdev_worktree} #{pane_current_path}");
-    assert_eq!(cwds[0], format!("claude feat-x {}/.worktrees/feat-x", repo.display()));
-    assert_eq!(cwds[1], format!("claude feat-y {}/.worktrees/feat-y", repo.display()));
+    let cwds = env.panes(session, "#{@cdev_worktree} #{pane_current_path}");
+    assert_eq!(cwds[0], format!("feat-x {}/.worktrees/feat-x", repo.display()));
+    assert_eq!(cwds[1], format!("feat-y {}/.worktrees/feat-y", repo.display()));
     assert!(git(&env, &repo, &["branch", "--list", "feat-x"]).contains("feat-x"));
     let exclude = fs::read_to_string(repo.join(".git/info/exclude")).unwrap();
     assert_eq!(exclude.matches("/.worktrees/").count(), 1);
@@ -298,4 +298,19 @@ fn env_load_rereads_env_claude_into_the_session() {
     assert!(vars.lines().any(|l| l == "A=2") && vars.lines().any(|l| l == "B=two words"), "{vars}");
     let err = env.cdev(&["env", "load"]).fails_with(1);
     assert!(err.contains("no session given, and not running inside tmux"), "{err}");
+}
+
+#[test]
+fn dry_run_prints_a_command_that_a_shell_runs_to_the_same_session() {
+    let env = TestEnv::new();
+    env.start_session("other", &env.home());
+    let dir = react_project(&env, "it's $(dry)");
+    let line = env.cdev(&["new", "--dry-run", "-w", "feat", &dir.to_string_lossy()]).ok();
+    assert_eq!(env.session_names(), vec!["other"], "nothing was created");
+    assert!(!dir.join(".worktrees").exists(), "no worktree was made");
+    let mut sh = env.command("sh");
+    sh.arg("-c").arg(line.trim_end());
+    env.run(sh).ok();
+    let titles = env.panes("claude-dev-it's_$(dry)", "#{pane_title}");
+    assert_eq!(titles, ["claude-1", "claude-2", "editor", "dev", "git"]);
 }
