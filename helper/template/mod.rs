@@ -297,7 +297,15 @@ const LAYOUT_NAMES: &[&str] =
 /// Checks what serde cannot: windows and panes present, one focus, sizes, layouts, variables.
 pub fn validate(template: &Template) -> Result<()> {
     let fail = |key: String, message: String| -> anyhow::Error {
-        InputError::new(template.origin.describe(), message).with_key(key).into()
+        let line = match &template.origin {
+            Origin::File(path) => fs::read_to_string(path).ok().and_then(|text| locate(&text, &key)),
+            Origin::Builtin => None,
+        };
+        let error = InputError::new(template.origin.describe(), message);
+        match line {
+            Some(line) => error.at_line(line).with_key(key).into(),
+            None => error.with_key(key).into(),
+        }
     };
     if template.windows.is_empty() {
         bail!(fail("windows".into(), format!("template {:?} has no windows", template.name)));
@@ -348,6 +356,46 @@ pub fn validate(template: &Template) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The line of a TOML template that sets `key` (`windows[1].panes[0].size`, `env.X`, `extends`),
+/// following `[[windows]]` / `[[windows.panes]]` headers. `None` when the key is written some other
+/// way (inline tables) or comes from a template this one extends.
+fn locate(text: &str, key: &str) -> Option<usize> {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let field = parts.pop()?;
+    let index = |part: Option<&&str>, name: &str| -> Option<i64> {
+        part?.strip_prefix(name)?.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
+    };
+    let (want_window, want_pane) = (index(parts.first(), "windows"), index(parts.get(1), "panes"));
+    let table = match (parts.first(), want_window) {
+        (Some(table), None) => Some(*table),
+        _ => None,
+    };
+    let (mut window, mut pane, mut current_table) = (-1i64, -1i64, None::<&str>);
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        match line {
+            "[[windows]]" => (window, pane, current_table) = (window + 1, -1, None),
+            "[[windows.panes]]" => (pane, current_table) = (pane + 1, None),
+            _ if line.starts_with('[') => {
+                current_table = Some(line.trim_matches(|c| c == '[' || c == ']').trim())
+            }
+            _ => {
+                let Some((name, _)) = line.split_once('=') else { continue };
+                let name = name.trim().trim_matches('"');
+                let place_matches = match (want_window, want_pane) {
+                    (Some(w), Some(p)) => window == w && pane == p,
+                    (Some(w), None) => window == w && pane == -1,
+                    (None, _) => current_table == table && window == -1,
+                };
+                if name == field && place_matches {
+                    return Some(n + 1);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn is_size(size: &str) -> bool {

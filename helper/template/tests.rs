@@ -95,6 +95,7 @@ fn errors_name_file_line_and_key() {
     let registry = Registry::load(dir.path()).unwrap();
     let err = input_error(registry.get("bad").unwrap_err());
     assert_eq!(err.key.as_deref(), Some("windows[0].panes[0].size"));
+    assert_eq!(err.line, Some(3));
 
     fs::write(&bad, "[[windows]]\n[[windows.panes]]\ncommand = \"{{nope}} run\"\n").unwrap();
     let err = input_error(Registry::load(dir.path()).unwrap().get("bad").unwrap_err());
@@ -105,6 +106,16 @@ fn errors_name_file_line_and_key() {
     fs::rename(&bad, dir.path().join("bad.json")).unwrap();
     let err = Registry::load(dir.path()).err().map(input_error).unwrap();
     assert_eq!(err.line, Some(1));
+}
+
+#[test]
+fn validation_errors_point_at_the_line() {
+    let text = "name = \"x\"\n[env]\n\"1BAD\" = \"v\"\n[[windows]]\nlayout = \"tiled\"\n[[windows.panes]]\n[[windows]]\nlayout = \"odd\"\n[[windows.panes]]\ntitle = \"a\"\n[[windows.panes]]\nsize = \"2x\"\n";
+    assert_eq!(locate(text, "windows[1].layout"), Some(8));
+    assert_eq!(locate(text, "windows[1].panes[1].size"), Some(12));
+    assert_eq!(locate(text, "env.1BAD"), Some(3));
+    assert_eq!(locate(text, "name"), Some(1));
+    assert_eq!(locate(text, "windows[0].panes[0].size"), None);
 }
 
 #[test]

@@ -202,7 +202,7 @@ fn bad_directories_and_templates_leave_nothing_behind() {
     );
     fs::write(dir.join(".cdev.toml"), "[[windows]]\nlayout = \"sideways\"\n[[windows.panes]]\n").unwrap();
     let err = env.cdev(&["new", "--no-attach", &dir.to_string_lossy()]).fails_with(2);
-    assert!(err.contains(".cdev.toml: key `windows[0].layout`: \"sideways\" is neither"), "{err}");
+    assert!(err.contains(".cdev.toml:2: key `windows[0].layout`: \"sideways\" is neither"), "{err}");
     assert_eq!(env.session_names(), vec!["other"]);
 }
 
