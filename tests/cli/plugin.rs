@@ -204,3 +204,54 @@ fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn keys_follow_their_options_and_none_binds_nothing() {
+    let env = TestEnv::new();
+    let plugin = env.path("plugin/cdev");
+    copy_plugin(&plugin);
+    env.start_session("main", &env.home());
+    env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-key-list", "C-y"]).ok();
+    source_plugin(&env, &plugin);
+    let keys = bindings(&env);
+    assert!(keys.iter().any(|b| b.starts_with("bind-key -T prefix C-y display-popup")), "{keys:#?}");
+    assert!(!keys.iter().any(|b| b.starts_with("bind-key -T prefix O display-popup")));
+    assert_eq!(option(&env, "@cdev-build-status"), "ok", "an explicit @cdev-bin is used as it is");
+
+    let fresh = TestEnv::new();
+    fresh.start_session("main", &fresh.home());
+    fresh.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    fresh.tmux(&["set-option", "-g", "@cdev-key-list", "none"]).ok();
+    let before = bindings(&fresh);
+    source_plugin(&fresh, &plugin);
+    assert_eq!(bindings(&fresh), before, "no key bound");
+    let aliases = fresh.tmux(&["show-options", "-s", "command-alias"]).ok();
+    assert!(aliases.contains("cdev-list="), "the alias is still there to bind by hand: {aliases}");
+}
+
+#[test]
+fn an_old_tmux_gets_a_message_and_nothing_else() {
+    let env = TestEnv::new();
+    let plugin = env.path("plugin/cdev");
+    copy_plugin(&plugin);
+    let tools = minimal_path(&env);
+    let fake = Path::new(&tools).join("tmux");
+    fs::remove_file(&fake).unwrap();
+    fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = -V ] && {{ echo 'tmux 3.1c'; exit 0; }}\nexec '{}' \"$@\"\n",
+            which("tmux").display()
+        ),
+    )
+    .unwrap();
+    make_executable(&fake);
+    env.start_session("main", &env.home());
+    env.tmux(&["set-environment", "-g", "PATH", &tools]).ok();
+    let before = bindings(&env);
+    source_plugin(&env, &plugin);
+    assert_eq!(option(&env, "@cdev-build-message"), "cdev: tmux 3.2 or newer is needed (this is tmux 3.1c)");
+    assert_eq!(bindings(&env), before);
+    assert_eq!(option(&env, "@cdev-bin-path"), "");
+}
