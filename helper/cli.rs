@@ -48,6 +48,9 @@ pub enum Command {
     /// A session's environment: load the project's .env.claude into it, or show it.
     #[command(subcommand)]
     Env(EnvCommand),
+    /// Claude Code integration: the hook handler, and cdev's hooks in Claude's settings.
+    #[command(subcommand)]
+    Claude(ClaudeCommand),
     /// List every tmux session: project, windows, panes, clients, age and activity.
     List {
         /// Print JSON (an array of sessions) instead of a table.
@@ -84,6 +87,24 @@ pub enum TemplateCommand {
         /// Replace an existing .cdev.toml.
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaudeCommand {
+    /// The handler Claude Code runs on each event (JSON on stdin). Prints nothing, exits 0.
+    Hook,
+    /// Add cdev's hooks to ~/.claude/settings.json (honours CLAUDE_CONFIG_DIR), for Claude
+    /// started by hand; panes cdev starts get them without this.
+    InstallHooks {
+        /// Use the project's .claude/settings.local.json instead.
+        #[arg(long)]
+        project: bool,
+    },
+    /// Remove exactly cdev's hooks from the settings file.
+    UninstallHooks {
+        #[arg(long)]
+        project: bool,
     },
 }
 

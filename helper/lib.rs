@@ -1,6 +1,7 @@
 //! cdev: the helper behind the cdev tmux plugin. `main.rs` only parses arguments and reports
 //! errors; everything else is here so integration tests and benches can reach it.
 
+pub mod agent;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod envfile;
 pub mod git;
 pub mod humanize;
 pub mod input_error;
+pub mod log;
 pub mod naming;
 pub mod paths;
 pub mod session;

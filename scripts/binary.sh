@@ -63,9 +63,11 @@ build_in_background() {
 		trap 'rm -rf "$lock"' EXIT
 		if "$cargo" build --release --locked --manifest-path "$CDEV_PLUGIN_DIR/Cargo.toml" >"$log" 2>&1 &&
 			binary_matches "$CDEV_PLUGIN_DIR/target/release/cdev"; then
+			rm -rf "$lock" # released before the status says so
 			tmux set-option -gq "$build_status_option" built
 			cdev_message "cdev: helper built, ready"
 		else
+			rm -rf "$lock"
 			tmux set-option -gq "$build_status_option" failed
 			cdev_message "cdev: building the helper failed (log: $log); build it by hand: $(manual_build_command)"
 		fi

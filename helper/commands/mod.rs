@@ -1,6 +1,7 @@
 //! One module per subcommand, each a `run` function taking what it needs from [`Context`].
 
 mod attach;
+mod claude;
 mod completions;
 mod config;
 mod env;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
             new::run(&context, new::Request { dir, template, name, worktrees, attach: !no_attach, dry_run })
         }
         Command::Template(command) => template::run(&context, command),
+        Command::Claude(command) => claude::run(&context, command),
         Command::Env(command) => env::run(&context, command),
         Command::List { json } => list::run(&context, json),
         Command::Config { json } => config::run(&context, json),

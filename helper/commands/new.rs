@@ -67,6 +67,11 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     }
     let env = session_env(&project, &root, &editor, &template.env, env_file.as_ref().map(|(_, f)| f));
 
+    let claude_settings = context.paths.state_dir.join("claude-hooks.json");
+    if !request.dry_run {
+        let cdev = std::env::current_exe().context("could not find the cdev binary")?;
+        crate::agent::settings::write_settings_file(&claude_settings, &cdev)?;
+    }
     let render_context = render::Context {
         project,
         root: root.clone(),
@@ -74,6 +79,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         editor,
         claude: config.claude_command.value.clone(),
         worktrees,
+        claude_settings,
     };
     let plan = plan(&template, &render_context).with_context(|| format!("could not plan session {name}"))?;
     let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());

@@ -13,8 +13,16 @@ use super::{Role, Split, Template, Variable};
 use crate::tmux::find_on_path;
 
 /// Variables every template can use.
-pub const BUILTIN_VARIABLES: &[&str] =
-    &["project", "project_root", "session", "editor", "claude", "claude_session", "worktree"];
+pub const BUILTIN_VARIABLES: &[&str] = &[
+    "project",
+    "project_root",
+    "session",
+    "editor",
+    "claude",
+    "claude_session",
+    "claude_settings",
+    "worktree",
+];
 
 /// What a template is rendered for.
 pub struct Context {
@@ -27,6 +35,8 @@ pub struct Context {
     pub claude: String,
     /// Worktrees for the Claude panes, in order: (name, path).
     pub worktrees: Vec<(String, PathBuf)>,
+    /// The hook settings file given to `claude --settings`.
+    pub claude_settings: PathBuf,
 }
 
 /// A session ready to be created.
@@ -58,7 +68,9 @@ pub struct PanePlan {
 }
 
 /// The default command of a Claude pane.
-const CLAUDE_COMMAND: &str = "{{claude}} --session-id {{claude_session}}";
+/// The default command of a Claude pane: cdev's hooks come with `--settings` (Claude Code merges
+/// them with the user's own), and a fresh session id makes the conversation resumable exactly.
+const CLAUDE_COMMAND: &str = "{{claude}} --settings {{claude_settings}} --session-id {{claude_session}}";
 
 /// Renders `template` for `context`. Worktrees go to Claude panes in order; worktrees left over
 /// get a Claude pane each in an extra `worktrees` window.
@@ -187,6 +199,7 @@ fn fill(
             "session" => data(&context.session),
             "worktree" => data(worktree.unwrap_or("")),
             "claude_session" => data(claude_session.unwrap_or("")),
+            "claude_settings" => data(&context.claude_settings.to_string_lossy()),
             "editor" => context.editor.clone(),
             "claude" => context.claude.clone(),
             other => match template.variables.get(other) {

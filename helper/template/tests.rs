@@ -145,6 +145,7 @@ fn context(root: &std::path::Path) -> Context {
         editor: "nvim".into(),
         claude: "claude".into(),
         worktrees: vec![],
+        claude_settings: "/state/cdev/claude-hooks.json".into(),
     }
 }
 
@@ -177,7 +178,10 @@ fn claude_panes_get_fresh_session_ids_and_worktrees_in_order() {
     let id = first.claude_session.clone().unwrap();
     assert_eq!(id.len(), 36);
     assert_ne!(first.claude_session, second.claude_session);
-    assert_eq!(first.command.as_deref(), Some(format!("claude --session-id {id}").as_str()));
+    assert_eq!(
+        first.command.as_deref(),
+        Some(format!("claude --settings /state/cdev/claude-hooks.json --session-id {id}").as_str())
+    );
     assert_eq!(agents[2].command.as_deref(), Some("nvim src/"));
     assert_eq!(agents[3].command.as_deref(), Some("npm run dev"));
     assert_eq!(agents[2].cwd, std::path::Path::new("/p"));

@@ -53,7 +53,13 @@ fn a_react_project_gets_the_seed_layout_from_two_tmux_processes() {
     let commands = env.panes("claude-dev-webapp", "#{pane_start_command}|#{@cdev_claude_session}");
     let (claude, id) = commands[0].split_once('|').unwrap();
     assert_eq!(id.len(), 36, "a fresh session id is recorded: {commands:?}");
-    assert!(claude.contains(&format!("claude --session-id {id}")), "{claude}");
+    let settings = env.path("state/cdev/claude-hooks.json");
+    assert!(
+        claude.contains(&format!("claude --settings {} --session-id {id}", settings.display())),
+        "{claude}"
+    );
+    let hooks: serde_json::Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(hooks["hooks"]["Stop"][0]["hooks"][0]["command"], format!("{CDEV} claude hook"));
     assert_ne!(commands[0], commands[1]);
     assert!(commands[2].contains("nvim src/") && commands[3].contains("npm run dev"), "{commands:?}");
 

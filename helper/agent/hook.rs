@@ -1,0 +1,128 @@
+//! `cdev claude hook`: what Claude Code runs on each hook event (JSON on stdin, the pane in
+//! `$TMUX_PANE`). It sets the pane's `@cdev_agent_*` options in one tmux process and writes the
+//! journal. It prints nothing, exits 0 whatever happens, and does nothing outside tmux: errors go
+//! to the debug log (`CDEV_LOG`).
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{anyhow, Context, Result};
+use serde::Deserialize;
+
+use super::journal::{self, Entry};
+use super::state_for_event;
+use crate::tmux::format::{plain, text, Field, Fields, Record};
+use crate::tmux::{Tmux, TmuxCommand};
+
+/// Payloads are small; anything past this is not read (and will not parse).
+const MAX_PAYLOAD: u64 = 64 * 1024 * 1024;
+
+/// The fields cdev uses from a hook payload; everything else is ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Payload {
+    pub hook_event_name: Option<String>,
+    pub session_id: Option<String>,
+    pub transcript_path: Option<String>,
+    pub cwd: Option<String>,
+    pub notification_type: Option<String>,
+}
+
+/// Reads the payload from `input`; `None` for anything that is not a JSON object.
+pub fn read_payload(input: impl Read) -> Option<Payload> {
+    let mut bytes = Vec::new();
+    input.take(MAX_PAYLOAD).read_to_end(&mut bytes).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Handles one event. `pane` is `$TMUX_PANE`; `now` the Unix time.
+pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now: i64) -> Result<()> {
+    let event =
+        payload.hook_event_name.as_deref().ok_or_else(|| anyhow!("payload has no hook_event_name"))?;
+    let Some(state) = state_for_event(event, payload.notification_type.as_deref()) else {
+        return Ok(());
+    };
+    if !pane.starts_with('%') || !pane[1..].bytes().all(|b| b.is_ascii_digit()) || pane.len() < 2 {
+        return Err(anyhow!("TMUX_PANE {pane:?} is not a pane id"));
+    }
+    let set = |name: &str, value: &str| {
+        TmuxCommand::new("set-option").flag("-p").value("-t", pane).arg(name).arg(value)
+    };
+    // `since` moves only when the state changes; tmux decides, so two hooks racing for the same
+    // pane cannot disagree about it. The inner command holds only a pane id and digits.
+    let mut chain = vec![TmuxCommand::new("if-shell")
+        .flag("-F")
+        .value("-t", pane)
+        .arg(&format!("#{{!=:#{{@cdev_agent_state}},{state}}}"))
+        .arg(&format!("set-option -p -t {pane} @cdev_agent_since {now}"))];
+    chain.push(set("@cdev_agent_state", state.as_str()));
+    if let Some(id) = &payload.session_id {
+        chain.push(set("@cdev_claude_session", id));
+    }
+    if let Some(transcript) = &payload.transcript_path {
+        chain.push(set("@cdev_claude_transcript", transcript));
+    }
+    chain.push(
+        TmuxCommand::new("display-message")
+            .flag("-p")
+            .value("-t", pane)
+            .arg(&crate::tmux::format::format_string(PanePlace::FIELDS)),
+    );
+    let output = tmux.run_chain_bytes(&chain).context("could not update the pane")?;
+    let place = crate::tmux::format::parse_records::<PanePlace>(&output)?
+        .pop()
+        .ok_or_else(|| anyhow!("tmux did not describe pane {pane}"))?;
+    let entry = Entry {
+        version: journal::FORMAT_VERSION,
+        server: place.socket,
+        session: place.session,
+        window: place.window,
+        pane: place.pane,
+        pane_id: pane.to_string(),
+        state,
+        since: place.since.unwrap_or(now),
+        claude_session: place.claude_session,
+        transcript: place.transcript,
+        cwd: payload.cwd.clone().or(place.cwd),
+        updated: now,
+    };
+    journal::write(state_dir, &entry).context("could not write the journal")
+}
+
+/// Where a pane is, read back in the same tmux call that updated it.
+struct PanePlace {
+    socket: String,
+    session: String,
+    window: u32,
+    pane: u32,
+    since: Option<i64>,
+    claude_session: Option<String>,
+    transcript: Option<String>,
+    cwd: Option<String>,
+}
+
+impl Record for PanePlace {
+    const FIELDS: &'static [Field] = &[
+        text("socket_path"),
+        plain("session_name"),
+        plain("window_index"),
+        plain("pane_index"),
+        text("@cdev_agent_since"),
+        text("@cdev_claude_session"),
+        text("@cdev_claude_transcript"),
+        text("pane_current_path"),
+    ];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(PanePlace {
+            socket: f.string()?,
+            session: f.string()?,
+            window: f.number()?,
+            pane: f.number()?,
+            since: f.optional()?.and_then(|s| s.parse().ok()),
+            claude_session: f.optional()?,
+            transcript: f.optional()?,
+            cwd: f.optional()?,
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! The agent journal: one small JSON file per pane under `$XDG_STATE_HOME/cdev/agents/`, keyed by
+//! server, session, window and pane, written atomically on every state change. Pane options die
+//! with the tmux server; this is what a restore reads to resume each conversation exactly.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use super::AgentState;
+use crate::store;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What is known about the agent in one pane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub version: u32,
+    /// The tmux socket path.
+    pub server: String,
+    pub session: String,
+    pub window: u32,
+    pub pane: u32,
+    pub pane_id: String,
+    pub state: AgentState,
+    /// Unix time the agent entered `state`.
+    pub since: i64,
+    pub claude_session: Option<String>,
+    pub transcript: Option<String>,
+    pub cwd: Option<String>,
+    /// Unix time of the last event.
+    pub updated: i64,
+}
+
+/// `<state>/agents/<socket name>/<session>/<window>.<pane>.json`, names made safe for a file system.
+pub fn path(state_dir: &Path, entry: &Entry) -> PathBuf {
+    let socket =
+        Path::new(&entry.server).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    state_dir
+        .join("agents")
+        .join(file_name(&socket))
+        .join(file_name(&entry.session))
+        .join(format!("{}.{}.json", entry.window, entry.pane))
+}
+
+pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
+    let mut text = serde_json::to_vec_pretty(entry)?;
+    text.push(b'\n');
+    store::write_atomic(&path(state_dir, entry), &text)
+}
+
+/// Percent-encodes everything but ASCII letters, digits, `-` and `_`, so any session name is one
+/// safe path component (never `.`, `..`, or something with `/`).
+fn file_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("%00");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(session: &str) -> Entry {
+        Entry {
+            version: FORMAT_VERSION,
+            server: "/tmp/tmux-0/default".into(),
+            session: session.into(),
+            window: 1,
+            pane: 2,
+            pane_id: "%7".into(),
+            state: AgentState::Working,
+            since: 10,
+            claude_session: Some("id".into()),
+            transcript: None,
+            cwd: None,
+            updated: 11,
+        }
+    }
+
+    #[test]
+    fn every_session_name_is_one_safe_component() {
+        let dir = Path::new("/s");
+        assert_eq!(
+            path(dir, &entry("claude-dev-web")),
+            Path::new("/s/agents/default/claude-dev-web/1.2.json")
+        );
+        assert_eq!(path(dir, &entry("..")), Path::new("/s/agents/default/%2E%2E/1.2.json"));
+        assert_eq!(path(dir, &entry("a/b")), Path::new("/s/agents/default/a%2Fb/1.2.json"));
+        assert_eq!(path(dir, &entry("")), Path::new("/s/agents/default/%00/1.2.json"));
+    }
+
+    #[test]
+    fn entries_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = entry("s");
+        write(dir.path(), &e).unwrap();
+        let read: Entry = serde_json::from_slice(&std::fs::read(path(dir.path(), &e)).unwrap()).unwrap();
+        assert_eq!(read, e);
+    }
+}

@@ -1,0 +1,59 @@
+//! `cdev claude hook | install-hooks | uninstall-hooks`.
+
+use anyhow::{Context as _, Result};
+
+use super::Context;
+use crate::agent::{hook, settings};
+use crate::cli::ClaudeCommand;
+use crate::log;
+
+pub fn run(context: &Context, command: ClaudeCommand) -> Result<()> {
+    match command {
+        ClaudeCommand::Hook => {
+            // Never fails visibly: Claude Code shows a hook's errors to the user.
+            if let Err(err) = handle_hook(context) {
+                log::debug("claude hook", &format!("{err:#}"));
+            }
+            Ok(())
+        }
+        ClaudeCommand::InstallHooks { project } => change_hooks(context, project, true),
+        ClaudeCommand::UninstallHooks { project } => change_hooks(context, project, false),
+    }
+}
+
+fn handle_hook(context: &Context) -> Result<()> {
+    // Outside tmux there is no pane to mark.
+    let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty()) else { return Ok(()) };
+    if std::env::var_os("TMUX").is_none_or(|t| t.is_empty()) {
+        return Ok(());
+    }
+    let payload = hook::read_payload(std::io::stdin().lock()).context("stdin is not a hook payload")?;
+    let tmux = context.tmux()?;
+    hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, chrono::Utc::now().timestamp())
+}
+
+fn change_hooks(context: &Context, project: bool, install: bool) -> Result<()> {
+    let root = match project {
+        true => {
+            let cwd = std::env::current_dir().context("could not read the current directory")?;
+            Some(crate::git::toplevel(&cwd).unwrap_or(cwd))
+        }
+        false => None,
+    };
+    let path = settings::user_settings_path(&context.paths.home, root.as_deref());
+    let verb = if install { "install" } else { "uninstall" };
+    let outcome = if install {
+        let cdev = std::env::current_exe().context("could not find the cdev binary")?;
+        settings::install(&path, &cdev)
+    } else {
+        settings::uninstall(&path)
+    }
+    .with_context(|| format!("could not {verb} hooks in {}", path.display()))?;
+    let said = match (install, outcome) {
+        (true, settings::Outcome::Changed) => "installed in",
+        (false, settings::Outcome::Changed) => "removed from",
+        (_, settings::Outcome::Unchanged) => "already as wanted in",
+    };
+    println!("cdev hooks {said} {}", path.display());
+    Ok(())
+}
