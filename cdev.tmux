@@ -12,6 +12,8 @@ source "$CDEV_PLUGIN_DIR/scripts/helpers.sh"
 source "$CDEV_PLUGIN_DIR/scripts/binary.sh"
 # shellcheck source=scripts/aliases.sh
 source "$CDEV_PLUGIN_DIR/scripts/aliases.sh"
+# shellcheck source=scripts/agents.sh
+source "$CDEV_PLUGIN_DIR/scripts/agents.sh"
 
 main() {
 	if ! tmux_version_at_least "$minimum_tmux_version"; then
@@ -25,5 +27,7 @@ main() {
 	tmux set-environment -g CDEV_BIN "$bin"
 	define_aliases
 	bind_keys
+	interpolate_status
+	register_focus_hooks
 }
 main

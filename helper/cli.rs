@@ -51,6 +51,19 @@ pub enum Command {
     /// Claude Code integration: the hook handler, and cdev's hooks in Claude's settings.
     #[command(subcommand)]
     Claude(ClaudeCommand),
+    /// The status-line segment: agents by state ("⏳1 ⚙2 ✓3"); empty without agents.
+    Status,
+    /// Every Claude pane across sessions: state, for how long, session id, cwd, branch.
+    Agents {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Go to the agent that has waited longest (else the oldest unseen result).
+    Next {
+        /// The tmux client to switch (key bindings pass #{client_name}).
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+    },
     /// List every tmux session: project, windows, panes, clients, age and activity.
     List {
         /// Print JSON (an array of sessions) instead of a table.

@@ -33,3 +33,27 @@ pub fn common_dir(dir: &Path) -> Result<PathBuf> {
     let out = run(dir, &["rev-parse", "--path-format=absolute", "--git-common-dir"])?;
     Ok(PathBuf::from(out.trim_end_matches('\n')))
 }
+
+/// The branch checked out in the work tree holding `dir`, read from `HEAD` without running git
+/// (it is asked for every agent on every `cdev agents`). A detached HEAD gives its short hash.
+pub fn branch_of(dir: &Path) -> Option<String> {
+    let dot_git = dir.ancestors().map(|d| d.join(".git")).find(|p| p.exists())?;
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else {
+        // A worktree's `.git` is a file: `gitdir: <path>`.
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let target = PathBuf::from(text.strip_prefix("gitdir:")?.trim());
+        if target.is_absolute() {
+            target
+        } else {
+            dot_git.parent()?.join(target)
+        }
+    };
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = head.trim();
+    match head.strip_prefix("ref: refs/heads/") {
+        Some(branch) => Some(branch.to_string()),
+        None => Some(head.chars().take(7).collect()),
+    }
+}

@@ -11,12 +11,15 @@ action_command() {
 	height=$(popup_size "$(get_tmux_option "$popup_height_option" "")" "$popup_height_default")
 	case "$1" in
 	list) printf "display-popup -w %s -h %s -T ' cdev list (Esc closes) ' '\"\$CDEV_BIN\" list'" "$width" "$height" ;;
+	# run-shell expands #{client_name} when the key is pressed: the client to switch.
+	next) printf "run-shell -b '\"\$CDEV_BIN\" next --client \"#{client_name}\"'" ;;
 	esac
 }
 
 # The actions, each with the option naming its key and the key's default.
 cdev_actions() {
 	printf '%s %s %s\n' list "$key_list_option" "$key_list_default"
+	printf '%s %s %s\n' next "$key_next_option" "$key_next_default"
 }
 
 # set_alias NAME COMMAND: sets command-alias NAME, reusing its index when cdev set it before, else

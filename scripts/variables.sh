@@ -13,6 +13,21 @@ cdev_bin_default=""
 key_list_option="@cdev-key-list"
 key_list_default="O"
 
+# Key (after the prefix) that jumps to the agent that has waited longest.
+key_next_option="@cdev-key-next"
+key_next_default="N"
+
+# Icons for agent states, used by the window marker (#{cdev_window_status}) and, unless
+# @cdev-status-format says otherwise, by the status segment (#{cdev_status}).
+icon_waiting_option="@cdev-icon-waiting"
+icon_waiting_default="⏳"
+icon_error_option="@cdev-icon-error"
+icon_error_default="✗"
+icon_done_option="@cdev-icon-done"
+icon_done_default="✓"
+icon_working_option="@cdev-icon-working"
+icon_working_default="⚙"
+
 # Popup size, in cells or percent of the client.
 popup_width_option="@cdev-popup-width"
 popup_width_default="80%"

@@ -28,11 +28,10 @@ pub struct Payload {
     pub notification_type: Option<String>,
 }
 
-/// Reads the payload from `input`; `None` for anything that is not a JSON object.
+/// Reads the payload from `input`, streaming: the fields cdev does not use (a tool's whole
+/// output, say) are skipped, never held in memory. `None` for anything that is not a JSON object.
 pub fn read_payload(input: impl Read) -> Option<Payload> {
-    let mut bytes = Vec::new();
-    input.take(MAX_PAYLOAD).read_to_end(&mut bytes).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    serde_json::from_reader(std::io::BufReader::with_capacity(64 * 1024, input.take(MAX_PAYLOAD))).ok()
 }
 
 /// Handles one event. `pane` is `$TMUX_PANE`; `now` the Unix time.
@@ -124,5 +123,35 @@ impl Record for PanePlace {
             transcript: f.optional()?,
             cwd: f.optional()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_payloads_parse() {
+        // Trimmed from Claude Code 2.1.197.
+        let start = br#"{"session_id":"a1","transcript_path":"/h/.claude/projects/-tmp-p/a1.jsonl","cwd":"/tmp/p","hook_event_name":"SessionStart","source":"startup","model":"m"}"#;
+        let p = read_payload(&start[..]).unwrap();
+        assert_eq!(p.hook_event_name.as_deref(), Some("SessionStart"));
+        assert_eq!(p.session_id.as_deref(), Some("a1"));
+        let permission = br#"{"session_id":"a1","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"touch x"},"permission_suggestions":[{"type":"addRules"}]}"#;
+        assert_eq!(
+            read_payload(&permission[..]).unwrap().hook_event_name.as_deref(),
+            Some("PermissionRequest")
+        );
+        let note = br#"{"hook_event_name":"Notification","message":"Claude needs your permission","notification_type":"permission_prompt"}"#;
+        assert_eq!(read_payload(&note[..]).unwrap().notification_type.as_deref(), Some("permission_prompt"));
+    }
+
+    #[test]
+    fn garbage_truncated_and_wrongly_typed_input_is_refused() {
+        for bad in
+            [&b""[..], b"null", b"[]", b"{\"hook_event_name\":", b"{\"hook_event_name\": 5}", b"\xff\xfe"]
+        {
+            assert!(read_payload(bad).is_none(), "{bad:?}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 pub mod hook;
 pub mod journal;
 pub mod settings;
+pub mod status;
 
 use std::fmt;
 

@@ -1,6 +1,7 @@
 //! `cdev list`: every session on the server, from one tmux call (the server's `@cdev-*` options
 //! and all panes, chained), as a table or as JSON.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -9,11 +10,12 @@ use chrono::{DateTime, Local, TimeZone, Utc};
 use serde::Serialize;
 
 use super::Context;
+use crate::agent::{status, AgentState};
 use crate::config::Config;
 use crate::humanize::{duration, pad, printable};
 use crate::paths::Paths;
 use crate::tmux::state::{group_sessions, Pane, Session};
-use crate::tmux::TmuxCommand;
+use crate::tmux::{TmuxCommand, TmuxOptions};
 
 /// One row of `cdev list --json`.
 #[derive(Debug, Serialize)]
@@ -30,6 +32,8 @@ struct SessionRow {
     last_activity: String,
     age_seconds: i64,
     idle_seconds: i64,
+    /// Claude agents by state (`{"waiting": 1, "working": 2}`).
+    agents: BTreeMap<AgentState, usize>,
 }
 
 pub fn run(context: &Context, json: bool) -> Result<()> {
@@ -38,13 +42,9 @@ pub fn run(context: &Context, json: bool) -> Result<()> {
     let state = tmux
         .read_with_options::<Pane>(TmuxCommand::new("list-panes").flag("-a"))
         .context("could not list sessions")?;
-    let (config, sessions) = match state {
-        Some((options, panes)) => (
-            config.with_tmux_options(&options, &context.paths).context("could not load config")?,
-            group_sessions(panes),
-        ),
-        None => (config, Vec::new()),
-    };
+    let (options, panes) = state.unwrap_or_default();
+    let config = config.with_tmux_options(&options, &context.paths).context("could not load config")?;
+    let sessions = group_sessions(panes);
     let now = Utc::now().timestamp();
     let rows: Vec<SessionRow> = sessions.iter().map(|s| row(s, &config, now)).collect();
 
@@ -53,7 +53,7 @@ pub fn run(context: &Context, json: bool) -> Result<()> {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
-        print_table(&mut out, &rows, &context.paths, now)?;
+        print_table(&mut out, &rows, &context.paths, &options, now)?;
     }
     out.flush()?;
     Ok(())
@@ -73,6 +73,14 @@ fn row(session: &Session, config: &Config, now: i64) -> SessionRow {
         last_activity: rfc3339(session.activity),
         age_seconds: (now - session.created).max(0),
         idle_seconds: (now - session.activity).max(0),
+        agents: session
+            .panes
+            .iter()
+            .filter_map(|p| p.agent_state.as_deref().and_then(AgentState::parse))
+            .fold(BTreeMap::new(), |mut counts, state| {
+                *counts.entry(state).or_default() += 1;
+                counts
+            }),
     }
 }
 
@@ -80,7 +88,27 @@ fn rfc3339(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0).map(|t| t.to_rfc3339()).unwrap_or_default()
 }
 
-fn print_table(out: &mut impl Write, rows: &[SessionRow], paths: &Paths, now: i64) -> io::Result<()> {
+/// `⏳1 ⚙2`: the agents of a session, most urgent first, with the status line's icons.
+fn agents_cell(agents: &BTreeMap<AgentState, usize>, options: &TmuxOptions) -> String {
+    let cells: Vec<String> = agents
+        .iter()
+        .filter(|(state, _)| **state != AgentState::Ended)
+        .map(|(state, n)| format!("{}{n}", status::icon(options, *state)))
+        .collect();
+    if cells.is_empty() {
+        "-".into()
+    } else {
+        cells.join(" ")
+    }
+}
+
+fn print_table(
+    out: &mut impl Write,
+    rows: &[SessionRow],
+    paths: &Paths,
+    options: &TmuxOptions,
+    now: i64,
+) -> io::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -90,7 +118,7 @@ fn print_table(out: &mut impl Write, rows: &[SessionRow], paths: &Paths, now: i6
     let root_width = roots.iter().map(|r| r.chars().count()).max().unwrap_or(0).max(7);
     writeln!(
         out,
-        "  {}  {}  WIN  PANES  ATT  CREATED           ACTIVE    AGE",
+        "  {}  {}  WIN  PANES  ATT  CREATED           ACTIVE    AGE      AGENTS",
         pad("NAME", name_width),
         pad("PROJECT", root_width)
     )?;
@@ -98,7 +126,7 @@ fn print_table(out: &mut impl Write, rows: &[SessionRow], paths: &Paths, now: i6
         let created = Local.timestamp_opt(now - row.age_seconds, 0).single();
         writeln!(
             out,
-            "{} {}  {}  {:>3}  {:>5}  {:>3}  {}  {}  {}",
+            "{} {}  {}  {:>3}  {:>5}  {:>3}  {}  {}  {}  {}",
             if row.cdev { '*' } else { ' ' },
             pad(&row.name, name_width),
             pad(root, root_width),
@@ -107,7 +135,8 @@ fn print_table(out: &mut impl Write, rows: &[SessionRow], paths: &Paths, now: i6
             row.attached,
             created.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
             pad(&format!("{} ago", duration(row.idle_seconds)), 8),
-            duration(row.age_seconds),
+            pad(&duration(row.age_seconds), 7),
+            agents_cell(&row.agents, options),
         )?;
     }
     if rows.iter().any(|r| r.cdev) {

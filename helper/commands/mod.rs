@@ -1,5 +1,6 @@
 //! One module per subcommand, each a `run` function taking what it needs from [`Context`].
 
+mod agents;
 mod attach;
 mod claude;
 mod completions;
@@ -7,6 +8,7 @@ mod config;
 mod env;
 mod list;
 mod new;
+mod status;
 mod template;
 
 use anyhow::{Context as _, Result};
@@ -60,6 +62,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Claude(command) => claude::run(&context, command),
         Command::Env(command) => env::run(&context, command),
         Command::List { json } => list::run(&context, json),
+        Command::Status => status::run(&context),
+        Command::Agents { json } => agents::agents(&context, json),
+        Command::Next { client } => agents::next(&context, client),
         Command::Config { json } => config::run(&context, json),
         Command::Completions { shell } => completions::run(shell),
     }

@@ -208,14 +208,15 @@ impl Tmux {
         format::parse_records(&output).context("could not read tmux's output")
     }
 
-    /// The server's global options (session and window scope) and the records of `list`, in one
-    /// tmux process. `Ok(None)` when no server is running.
+    /// The server's global (session) options and the records of `list`, in one tmux process.
+    /// `Ok(None)` when no server is running.
     pub fn read_with_options<R: Record>(&self, list: TmuxCommand) -> Result<Option<(TmuxOptions, Vec<R>)>> {
         self.read_state(list, false)
     }
 
-    /// [`Tmux::read_with_options`], starting the server first when none runs, so its options
-    /// (from the user's tmux.conf) are the ones a new session will get.
+    /// [`Tmux::read_with_options`] plus window options (`pane-base-index`), starting the server
+    /// first when none runs, so its options (from the user's tmux.conf) are the ones a new session
+    /// will get.
     pub fn start_and_read<R: Record>(&self, list: TmuxCommand) -> Result<(TmuxOptions, Vec<R>)> {
         self.read_state(list, true)?.ok_or_else(|| anyhow!("the tmux server exited while starting"))
     }
@@ -226,7 +227,9 @@ impl Tmux {
             chain.push(TmuxCommand::new("start-server"));
         }
         chain.push(TmuxCommand::new("show-options").flag("-g"));
-        chain.push(TmuxCommand::new("show-options").flag("-gw"));
+        if start {
+            chain.push(TmuxCommand::new("show-options").flag("-gw"));
+        }
         chain.push(list.format("-F", &format::format_string(R::FIELDS)));
         let output = match self.run_chain_bytes(&chain) {
             Ok(output) => output,

@@ -141,3 +141,61 @@ impl Record for SessionSummary {
         Ok(SessionSummary { name: f.string()?, project_root: f.optional()? })
     }
 }
+
+/// A pane that has (or had) a Claude agent, with what `cdev agents` and `cdev next` show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentPane {
+    pub session: String,
+    pub window: u32,
+    pub pane: u32,
+    pub pane_id: String,
+    pub state: Option<String>,
+    pub since: Option<i64>,
+    pub claude_session: Option<String>,
+    pub cwd: String,
+    pub worktree: Option<String>,
+}
+
+impl AgentPane {
+    /// Only panes with an agent state or a Claude session id (a `list-panes -f` filter).
+    pub const FILTER: &'static str = "#{||:#{@cdev_agent_state},#{@cdev_claude_session}}";
+}
+
+impl Record for AgentPane {
+    const FIELDS: &'static [Field] = &[
+        plain("session_name"),
+        plain("window_index"),
+        plain("pane_index"),
+        plain("pane_id"),
+        text("@cdev_agent_state"),
+        text("@cdev_agent_since"),
+        text("@cdev_claude_session"),
+        text("pane_current_path"),
+        text("@cdev_worktree"),
+    ];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(AgentPane {
+            session: f.string()?,
+            window: f.number()?,
+            pane: f.number()?,
+            pane_id: f.string()?,
+            state: f.optional()?,
+            since: f.optional()?.and_then(|s| s.parse().ok()),
+            claude_session: f.optional()?,
+            cwd: f.string()?,
+            worktree: f.optional()?,
+        })
+    }
+}
+
+/// Just a pane's agent state: the status line reads nothing else.
+pub struct AgentStateOnly(pub Option<String>);
+
+impl Record for AgentStateOnly {
+    const FIELDS: &'static [Field] = &[text("@cdev_agent_state")];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(AgentStateOnly(f.optional()?))
+    }
+}

@@ -2,6 +2,7 @@
 // Tests drive binaries from outside, so they spawn processes directly.
 #![allow(clippy::disallowed_methods)]
 
+mod agents;
 mod completions;
 mod config;
 mod gateway;

@@ -1,0 +1,98 @@
+//! The status-line segment: agents counted by state, rendered through `@cdev-status-format`.
+
+use std::collections::BTreeMap;
+
+use super::AgentState;
+use crate::tmux::TmuxOptions;
+
+pub const FORMAT_OPTION: &str = "@cdev-status-format";
+
+/// The icon for `state`: `@cdev-icon-<state>`, else cdev's default.
+pub fn icon(options: &TmuxOptions, state: AgentState) -> String {
+    let default = match state {
+        AgentState::Waiting => "⏳",
+        AgentState::Error => "✗",
+        AgentState::Done => "✓",
+        AgentState::Working => "⚙",
+        AgentState::Idle => "·",
+        AgentState::Ended => "∅",
+    };
+    options.get(&format!("@cdev-icon-{state}")).filter(|i| !i.is_empty()).unwrap_or(default).to_string()
+}
+
+/// The format: `@cdev-status-format`, else waiting (highlighted), error, working, done.
+pub fn format(options: &TmuxOptions) -> String {
+    if let Some(format) = options.get(FORMAT_OPTION).filter(|f| !f.trim().is_empty()) {
+        return format.to_string();
+    }
+    let i = |state| icon(options, state);
+    format!(
+        "#[fg=colour214,bold]{}{{waiting}}#[default] #[fg=red,bold]{}{{error}}#[default] {}{{working}} {}{{done}}",
+        i(AgentState::Waiting),
+        i(AgentState::Error),
+        i(AgentState::Working),
+        i(AgentState::Done)
+    )
+}
+
+/// Renders `format`: `{waiting}`, `{working}`, … become counts, `{total}` the number of agents
+/// (ended ones aside). Items are separated by spaces; an item whose counts are all zero is left
+/// out, and no agents at all means an empty segment.
+pub fn render(format: &str, counts: &BTreeMap<AgentState, usize>) -> String {
+    let total: usize = counts.iter().filter(|(s, _)| **s != AgentState::Ended).map(|(_, n)| n).sum();
+    let mut shown = Vec::new();
+    for item in format.split(' ').filter(|i| !i.is_empty()) {
+        let mut text = item.to_string();
+        let mut any_placeholder = false;
+        let mut any_nonzero = false;
+        let mut values: Vec<(String, usize)> = AgentState::ALL
+            .iter()
+            .map(|s| (format!("{{{s}}}"), counts.get(s).copied().unwrap_or(0)))
+            .collect();
+        values.push(("{total}".into(), total));
+        for (placeholder, value) in values {
+            if text.contains(&placeholder) {
+                any_placeholder = true;
+                any_nonzero |= value > 0;
+                text = text.replace(&placeholder, &value.to_string());
+            }
+        }
+        if !any_placeholder || any_nonzero {
+            shown.push(text);
+        }
+    }
+    if total == 0 {
+        return String::new();
+    }
+    shown.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(pairs: &[(AgentState, usize)]) -> BTreeMap<AgentState, usize> {
+        pairs.iter().copied().collect()
+    }
+
+    #[test]
+    fn zero_items_disappear_and_no_agents_is_empty() {
+        let options = TmuxOptions::default();
+        let f = format(&options);
+        assert_eq!(render(&f, &counts(&[])), "");
+        assert_eq!(render(&f, &counts(&[(AgentState::Idle, 3)])), "");
+        assert_eq!(
+            render(&f, &counts(&[(AgentState::Working, 2), (AgentState::Waiting, 1), (AgentState::Done, 3)])),
+            "#[fg=colour214,bold]⏳1#[default] ⚙2 ✓3"
+        );
+    }
+
+    #[test]
+    fn plain_letters_and_custom_icons() {
+        let c = counts(&[(AgentState::Working, 2), (AgentState::Ended, 1)]);
+        assert_eq!(render("W{working} A{waiting} D{done} ({total})", &c), "W2 (2)");
+        let mut options = TmuxOptions::default();
+        options.0.insert("@cdev-icon-working".into(), "🤖".into());
+        assert_eq!(render(&format(&options), &c), "🤖2");
+    }
+}

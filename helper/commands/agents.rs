@@ -1,0 +1,158 @@
+//! `cdev agents`: every Claude pane with its state; `cdev next`: go to the agent that has waited
+//! longest.
+
+use std::io::{self, Write};
+
+use anyhow::{Context as _, Result};
+use serde::Serialize;
+
+use super::Context;
+use crate::agent::AgentState;
+use crate::humanize::{duration, pad, printable};
+use crate::tmux::state::AgentPane;
+use crate::tmux::{Tmux, TmuxCommand};
+
+#[derive(Debug, Serialize)]
+struct AgentRow {
+    session: String,
+    window: u32,
+    pane: u32,
+    pane_id: String,
+    state: Option<String>,
+    since: Option<String>,
+    waiting_seconds: Option<i64>,
+    claude_session: Option<String>,
+    cwd: String,
+    branch: Option<String>,
+    worktree: Option<String>,
+}
+
+/// Every pane with an agent, in tmux's order; empty when no server runs.
+fn agent_panes(tmux: &Tmux) -> Result<Vec<AgentPane>> {
+    let list = TmuxCommand::new("list-panes").flag("-a").format("-f", AgentPane::FILTER);
+    Ok(tmux
+        .read_with_options::<AgentPane>(list)
+        .context("could not list agents")?
+        .map(|(_, p)| p)
+        .unwrap_or_default())
+}
+
+pub fn agents(context: &Context, json: bool) -> Result<()> {
+    let panes = agent_panes(&context.tmux()?)?;
+    let now = chrono::Utc::now().timestamp();
+    let rows: Vec<AgentRow> = panes
+        .into_iter()
+        .map(|p| AgentRow {
+            branch: crate::git::branch_of(p.cwd.as_ref()),
+            since: p.since.and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|t| t.to_rfc3339()),
+            waiting_seconds: p.since.map(|s| (now - s).max(0)),
+            session: p.session,
+            window: p.window,
+            pane: p.pane,
+            pane_id: p.pane_id,
+            state: p.state,
+            claude_session: p.claude_session,
+            cwd: p.cwd,
+            worktree: p.worktree,
+        })
+        .collect();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else if !rows.is_empty() {
+        let place = |r: &AgentRow| format!("{}:{}.{}", r.session, r.window, r.pane);
+        let width = rows.iter().map(|r| place(r).chars().count()).max().unwrap_or(0).max(5);
+        writeln!(out, "{}  STATE    FOR      BRANCH               CWD", pad("PANE", width))?;
+        for row in &rows {
+            writeln!(
+                out,
+                "{}  {}  {}  {}  {}",
+                pad(&place(row), width),
+                pad(row.state.as_deref().unwrap_or("-"), 7),
+                pad(&row.waiting_seconds.map(duration).unwrap_or_else(|| "-".into()), 7),
+                pad(&printable(row.branch.as_deref().unwrap_or("-")), 19),
+                printable(&context.paths.display(row.cwd.as_ref())),
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The agent to go to: the one waiting longest, else the one whose result has gone unseen
+/// longest (done or failed).
+fn pick(panes: &[AgentPane]) -> Option<&AgentPane> {
+    let oldest = |wanted: &[AgentState]| {
+        panes
+            .iter()
+            .filter(|p| p.state.as_deref().and_then(AgentState::parse).is_some_and(|s| wanted.contains(&s)))
+            .min_by_key(|p| p.since.unwrap_or(i64::MAX))
+    };
+    oldest(&[AgentState::Waiting]).or_else(|| oldest(&[AgentState::Error, AgentState::Done]))
+}
+
+pub fn next(context: &Context, client: Option<String>) -> Result<()> {
+    let tmux = context.tmux()?;
+    let panes = agent_panes(&tmux)?;
+    let Some(target) = pick(&panes) else {
+        let message = "cdev: no agent is waiting";
+        match &client {
+            // From a key binding: say it where the user is looking.
+            Some(client) => {
+                tmux.run(TmuxCommand::new("display-message").value("-c", client).arg(message))?;
+            }
+            None => eprintln!("{message}"),
+        }
+        return Ok(());
+    };
+    let pane = &target.pane_id;
+    let mut chain = vec![
+        TmuxCommand::new("select-window").value("-t", pane),
+        TmuxCommand::new("select-pane").value("-t", pane),
+    ];
+    if client.is_some() || context.inside_tmux {
+        let mut switch = TmuxCommand::new("switch-client");
+        if let Some(client) = &client {
+            switch = switch.value("-c", client);
+        }
+        chain.push(switch.value("-t", pane));
+        tmux.run_chain(&chain).with_context(|| format!("could not switch to {pane}"))?;
+        return Ok(());
+    }
+    tmux.run_chain(&chain).with_context(|| format!("could not select {pane}"))?;
+    super::attach::attach_or_switch(context, &tmux, &target.session)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pane(id: &str, state: &str, since: i64) -> AgentPane {
+        AgentPane {
+            session: "s".into(),
+            window: 0,
+            pane: 0,
+            pane_id: id.into(),
+            state: Some(state.into()),
+            since: Some(since),
+            claude_session: None,
+            cwd: "/".into(),
+            worktree: None,
+        }
+    }
+
+    #[test]
+    fn waiting_longest_wins_then_unseen_results() {
+        let panes = [
+            pane("%1", "done", 1),
+            pane("%2", "waiting", 50),
+            pane("%3", "waiting", 20),
+            pane("%4", "working", 0),
+        ];
+        assert_eq!(pick(&panes).unwrap().pane_id, "%3");
+        let panes = [pane("%1", "done", 30), pane("%2", "error", 10), pane("%4", "working", 0)];
+        assert_eq!(pick(&panes).unwrap().pane_id, "%2");
+        assert!(pick(&[pane("%4", "working", 0), pane("%5", "idle", 0)]).is_none());
+    }
+}

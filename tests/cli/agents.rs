@@ -1,0 +1,261 @@
+//! Agent awareness with recorded Claude Code payloads: the hook handler, the journal, the status
+//! segment, `cdev agents` / `cdev next`, and the tmux side (placeholders, "done until seen").
+
+use std::fs;
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::support::{json, tmux_calls, wait_for, TestEnv, CDEV};
+
+/// `$TMUX` for a process running inside `session`'s pane.
+fn tmux_env(env: &TestEnv, session: &str) -> (String, String) {
+    let tmux =
+        env.tmux(&["display-message", "-p", "-t", session, "#{socket_path},#{pid},#{session_id}"]).ok();
+    let pane = env.tmux(&["display-message", "-p", "-t", session, "#{pane_id}"]).ok();
+    (tmux.trim().to_string(), pane.trim().to_string())
+}
+
+/// Runs `cdev claude hook` as Claude Code would from `pane`, with `payload` on stdin.
+fn hook(env: &TestEnv, tmux: &str, pane: &str, payload: &[u8]) -> crate::support::Run {
+    let mut cmd = env.command(CDEV);
+    cmd.args(["claude", "hook"])
+        .env("TMUX", tmux)
+        .env("TMUX_PANE", pane)
+        .env("CDEV_LOG", env.path("cdev.log"));
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(payload); // a huge payload may be cut short: that is the point
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    crate::support::Run { argv: vec!["cdev claude hook".into()], output }
+}
+
+fn event(name: &str, extra: &str) -> Vec<u8> {
+    format!(
+        r#"{{"session_id":"5f1c-id","transcript_path":"/h/.claude/projects/-p/5f1c-id.jsonl","cwd":"/p","hook_event_name":"{name}"{extra}}}"#
+    )
+    .into_bytes()
+}
+
+fn pane_option(env: &TestEnv, pane: &str, name: &str) -> String {
+    env.tmux(&["show-options", "-pqv", "-t", pane, name]).ok().trim_end().to_string()
+}
+
+#[test]
+fn hook_events_move_the_pane_through_the_states_and_the_journal_follows() {
+    let env = TestEnv::new();
+    env.start_session("claude-dev-web", &env.home());
+    let (tmux, pane) = tmux_env(&env, "claude-dev-web");
+    let run = hook(&env, &tmux, &pane, &event("SessionStart", r#","source":"startup""#));
+    assert_eq!((run.code(), run.stdout(), run.stderr()), (Some(0), String::new(), String::new()));
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "idle");
+    assert_eq!(pane_option(&env, &pane, "@cdev_claude_session"), "5f1c-id");
+    assert_eq!(pane_option(&env, &pane, "@cdev_claude_transcript"), "/h/.claude/projects/-p/5f1c-id.jsonl");
+
+    let journal = env.path(&format!("state/cdev/agents/{}/claude-dev-web/0.0.json", env.socket));
+    let read = || json(&fs::read_to_string(&journal).unwrap());
+    assert_eq!(read()["state"], "idle");
+    assert_eq!(read()["claude_session"], "5f1c-id");
+    assert_eq!(read()["session"], "claude-dev-web");
+
+    hook(&env, &tmux, &pane, &event("UserPromptSubmit", r#","prompt":"hi""#)).ok();
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "working");
+    // `since` marks when the state began: a later event of the same state keeps it.
+    env.tmux(&["set-option", "-p", "-t", &pane, "@cdev_agent_since", "1000"]).ok();
+    hook(&env, &tmux, &pane, &event("PreToolUse", r#","tool_name":"Bash""#)).ok();
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_since"), "1000");
+    hook(&env, &tmux, &pane, &event("PermissionRequest", r#","tool_name":"Bash""#)).ok();
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting");
+    assert_ne!(pane_option(&env, &pane, "@cdev_agent_since"), "1000");
+    assert_eq!(read()["state"], "waiting");
+    hook(&env, &tmux, &pane, &event("Notification", r#","notification_type":"idle_prompt""#)).ok();
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting", "idle_prompt changes nothing");
+    hook(&env, &tmux, &pane, &event("Stop", "")).ok();
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "done");
+    hook(&env, &tmux, &pane, &event("SessionEnd", r#","reason":"other""#)).ok();
+    assert_eq!(read()["state"], "ended");
+}
+
+#[test]
+fn bad_payloads_and_dead_panes_are_silent_and_change_nothing() {
+    let env = TestEnv::new();
+    env.start_session("s", &env.home());
+    let (tmux, pane) = tmux_env(&env, "s");
+    hook(&env, &tmux, &pane, &event("UserPromptSubmit", "")).ok();
+    let mut huge_garbage = b"{\"hook_event_name\":\"Stop\",".to_vec();
+    huge_garbage.extend(std::iter::repeat_n(b'x', 50 * 1024 * 1024));
+    let bad: Vec<Vec<u8>> = vec![
+        vec![],
+        b"not json".to_vec(),
+        b"{\"hook_event_name\":\"Stop\"".to_vec(),
+        b"{}".to_vec(),
+        b"[1,2]".to_vec(),
+        event("SomethingNew", ""),
+        vec![0xff, 0xfe, 0x00],
+        huge_garbage,
+    ];
+    for payload in &bad {
+        let run = hook(&env, &tmux, &pane, payload);
+        assert_eq!((run.code(), run.stdout(), run.stderr()), (Some(0), String::new(), String::new()));
+    }
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "working");
+    // A valid 50 MB payload (a huge tool result) is handled like any other.
+    let mut huge = br#"{"hook_event_name":"Stop","tool_response":""#.to_vec();
+    huge.extend(std::iter::repeat_n(b'x', 50 * 1024 * 1024));
+    huge.extend(b"\"}");
+    let run = hook(&env, &tmux, &pane, &huge);
+    assert_eq!((run.code(), run.stdout()), (Some(0), String::new()));
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "done");
+
+    // A pane that is gone: silent, logged.
+    let run = hook(&env, &tmux, "%999", &event("Stop", ""));
+    assert_eq!((run.code(), run.stdout(), run.stderr()), (Some(0), String::new(), String::new()));
+    let log = fs::read_to_string(env.path("cdev.log")).unwrap();
+    assert!(log.contains("claude hook: could not update the pane"), "{log}");
+    // Outside tmux: nothing at all.
+    let mut outside = env.command(CDEV);
+    outside.args(["claude", "hook"]);
+    let run = env.run(outside);
+    assert_eq!((run.code(), run.stdout()), (Some(0), String::new()));
+}
+
+#[test]
+fn hooks_racing_for_one_pane_leave_a_consistent_state() {
+    let env = TestEnv::new();
+    env.start_session("race", &env.home());
+    let (tmux, pane) = tmux_env(&env, "race");
+    let handles: Vec<_> = (0..12)
+        .map(|i| {
+            let payload = event(if i % 2 == 0 { "PreToolUse" } else { "PermissionRequest" }, "");
+            let mut cmd = env.command(CDEV);
+            cmd.args(["claude", "hook"]).env("TMUX", &tmux).env("TMUX_PANE", &pane).stdin(Stdio::piped());
+            let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+            child.stdin.take().unwrap().write_all(&payload).unwrap();
+            child
+        })
+        .collect();
+    for child in handles {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success() && out.stdout.is_empty());
+    }
+    let state = pane_option(&env, &pane, "@cdev_agent_state");
+    assert!(state == "working" || state == "waiting", "{state}");
+    let journal = env.path(&format!("state/cdev/agents/{}/race/0.0.json", env.socket));
+    let entry = json(&fs::read_to_string(journal).unwrap());
+    assert!(entry["state"] == "working" || entry["state"] == "waiting");
+    let leftovers: Vec<_> = fs::read_dir(env.path(&format!("state/cdev/agents/{}/race", env.socket)))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temp files left: {leftovers:?}");
+}
+
+/// Three sessions with agents in given states (set as the hook handler would).
+fn sessions_with_agents(env: &TestEnv) {
+    for (session, states) in [("a", &["working", "waiting"][..]), ("b", &["done", "working"]), ("c", &[])] {
+        env.start_session(session, &env.home());
+        for (i, state) in states.iter().enumerate() {
+            if i > 0 {
+                env.tmux(&["split-window", "-d", "-t", session]).ok();
+            }
+            let target = format!("={session}:0.{i}");
+            env.tmux(&["set-option", "-p", "-t", &target, "@cdev_agent_state", state]).ok();
+            env.tmux(&["set-option", "-p", "-t", &target, "@cdev_agent_since", &format!("{}", 100 + i)]).ok();
+        }
+    }
+}
+
+#[test]
+fn the_status_segment_counts_agents_in_one_tmux_call() {
+    let mut env = TestEnv::new();
+    assert_eq!(env.cdev(&["status"]).ok(), "\n", "no server: an empty segment");
+    sessions_with_agents(&env);
+    let counter = env.count_tmux_calls();
+    env.cdev(&["status"]).ok();
+    fs::remove_file(&counter).unwrap();
+    let segment = env.cdev(&["status"]).ok();
+    assert_eq!(tmux_calls(&counter).len(), 1);
+    assert_eq!(segment.trim_end(), "#[fg=colour214,bold]⏳1#[default] ⚙2 ✓1");
+    env.tmux(&["set-option", "-g", "@cdev-status-format", "A{waiting} W{working} D{done} ={total}"]).ok();
+    assert_eq!(env.cdev(&["status"]).ok().trim_end(), "A1 W2 D1 =4");
+    let table = env.cdev(&["list"]).ok();
+    assert!(
+        table.lines().any(|l| l.contains(" a ") || l.starts_with("  a")) && table.contains("⏳1 ⚙1"),
+        "{table}"
+    );
+}
+
+#[test]
+fn agents_lists_them_and_next_goes_to_the_one_waiting_longest() {
+    let env = TestEnv::new();
+    sessions_with_agents(&env);
+    env.tmux(&["set-option", "-p", "-t", "=b:0.1", "@cdev_agent_state", "waiting"]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=b:0.1", "@cdev_agent_since", "50"]).ok();
+    let rows = json(&env.cdev(&["agents", "--json"]).ok());
+    assert_eq!(rows.as_array().unwrap().len(), 4);
+    assert_eq!(rows[0]["session"], "a");
+    assert_eq!(rows[0]["state"], "working");
+
+    let _client = env.attach_control_client("c");
+    let client = env.tmux(&["list-clients", "-F", "#{client_name}"]).ok();
+    env.cdev(&["next", "--client", client.trim()]).ok();
+    wait_for("the client to reach b:0.1", || {
+        env.tmux(&["list-clients", "-F", "#{client_session}:#{window_index}.#{pane_index}"]).ok().trim()
+            == "b:0.1"
+    });
+}
+
+#[test]
+fn the_plugin_fills_placeholders_and_done_clears_when_the_pane_is_seen() {
+    let env = TestEnv::new();
+    env.start_session("main", &env.home());
+    env.tmux(&["split-window", "-d", "-t", "main"]).ok();
+    env.tmux(&["set-option", "-g", "status-right", "#{cdev_status} | %H:%M"]).ok();
+    env.tmux(&["set-option", "-gw", "window-status-format", "#I#{cdev_window_status}"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    let plugin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
+    env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
+
+    let right = env.tmux(&["show-options", "-gv", "status-right"]).ok();
+    assert_eq!(right.trim_end(), "#(\"$CDEV_BIN\" status) | %H:%M");
+    env.tmux(&["set-option", "-p", "-t", "=main:0.1", "@cdev_agent_state", "done"]).ok();
+    let marker = env.tmux(&["display-message", "-p", "-t", "=main:0", "#{T:window-status-format}"]).ok();
+    assert_eq!(marker.trim_end(), "0✓");
+    // What the status line runs, run the same way.
+    let out = env.path("segment");
+    let command = format!("\"$CDEV_BIN\" status > {}", shell_words::quote(&out.to_string_lossy()));
+    env.tmux(&["run-shell", &command]).ok();
+    assert_eq!(fs::read_to_string(&out).unwrap().trim_end(), "✓1");
+
+    // Still done after a while; cleared once the pane is selected.
+    assert_eq!(pane_option(&env, "=main:0.1", "@cdev_agent_state"), "done");
+    env.tmux(&["select-pane", "-t", "=main:0.1"]).ok();
+    wait_for("done to clear", || pane_option(&env, "=main:0.1", "@cdev_agent_state") == "idle");
+}
+
+#[test]
+fn install_hooks_merges_into_claudes_settings_and_refuses_a_broken_file() {
+    let env = TestEnv::new();
+    let config = env.path("claude-config");
+    fs::create_dir_all(&config).unwrap();
+    let settings = config.join("settings.json");
+    fs::write(&settings, "{\n  \"theme\": \"dark\"\n}\n").unwrap();
+    let mut install = env.command(CDEV);
+    install.args(["claude", "install-hooks"]).env("CLAUDE_CONFIG_DIR", &config);
+    assert!(env.run(install).ok().starts_with("cdev hooks installed in"));
+    let merged = json(&fs::read_to_string(&settings).unwrap());
+    assert_eq!(merged["theme"], "dark");
+    assert_eq!(merged["hooks"]["PermissionRequest"][0]["hooks"][0]["command"], format!("{CDEV} claude hook"));
+    let mut uninstall = env.command(CDEV);
+    uninstall.args(["claude", "uninstall-hooks"]).env("CLAUDE_CONFIG_DIR", &config);
+    env.run(uninstall).ok();
+    assert_eq!(json(&fs::read_to_string(&settings).unwrap()), serde_json::json!({"theme": "dark"}));
+
+    fs::write(&settings, "{\"theme\": \"dark\",,}").unwrap();
+    let mut broken = env.command(CDEV);
+    broken.args(["claude", "install-hooks"]).env("CLAUDE_CONFIG_DIR", &config);
+    let err = env.run(broken).fails_with(2);
+    assert!(err.contains(&format!("{}:1: ", settings.display())), "{err}");
+    assert_eq!(fs::read_to_string(&settings).unwrap(), "{\"theme\": \"dark\",,}");
+}
