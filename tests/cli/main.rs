@@ -3,10 +3,12 @@
 #![allow(clippy::disallowed_methods)]
 
 mod agents;
+mod claude_e2e;
 mod completions;
 mod config;
 mod gateway;
 mod list;
+mod messages_api;
 mod new;
 mod plugin;
 mod support;
