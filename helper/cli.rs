@@ -51,6 +51,13 @@ pub enum Command {
     /// Claude Code integration: the hook handler, and cdev's hooks in Claude's settings.
     #[command(subcommand)]
     Claude(ClaudeCommand),
+    /// Check cdev's sessions (or SESSION): panes against the template, worktrees, dead panes,
+    /// exited commands, agents, uncommitted work. Exit status 1 when something needs a look.
+    Health {
+        session: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The status-line segment: agents by state ("⏳1 ⚙2 ✓3"); empty without agents.
     Status,
     /// Every Claude pane across sessions: state, for how long, session id, cwd, branch.

@@ -6,6 +6,7 @@ mod claude;
 mod completions;
 mod config;
 mod env;
+mod health;
 mod list;
 mod new;
 mod status;
@@ -63,6 +64,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Env(command) => env::run(&context, command),
         Command::List { json } => list::run(&context, json),
         Command::Status => status::run(&context),
+        Command::Health { session, json } => health::run(&context, session, json),
         Command::Agents { json } => agents::agents(&context, json),
         Command::Next { client } => agents::next(&context, client),
         Command::Config { json } => config::run(&context, json),

@@ -199,3 +199,57 @@ impl Record for AgentStateOnly {
         Ok(AgentStateOnly(f.optional()?))
     }
 }
+
+/// What `cdev health` checks about a pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthPane {
+    pub session: String,
+    pub template: Option<String>,
+    pub project_root: Option<String>,
+    pub window: u32,
+    pub pane: u32,
+    pub dead: bool,
+    pub current_command: String,
+    pub start_command: String,
+    pub title: String,
+    pub cwd: String,
+    pub worktree: Option<String>,
+    pub agent_state: Option<String>,
+    pub agent_since: Option<i64>,
+}
+
+impl Record for HealthPane {
+    const FIELDS: &'static [Field] = &[
+        plain("session_name"),
+        text("@cdev_template"),
+        text("@cdev_project_root"),
+        plain("window_index"),
+        plain("pane_index"),
+        plain("pane_dead"),
+        text("pane_current_command"),
+        text("pane_start_command"),
+        text("pane_title"),
+        text("pane_current_path"),
+        text("@cdev_worktree"),
+        text("@cdev_agent_state"),
+        text("@cdev_agent_since"),
+    ];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(HealthPane {
+            session: f.string()?,
+            template: f.optional()?,
+            project_root: f.optional()?,
+            window: f.number()?,
+            pane: f.number()?,
+            dead: f.flag()?,
+            current_command: f.string()?,
+            start_command: f.string()?,
+            title: f.string()?,
+            cwd: f.string()?,
+            worktree: f.optional()?,
+            agent_state: f.optional()?,
+            agent_since: f.optional()?.and_then(|s| s.parse().ok()),
+        })
+    }
+}

@@ -259,3 +259,50 @@ fn install_hooks_merges_into_claudes_settings_and_refuses_a_broken_file() {
     assert!(err.contains(&format!("{}:1: ", settings.display())), "{err}");
     assert_eq!(fs::read_to_string(&settings).unwrap(), "{\"theme\": \"dark\",,}");
 }
+
+#[test]
+fn health_checks_panes_commands_worktrees_and_agents() {
+    let env = TestEnv::new();
+    let repo = env.project("repo");
+    let git = |args: &[&str]| {
+        let mut cmd = env.command("git");
+        cmd.arg("-C").arg(&repo).args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]).args(args);
+        env.run(cmd).ok()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    fs::write(
+        repo.join(".cdev.toml"),
+        "name = \"pair\"\n[[windows]]\n[[windows.panes]]\nrole = \"claude\"\ncommand = \"sleep 600\"\n[[windows.panes]]\ntitle = \"quick\"\ncommand = \"true\"\n",
+    )
+    .unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "init"]);
+    let session =
+        env.cdev(&["new", "--no-attach", "-w", "feat", &repo.to_string_lossy()]).ok().trim().to_string();
+    env.tmux(&["set-option", "-p", "-t", &format!("={session}:0.0"), "@cdev_agent_state", "waiting"]).ok();
+    wait_for("the quick command to exit", || {
+        env.panes(&session, "#{pane_current_command}").get(1).is_some_and(|c| c == "sh")
+    });
+    fs::write(repo.join(".worktrees/feat/wip.txt"), "x").unwrap();
+
+    let mut cmd = env.command(CDEV);
+    cmd.args(["-L", &env.socket, "health"]).env("NO_COLOR", "1");
+    let run = env.run(cmd);
+    let text = run.fails_with(1);
+    let text = format!("{text}{}", run.stdout());
+    assert!(text.contains("ok   panes: 2 (template pair expects 2)"), "{text}");
+    assert!(text.contains("ok   worktree feat: present"), "{text}");
+    assert!(text.contains("warn pane 0.1 (quick): its command exited; now a shell"), "{text}");
+    assert!(text.contains("warn worktree feat: 1 uncommitted changes"), "{text}");
+    assert!(text.contains("agent 0.0: waiting"), "{text}");
+
+    env.tmux(&["kill-pane", "-t", &format!("={session}:0.1")]).ok();
+    let run = env.cdev(&["health", "--json", &session]);
+    let report = json(&run.stdout());
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(report[0]["healthy"], false);
+    assert_eq!(report[0]["checks"][0]["what"], "panes: 1 (template pair expects 2)");
+    assert_eq!(report[0]["checks"][0]["ok"], false);
+    let err = env.cdev(&["health", "nope"]).fails_with(1);
+    assert!(err.contains("could not check nope: no such session"), "{err}");
+}

@@ -1,0 +1,197 @@
+//! `cdev health [SESSION]`: the seed's `claude-session-health`, done properly: panes against the
+//! session's template, worktrees present, dead panes, commands that exited, each agent's state,
+//! uncommitted work per worktree. Exit status 1 when something needs a look.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{bail, Context as _, Result};
+use serde::Serialize;
+
+use super::Context;
+use crate::config::Config;
+use crate::humanize::duration;
+use crate::template::{find_project_file, read_file, Origin, Registry, Role};
+use crate::tmux::state::HealthPane;
+use crate::tmux::TmuxCommand;
+use crate::{git, worktree};
+
+#[derive(Debug, Serialize)]
+struct Check {
+    ok: bool,
+    what: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Agent {
+    pane: String,
+    state: String,
+    for_seconds: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct SessionHealth {
+    session: String,
+    template: Option<String>,
+    project_root: Option<String>,
+    healthy: bool,
+    checks: Vec<Check>,
+    agents: Vec<Agent>,
+}
+
+pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()> {
+    let tmux = context.tmux()?;
+    let read = tmux.read_with_options::<HealthPane>(TmuxCommand::new("list-panes").flag("-a"));
+    let (options, panes) = read.context("could not read tmux")?.unwrap_or_default();
+    let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
+    let mut by_session: BTreeMap<String, Vec<HealthPane>> = BTreeMap::new();
+    for pane in panes {
+        by_session.entry(pane.session.clone()).or_default().push(pane);
+    }
+    if let Some(name) = &session {
+        if !by_session.contains_key(name) {
+            bail!("could not check {name}: no such session");
+        }
+        by_session.retain(|s, _| s == name);
+    } else {
+        by_session.retain(|name, panes| is_cdevs(&config, name, panes));
+    }
+    let registry = context.templates()?;
+    let now = chrono::Utc::now().timestamp();
+    let report: Vec<SessionHealth> =
+        by_session.into_iter().map(|(name, panes)| check_session(&registry, name, &panes, now)).collect();
+
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_report(&mut out, &report, context)?;
+    }
+    out.flush()?;
+    if report.iter().any(|s| !s.healthy) {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn is_cdevs(config: &Config, name: &str, panes: &[HealthPane]) -> bool {
+    config.is_cdev_session(name) || panes.iter().any(|p| p.project_root.is_some())
+}
+
+fn check_session(registry: &Registry, session: String, panes: &[HealthPane], now: i64) -> SessionHealth {
+    let first = &panes[0];
+    let (template, root) = (first.template.clone(), first.project_root.clone());
+    let mut checks = Vec::new();
+    let mut check = |ok: bool, what: String| checks.push(Check { ok, what });
+
+    match expected_panes(registry, template.as_deref(), root.as_deref(), panes) {
+        Some(expected) => check(
+            panes.len() == expected,
+            format!(
+                "panes: {} (template {} expects {expected})",
+                panes.len(),
+                template.as_deref().unwrap_or("?")
+            ),
+        ),
+        None => check(true, format!("panes: {}", panes.len())),
+    }
+    let worktrees: Vec<&HealthPane> = panes.iter().filter(|p| p.worktree.is_some()).collect();
+    for pane in &worktrees {
+        let name = pane.worktree.as_deref().unwrap_or_default();
+        let present = root.as_deref().is_some_and(|r| {
+            git::toplevel(Path::new(r))
+                .is_some_and(|top| top.join(worktree::WORKTREES_DIR).join(name).is_dir())
+        });
+        check(present, format!("worktree {name}: {}", if present { "present" } else { "missing" }));
+    }
+    for pane in panes {
+        let place = format!("pane {}.{} ({})", pane.window, pane.pane, pane.title);
+        if pane.dead {
+            check(false, format!("{place}: dead"));
+        } else if command_exited(pane) {
+            check(false, format!("{place}: its command exited; now a shell"));
+        }
+    }
+    if let Some(root) = root.as_deref().and_then(|r| git::toplevel(Path::new(r))) {
+        for path in worktree::registered_worktrees(&root).unwrap_or_default() {
+            if !path.starts_with(root.join(worktree::WORKTREES_DIR)) {
+                continue;
+            }
+            let changes = git::run(&path, &["status", "--porcelain"]).map(|s| s.lines().count()).unwrap_or(0);
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            check(changes == 0, format!("worktree {name}: {changes} uncommitted changes"));
+        }
+    }
+    let agents: Vec<Agent> = panes
+        .iter()
+        .filter_map(|p| {
+            Some(Agent {
+                pane: format!("{}.{}", p.window, p.pane),
+                state: p.agent_state.clone()?,
+                for_seconds: p.agent_since.map(|s| (now - s).max(0)),
+            })
+        })
+        .collect();
+    let healthy = checks.iter().all(|c| c.ok);
+    SessionHealth { session, template, project_root: root, healthy, checks, agents }
+}
+
+/// How many panes the session's template makes, counting Claude panes added for worktrees.
+fn expected_panes(
+    registry: &Registry,
+    template: Option<&str>,
+    root: Option<&str>,
+    panes: &[HealthPane],
+) -> Option<usize> {
+    let name = template?;
+    let template = registry.get(name).ok().or_else(|| {
+        let file = find_project_file(Path::new(root?))?;
+        registry.resolve(read_file(&file).ok()?, Origin::File(file), "project").ok()
+    })?;
+    let claude_panes =
+        template.windows.iter().flat_map(|w| &w.panes).filter(|p| p.role == Role::Claude).count();
+    let made = template.windows.iter().map(|w| w.panes.len()).sum::<usize>();
+    let worktree_panes = panes.iter().filter(|p| p.worktree.is_some()).count();
+    Some(made + worktree_panes.saturating_sub(claude_panes))
+}
+
+/// A pane cdev started with a command whose command is gone: tmux now shows the shell it
+/// exec'd into (see `session::create::PANE_WRAPPER`).
+fn command_exited(pane: &HealthPane) -> bool {
+    let wrapper =
+        pane.start_command.contains("exec \\\"$0\\\"") || pane.start_command.contains("exec \"$0\"");
+    let shell = std::env::var("SHELL").ok();
+    let shell_name =
+        shell.as_deref().and_then(|s| Path::new(s).file_name()).map(|n| n.to_string_lossy().into_owned());
+    let current = pane.current_command.as_str();
+    wrapper
+        && (Some(current.to_string()) == shell_name
+            || matches!(current, "sh" | "bash" | "zsh" | "fish" | "dash"))
+}
+
+fn print_report(out: &mut impl Write, report: &[SessionHealth], context: &Context) -> io::Result<()> {
+    let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (good, bad) = if plain { ("ok  ", "warn") } else { ("✅", "⚠️ ") };
+    if report.is_empty() {
+        writeln!(out, "no cdev sessions")?;
+    }
+    for session in report {
+        let root = session.project_root.as_deref().map(|r| context.paths.display(Path::new(r)));
+        writeln!(
+            out,
+            "{}  ({})",
+            session.session,
+            [session.template.clone(), root].into_iter().flatten().collect::<Vec<_>>().join(", ")
+        )?;
+        for check in &session.checks {
+            writeln!(out, "  {} {}", if check.ok { good } else { bad }, check.what)?;
+        }
+        for agent in &session.agents {
+            let since = agent.for_seconds.map(|s| format!(" for {}", duration(s))).unwrap_or_default();
+            writeln!(out, "  agent {}: {}{since}", agent.pane, agent.state)?;
+        }
+    }
+    Ok(())
+}
