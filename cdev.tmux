@@ -27,7 +27,7 @@ main() {
 	tmux set-environment -g CDEV_BIN "$bin"
 	define_aliases
 	bind_keys
-	interpolate_status
+	interpolate_status "$bin"
 	register_focus_hooks
 }
 main

@@ -59,7 +59,11 @@ pub enum Command {
         json: bool,
     },
     /// The status-line segment: agents by state ("⏳1 ⚙2 ✓3"); empty without agents.
-    Status,
+    Status {
+        /// Print the segment as a tmux format instead (what #{cdev_status} becomes).
+        #[arg(long)]
+        tmux_format: bool,
+    },
     /// Every Claude pane across sessions: state, for how long, session id, cwd, branch.
     Agents {
         #[arg(long)]

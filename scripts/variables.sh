@@ -17,6 +17,10 @@ key_list_default="O"
 key_next_option="@cdev-key-next"
 key_next_default="N"
 
+# How #{cdev_status} is computed: "format" (by tmux itself, instantly) or "command" (#(cdev status)).
+status_mode_option="@cdev-status-mode"
+status_mode_default="format"
+
 # Icons for agent states, used by the window marker (#{cdev_window_status}) and, unless
 # @cdev-status-format says otherwise, by the status segment (#{cdev_status}).
 icon_waiting_option="@cdev-icon-waiting"

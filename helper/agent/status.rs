@@ -67,6 +67,55 @@ pub fn render(format: &str, counts: &BTreeMap<AgentState, usize>) -> String {
     shown.join(" ")
 }
 
+/// The same segment as a tmux format, so the status line computes it itself: no process per
+/// refresh, and a change shows at the next redraw rather than the next `status-interval`. Each
+/// count is the length of a loop over every pane (`#{n:#{S:#{W:#{P:…}}}}`); each item is shown
+/// only when one of its counts is non-zero (items are followed by a space).
+pub fn tmux_format(format: &str) -> String {
+    let mut out = String::new();
+    for item in format.split(' ').filter(|i| !i.is_empty()) {
+        let mut states: Vec<Option<AgentState>> = Vec::new(); // None: {total}
+        let mut body = String::new();
+        let mut rest = item;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else { break };
+            let name = &rest[start + 1..start + len];
+            let state = AgentState::parse(name);
+            if state.is_none() && name != "total" {
+                body.push_str(&escape(&rest[..start + len + 1]));
+                rest = &rest[start + len + 1..];
+                continue;
+            }
+            body.push_str(&escape(&rest[..start]));
+            body.push_str(&format!("#{{n:{}}}", pane_loop(&[state])));
+            states.push(state);
+            rest = &rest[start + len + 1..];
+        }
+        body.push_str(&escape(rest));
+        let condition = if states.is_empty() { pane_loop(&[None]) } else { pane_loop(&states) };
+        out.push_str(&format!("#{{?{condition},{body} ,}}"));
+    }
+    out
+}
+
+/// A loop printing `1` for every pane in one of `states` (`None`: any live agent).
+fn pane_loop(states: &[Option<AgentState>]) -> String {
+    let test = |state: &Option<AgentState>| match state {
+        Some(state) => format!("#{{==:#{{@cdev_agent_state}},{state}}}"),
+        None => "#{&&:#{@cdev_agent_state},#{!=:#{@cdev_agent_state},ended}}".to_string(),
+    };
+    let mut condition = test(&states[0]);
+    for state in &states[1..] {
+        condition = format!("#{{||:{condition},{}}}", test(state));
+    }
+    format!("#{{S:#{{W:#{{P:#{{?{condition},1,}}}}}}}}")
+}
+
+/// Literal text inside a `#{?…,…,…}` branch: commas and closing braces are escaped.
+fn escape(text: &str) -> String {
+    text.replace(',', "#,").replace('}', "#}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

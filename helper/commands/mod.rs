@@ -63,7 +63,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Claude(command) => claude::run(&context, command),
         Command::Env(command) => env::run(&context, command),
         Command::List { json } => list::run(&context, json),
-        Command::Status => status::run(&context),
+        Command::Status { tmux_format } => status::run(&context, tmux_format),
         Command::Health { session, json } => health::run(&context, session, json),
         Command::Agents { json } => agents::agents(&context, json),
         Command::Next { client } => agents::next(&context, client),

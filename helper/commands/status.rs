@@ -12,8 +12,9 @@ use crate::log;
 use crate::tmux::state::AgentStateOnly;
 use crate::tmux::TmuxCommand;
 
-pub fn run(context: &Context) -> Result<()> {
-    match segment(context) {
+pub fn run(context: &Context, tmux_format: bool) -> Result<()> {
+    let result = if tmux_format { as_tmux_format(context) } else { segment(context) };
+    match result {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{text}");
@@ -21,6 +22,11 @@ pub fn run(context: &Context) -> Result<()> {
         Err(err) => log::debug("status", &format!("{err:#}")),
     }
     Ok(())
+}
+
+fn as_tmux_format(context: &Context) -> Result<String> {
+    let options = context.tmux()?.options()?;
+    Ok(status::tmux_format(&status::format(&options)))
 }
 
 fn segment(context: &Context) -> Result<String> {

@@ -217,12 +217,24 @@ fn the_plugin_fills_placeholders_and_done_clears_when_the_pane_is_seen() {
     let plugin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
     env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
 
-    let right = env.tmux(&["show-options", "-gv", "status-right"]).ok();
-    assert_eq!(right.trim_end(), "#(\"$CDEV_BIN\" status) | %H:%M");
     env.tmux(&["set-option", "-p", "-t", "=main:0.1", "@cdev_agent_state", "done"]).ok();
     let marker = env.tmux(&["display-message", "-p", "-t", "=main:0", "#{T:window-status-format}"]).ok();
     assert_eq!(marker.trim_end(), "0✓");
-    // What the status line runs, run the same way.
+    // tmux computes the segment itself; it matches what `cdev status` prints.
+    let right = env.tmux(&["display-message", "-p", "-t", "=main:0", "#{T:status-right}"]).ok();
+    assert!(right.starts_with("✓1  | "), "{right}");
+    assert_eq!(env.cdev(&["status"]).ok().trim_end(), "✓1");
+    env.tmux(&["set-option", "-p", "-t", "=main:0.0", "@cdev_agent_state", "waiting"]).ok();
+    let right = env.tmux(&["display-message", "-p", "-t", "=main:0", "#{T:status-right}"]).ok();
+    assert!(right.starts_with("#[fg=colour214,bold]⏳1#[default] ✓1 "), "{right}");
+    env.tmux(&["set-option", "-p", "-t", "=main:0.0", "@cdev_agent_state", "idle"]).ok();
+
+    // With @cdev-status-mode command: the #(…) job, run the same way the status line runs it.
+    env.tmux(&["set-option", "-g", "status-right", "#{cdev_status} | %H:%M"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-status-mode", "command"]).ok();
+    env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
+    let right = env.tmux(&["show-options", "-gv", "status-right"]).ok();
+    assert_eq!(right.trim_end(), "#(\"$CDEV_BIN\" status) | %H:%M");
     let out = env.path("segment");
     let command = format!("\"$CDEV_BIN\" status > {}", shell_words::quote(&out.to_string_lossy()));
     env.tmux(&["run-shell", &command]).ok();
