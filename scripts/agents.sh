@@ -37,15 +37,15 @@ replace_placeholder() {
 	esac
 }
 
-# interpolate_status BIN: #{cdev_status} becomes the segment as a tmux format compiled by the
-# helper (no process per refresh, updated at once), or with @cdev-status-mode "command" (or while
-# the helper is not built yet) the #(cdev status) job, refreshed every status-interval.
+# interpolate_status BIN: #{cdev_status} becomes the #(cdev status) job, refreshed every
+# status-interval, or with @cdev-status-mode "format" (once the helper is built) the segment as a
+# tmux format compiled by the helper: no process, updated at every redraw.
 interpolate_status() {
 	local bin=$1 command_segment status_segment marker option
 	# shellcheck disable=SC2016  # $CDEV_BIN is for the shell that runs #(…), not this one
 	command_segment='#("$CDEV_BIN" status)'
 	status_segment=$command_segment
-	if [ "$(get_tmux_option "$status_mode_option" "$status_mode_default")" != command ] &&
+	if [ "$(get_tmux_option "$status_mode_option" "$status_mode_default")" = format ] &&
 		binary_matches "$bin"; then
 		status_segment=$("$bin" status --tmux-format) || status_segment=$command_segment
 	fi

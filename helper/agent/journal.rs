@@ -43,10 +43,20 @@ pub fn path(state_dir: &Path, entry: &Entry) -> PathBuf {
         .join(format!("{}.{}.json", entry.window, entry.pane))
 }
 
+/// Writes the entry unless the journal already says the same (apart from `updated`): most hook
+/// events (every tool call) repeat the state, and each durable write costs two fsyncs.
 pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
+    let path = path(state_dir, entry);
+    let unchanged = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())
+        .is_some_and(|old| Entry { updated: entry.updated, ..old } == *entry);
+    if unchanged {
+        return Ok(());
+    }
     let mut text = serde_json::to_vec_pretty(entry)?;
     text.push(b'\n');
-    store::write_atomic(&path(state_dir, entry), &text)
+    store::write_atomic(&path, &text)
 }
 
 /// Percent-encodes everything but ASCII letters, digits, `-` and `_`, so any session name is one
@@ -97,6 +107,20 @@ mod tests {
         assert_eq!(path(dir, &entry("..")), Path::new("/s/agents/default/%2E%2E/1.2.json"));
         assert_eq!(path(dir, &entry("a/b")), Path::new("/s/agents/default/a%2Fb/1.2.json"));
         assert_eq!(path(dir, &entry("")), Path::new("/s/agents/default/%00/1.2.json"));
+    }
+
+    #[test]
+    fn an_unchanged_entry_is_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = entry("s");
+        write(dir.path(), &e).unwrap();
+        let file = path(dir.path(), &e);
+        let before = std::fs::metadata(&file).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write(dir.path(), &Entry { updated: 99, ..e.clone() }).unwrap();
+        assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), before);
+        write(dir.path(), &Entry { state: AgentState::Waiting, ..e }).unwrap();
+        assert_ne!(std::fs::metadata(&file).unwrap().modified().unwrap(), before);
     }
 
     #[test]

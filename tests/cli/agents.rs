@@ -214,6 +214,7 @@ fn the_plugin_fills_placeholders_and_done_clears_when_the_pane_is_seen() {
     env.tmux(&["set-option", "-g", "status-right", "#{cdev_status} | %H:%M"]).ok();
     env.tmux(&["set-option", "-gw", "window-status-format", "#I#{cdev_window_status}"]).ok();
     env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-status-mode", "format"]).ok();
     let plugin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
     env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
 
@@ -229,9 +230,9 @@ fn the_plugin_fills_placeholders_and_done_clears_when_the_pane_is_seen() {
     assert!(right.starts_with("#[fg=colour214,bold]⏳1#[default] ✓1 "), "{right}");
     env.tmux(&["set-option", "-p", "-t", "=main:0.0", "@cdev_agent_state", "idle"]).ok();
 
-    // With @cdev-status-mode command: the #(…) job, run the same way the status line runs it.
+    // By default (@cdev-status-mode command): the #(…) job, run the way the status line runs it.
     env.tmux(&["set-option", "-g", "status-right", "#{cdev_status} | %H:%M"]).ok();
-    env.tmux(&["set-option", "-g", "@cdev-status-mode", "command"]).ok();
+    env.tmux(&["set-option", "-gu", "@cdev-status-mode"]).ok();
     env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
     let right = env.tmux(&["show-options", "-gv", "status-right"]).ok();
     assert_eq!(right.trim_end(), "#(\"$CDEV_BIN\" status) | %H:%M");
