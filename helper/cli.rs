@@ -75,6 +75,35 @@ pub enum Command {
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
     },
+    /// Snapshot sessions: layout, cwds, commands, env, options, contents (atomic; never empty).
+    Save {
+        /// Sessions to save (default: the one you are in).
+        sessions: Vec<String>,
+        /// Save every session on the server.
+        #[arg(long, conflicts_with = "sessions")]
+        all: bool,
+    },
+    /// Recreate sessions from their latest good snapshot (or from SNAPSHOT files).
+    Restore {
+        /// Session names or snapshot files (default: every saved session not running now).
+        targets: Vec<String>,
+        /// Restore one session under another name.
+        #[arg(long = "as", value_name = "NAME")]
+        as_name: Option<String>,
+        /// Replace a running session of the same name (it is saved first).
+        #[arg(long)]
+        force: bool,
+        /// Switch this tmux client to the restored session (key bindings pass #{client_name}).
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+    },
+    /// The snapshots kept, or `verify` them all.
+    Snapshots {
+        /// Only this session's snapshots; `verify` checks every snapshot.
+        session: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List every tmux session: project, windows, panes, clients, age and activity.
     List {
         /// Print JSON (an array of sessions) instead of a table.

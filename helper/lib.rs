@@ -13,6 +13,7 @@ pub mod log;
 pub mod naming;
 pub mod paths;
 pub mod session;
+pub mod snapshot;
 pub mod store;
 pub mod template;
 pub mod tmux;

@@ -41,6 +41,23 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     result
 }
 
+/// Percent-encodes everything but ASCII letters, digits, `-` and `_`, so any name (a session's,
+/// say) is one safe path component: never `.`, `..`, empty, or something holding `/`.
+pub fn path_component(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("%00");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

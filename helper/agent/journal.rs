@@ -8,7 +8,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::AgentState;
-use crate::store;
+use crate::store::{self, path_component as file_name};
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -57,23 +57,6 @@ pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
     let mut text = serde_json::to_vec_pretty(entry)?;
     text.push(b'\n');
     store::write_atomic(&path, &text)
-}
-
-/// Percent-encodes everything but ASCII letters, digits, `-` and `_`, so any session name is one
-/// safe path component (never `.`, `..`, or something with `/`).
-fn file_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    if out.is_empty() {
-        out.push_str("%00");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@ mod env;
 mod health;
 mod list;
 mod new;
+mod restore;
+mod save;
+mod snapshots;
 mod status;
 mod template;
 
@@ -42,6 +45,20 @@ impl Context {
         Tmux::new(self.server.clone(), self.paths.cache_dir.join("tmux-version"))
     }
 
+    /// The session this process runs in (from `$TMUX_PANE`), when inside tmux.
+    pub fn current_session(&self, tmux: &Tmux) -> Result<Option<String>> {
+        let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| self.inside_tmux && !p.is_empty()) else {
+            return Ok(None);
+        };
+        let name = tmux.run(
+            crate::tmux::TmuxCommand::new("display-message")
+                .flag("-p")
+                .value("-t", &pane)
+                .arg("#{session_name}"),
+        )?;
+        Ok(Some(name.trim_end_matches('\n').to_string()))
+    }
+
     /// The templates: built-ins and the user's `templates/` directory.
     pub fn templates(&self) -> Result<crate::template::Registry> {
         crate::template::Registry::load(&self.paths.config_dir.join("templates"))
@@ -64,6 +81,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Env(command) => env::run(&context, command),
         Command::List { json } => list::run(&context, json),
         Command::Status { tmux_format } => status::run(&context, tmux_format),
+        Command::Save { sessions, all } => save::run(&context, sessions, all),
+        Command::Restore { targets, as_name, force, client } => {
+            restore::run(&context, restore::Request { targets, as_name, force, client })
+        }
+        Command::Snapshots { session, json } => snapshots::run(&context, session, json),
         Command::Health { session, json } => health::run(&context, session, json),
         Command::Agents { json } => agents::agents(&context, json),
         Command::Next { client } => agents::next(&context, client),

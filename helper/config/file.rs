@@ -22,6 +22,10 @@ struct ConfigFile {
     claude_command: Option<Spanned<String>>,
     template_priority: Option<Spanned<Vec<String>>>,
     default_template: Option<Spanned<String>>,
+    snapshot_keep: Option<Spanned<u32>>,
+    snapshot_keep_days: Option<Spanned<u32>>,
+    snapshot_scrollback: Option<Spanned<i64>>,
+    restore_processes: Option<Spanned<Vec<String>>>,
 }
 
 /// Reads `path` (a missing file is fine) and overlays what it sets onto `config`.
@@ -70,6 +74,28 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
     if let Some(template) = parsed.default_template {
         let span = template.span();
         config.default_template = Setting { value: template.into_inner(), source: at(span) };
+    }
+    if let Some(keep) = parsed.snapshot_keep {
+        let span = keep.span();
+        config.snapshot_keep = Setting { value: keep.into_inner().max(1), source: at(span) };
+    }
+    if let Some(days) = parsed.snapshot_keep_days {
+        let span = days.span();
+        config.snapshot_keep_days = Setting { value: days.into_inner(), source: at(span) };
+    }
+    if let Some(lines) = parsed.snapshot_scrollback {
+        let span = lines.span();
+        if *lines.get_ref() < -1 {
+            return Err(InputError::in_file(path, "-1 (all), 0 (none) or a number of lines")
+                .at_line(line_of(&text, span.start))
+                .with_key("snapshot_scrollback")
+                .into());
+        }
+        config.snapshot_scrollback = Setting { value: lines.into_inner(), source: at(span) };
+    }
+    if let Some(programs) = parsed.restore_processes {
+        let span = programs.span();
+        config.restore_processes = Setting { value: programs.into_inner(), source: at(span) };
     }
     Ok(())
 }

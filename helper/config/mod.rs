@@ -60,6 +60,13 @@ pub struct Config {
     pub template_priority: Setting<Vec<String>>,
     /// The template used when none is detected.
     pub default_template: Setting<String>,
+    /// Snapshots kept per session (the newest), besides those younger than `snapshot_keep_days`.
+    pub snapshot_keep: Setting<u32>,
+    pub snapshot_keep_days: Setting<u32>,
+    /// Scrollback lines saved per pane: -1 all, 0 none.
+    pub snapshot_scrollback: Setting<i64>,
+    /// Programs whose command a restore runs again (others are typed, not run).
+    pub restore_processes: Setting<Vec<String>>,
 }
 
 impl Config {
@@ -70,6 +77,12 @@ impl Config {
             claude_command: Setting::default("claude".to_string()),
             template_priority: Setting::default(Vec::new()),
             default_template: Setting::default("generic".to_string()),
+            snapshot_keep: Setting::default(20),
+            snapshot_keep_days: Setting::default(7),
+            snapshot_scrollback: Setting::default(-1),
+            restore_processes: Setting::default(
+                crate::snapshot::rebuild::DEFAULT_RESTORE_PROCESSES.iter().map(|s| s.to_string()).collect(),
+            ),
         }
     }
 

@@ -14,6 +14,8 @@ pub const CLAUDE_COMMAND_OPTION: &str = "@cdev-claude-command";
 /// `,`-separated template names.
 pub const TEMPLATE_PRIORITY_OPTION: &str = "@cdev-template-priority";
 pub const DEFAULT_TEMPLATE_OPTION: &str = "@cdev-default-template";
+/// Space-separated program names, as tmux-resurrect's `@resurrect-processes`.
+pub const RESTORE_PROCESSES_OPTION: &str = "@cdev-restore-processes";
 
 /// Overlays the options that are set (and not empty) onto `config`.
 pub fn apply(config: &mut Config, options: &TmuxOptions, paths: &Paths) -> Result<()> {
@@ -42,6 +44,10 @@ pub fn apply(config: &mut Config, options: &TmuxOptions, paths: &Paths) -> Resul
     if let Some(name) = options.get(DEFAULT_TEMPLATE_OPTION).filter(|v| !v.is_empty()) {
         config.default_template =
             Setting { value: name.to_string(), source: source(DEFAULT_TEMPLATE_OPTION) };
+    }
+    if let Some(programs) = options.get(RESTORE_PROCESSES_OPTION).filter(|v| !v.trim().is_empty()) {
+        let value = programs.split_whitespace().map(String::from).collect();
+        config.restore_processes = Setting { value, source: source(RESTORE_PROCESSES_OPTION) };
     }
     Ok(())
 }

@@ -15,8 +15,10 @@ use crate::tmux::{target, TmuxCommand};
 /// found (its error stays on screen). `trap` keeps Ctrl-C on the command from closing the pane
 /// (the command itself gets the default SIGINT back on exec). An interactive `-ic` was tried
 /// first: it takes the terminal's foreground, and the shell exec'd after it loses job control.
-/// `$0` is the user's shell, `$1` the command.
-pub const PANE_WRAPPER: &str = "trap : INT; \"$0\" -c \"$1\"; exec \"$0\"";
+/// `set -m` runs the command as its own job in the foreground, so tmux names the pane after it
+/// (not "sh") and the shell takes the terminal back when it ends. `$0` is the user's shell, `$1`
+/// the command.
+pub const PANE_WRAPPER: &str = "set -m; trap : INT; \"$0\" -c \"$1\"; exec \"$0\"";
 
 /// The size a detached session is made at; tmux resizes it to the client that attaches.
 const DETACHED_SIZE: (&str, &str) = ("200", "50");

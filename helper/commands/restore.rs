@@ -1,0 +1,152 @@
+//! `cdev restore [SESSION|SNAPSHOT…] [--as NAME] [--force]`: sessions back from their latest
+//! good snapshot, all in one tmux chain. A running session of the same name is refused, or with
+//! `--force` saved first and then replaced.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+
+use super::Context;
+use crate::naming;
+use crate::snapshot::files::{self, Store};
+use crate::snapshot::rebuild::{session_chain, Settings};
+use crate::snapshot::Snapshot;
+use crate::tmux::state::SessionSummary;
+use crate::tmux::{target, TmuxCommand};
+
+pub struct Request {
+    pub targets: Vec<String>,
+    pub as_name: Option<String>,
+    pub force: bool,
+    pub client: Option<String>,
+}
+
+pub fn run(context: &Context, request: Request) -> Result<()> {
+    let tmux = context.tmux()?;
+    let (options, running) = tmux
+        .start_and_read::<SessionSummary>(TmuxCommand::new("list-sessions"))
+        .context("could not read tmux")?;
+    let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
+    let store = Store::new(&context.paths.state_dir);
+    let is_running = |name: &str| running.iter().any(|s| s.name == name);
+
+    let mut chosen: Vec<(String, PathBuf, Snapshot)> = Vec::new();
+    if request.targets.is_empty() {
+        // Every saved session that is not running now.
+        let mut names: Vec<String> = Vec::new();
+        for entry in store.list(None)? {
+            if let Ok(snapshot) = files::load(&entry.path) {
+                if !names.contains(&snapshot.session.name) && !is_running(&snapshot.session.name) {
+                    names.push(snapshot.session.name);
+                }
+            }
+        }
+        for name in names {
+            let (path, snapshot, skipped) = store.latest_good(&name)?;
+            report_skipped(&skipped);
+            chosen.push((name, path, snapshot));
+        }
+    }
+    for target_name in &request.targets {
+        let (path, snapshot) = if Path::new(target_name).is_file() {
+            let path = PathBuf::from(target_name);
+            let snapshot =
+                files::load(&path).with_context(|| format!("could not restore {}", path.display()))?;
+            (path, snapshot)
+        } else {
+            let (path, snapshot, skipped) =
+                store.latest_good(target_name).with_context(|| format!("could not restore {target_name}"))?;
+            report_skipped(&skipped);
+            (path, snapshot)
+        };
+        chosen.push((snapshot.session.name.clone(), path, snapshot));
+    }
+    if let Some(name) = &request.as_name {
+        if chosen.len() != 1 {
+            bail!("could not restore: --as names one session, {} were chosen", chosen.len());
+        }
+        if naming::session_name("", name) != *name {
+            bail!(crate::input_error::InputError::new(
+                "--as",
+                format!("{name:?} is not a usable session name")
+            ));
+        }
+        chosen[0].0 = name.clone();
+    }
+    if chosen.is_empty() {
+        println!("nothing to restore");
+        return Ok(());
+    }
+    let replacing: Vec<String> = chosen.iter().map(|(n, _, _)| n.clone()).filter(|n| is_running(n)).collect();
+    if !replacing.is_empty() && !request.force {
+        bail!(
+            "could not restore {}: a session of that name is running (use --as NAME, or --force to replace it)",
+            replacing.join(", ")
+        );
+    }
+    if !replacing.is_empty() {
+        // Never kill a session before its snapshot is safely written.
+        for line in super::save::save(context, &tmux, &config, &replacing)? {
+            eprintln!("cdev: before replacing it, {line}");
+        }
+    }
+
+    let _lock = store.lock()?;
+    let claude_settings = context.paths.state_dir.join("claude-hooks.json");
+    let cdev = std::env::current_exe().context("could not find the cdev binary")?;
+    crate::agent::settings::write_settings_file(&claude_settings, &cdev)?;
+    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
+    let settings = Settings {
+        shell: &shell,
+        claude: &config.claude_command.value,
+        claude_settings: &claude_settings,
+        restore_processes: &config.restore_processes.value,
+    };
+    let indexes = (options.number("base-index", 0), options.number("pane-base-index", 0));
+    let contents_dir = context.paths.state_dir.join("restore-contents");
+    let mut chain = Vec::new();
+    let mut notes = Vec::new();
+    let mut written = Vec::new();
+    for name in &replacing {
+        chain.push(TmuxCommand::new("kill-session").value("-t", &target::session(name)));
+    }
+    for (name, _, snapshot) in &chosen {
+        let mut contents = Vec::new();
+        for pane in snapshot.session.windows.iter().flat_map(|w| &w.panes) {
+            let file = match &pane.contents {
+                Some(text) if !text.is_empty() => Some(files::write_temp(&contents_dir, text.as_bytes())?),
+                _ => None,
+            };
+            written.extend(file.clone());
+            contents.push(file);
+        }
+        chain.extend(session_chain(name, &snapshot.session, &contents, &settings, indexes, &mut notes));
+    }
+    if let (Some(client), Some((name, _, _))) = (&request.client, chosen.first()) {
+        chain.push(TmuxCommand::new("switch-client").value("-c", client).value("-t", &target::session(name)));
+    }
+    if let Err(err) = tmux.run_chain(&chain) {
+        for (name, _, _) in &chosen {
+            if !replacing.contains(name) {
+                let _ = tmux.run(TmuxCommand::new("kill-session").value("-t", &target::session(name)));
+            }
+        }
+        for file in written {
+            let _ = std::fs::remove_file(file);
+        }
+        return Err(err.context("could not restore"));
+    }
+    for note in notes {
+        eprintln!("cdev: note: {note}");
+    }
+    for (name, path, snapshot) in &chosen {
+        println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), path.display());
+    }
+    Ok(())
+}
+
+fn report_skipped(skipped: &[String]) {
+    for damaged in skipped {
+        eprintln!("cdev: skipped a damaged snapshot, using an older one: {damaged}");
+    }
+}

@@ -1,0 +1,59 @@
+//! `cdev save [SESSION…|--all]`: snapshots in two tmux processes, written atomically, rotated.
+
+use anyhow::{bail, Context as _, Result};
+
+use super::Context;
+use crate::config::Config;
+use crate::snapshot::capture::{capture, Scrollback};
+use crate::snapshot::files::Store;
+use crate::snapshot::{Snapshot, FORMAT_VERSION};
+use crate::tmux::Tmux;
+
+pub fn run(context: &Context, sessions: Vec<String>, all: bool) -> Result<()> {
+    let tmux = context.tmux()?;
+    let config = context.file_config()?.with_tmux_options(&tmux.options()?, &context.paths)?;
+    let sessions = match (all, sessions.is_empty()) {
+        (true, _) => Vec::new(),
+        (false, false) => sessions,
+        (false, true) => match context.current_session(&tmux)? {
+            Some(name) => vec![name],
+            None => bail!("could not save: name a session, or use --all"),
+        },
+    };
+    let saved = save(context, &tmux, &config, &sessions)?;
+    for line in saved {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Saves `sessions` (all when empty); one line per session for the user. Also used before a
+/// session is replaced or killed: nothing is killed unless this succeeded.
+pub fn save(context: &Context, tmux: &Tmux, config: &Config, sessions: &[String]) -> Result<Vec<String>> {
+    let store = Store::new(&context.paths.state_dir);
+    let _lock = store.lock()?;
+    let scrollback = match config.snapshot_scrollback.value {
+        -1 => Scrollback::All,
+        0 => Scrollback::None,
+        n => Scrollback::Lines(n as u32),
+    };
+    let (snapshots, vanished) = capture(tmux, sessions, scrollback).context("could not save")?;
+    let mut lines = Vec::new();
+    for name in vanished {
+        lines.push(format!("{name}: gone while it was being saved, skipped"));
+    }
+    for session in snapshots {
+        let name = session.name.clone();
+        let panes = session.pane_count();
+        let snapshot = Snapshot {
+            version: FORMAT_VERSION,
+            created: chrono::Utc::now().to_rfc3339(),
+            cdev_version: env!("CARGO_PKG_VERSION").to_string(),
+            session,
+        };
+        let path = store.write(&snapshot).with_context(|| format!("could not save {name}"))?;
+        store.rotate(&name, config.snapshot_keep.value as usize, config.snapshot_keep_days.value)?;
+        lines.push(format!("{name}: {panes} panes saved to {}", path.display()));
+    }
+    Ok(lines)
+}

@@ -1,0 +1,75 @@
+//! `cdev snapshots [SESSION] [--json]` (what is kept) and `cdev snapshots verify` (every file
+//! read back; damaged ones reported, exit status 1).
+
+use std::io::{self, Write};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Context;
+use crate::humanize::{duration, pad};
+use crate::snapshot::files::{self, Store};
+
+#[derive(Debug, Serialize)]
+struct Row {
+    session: Option<String>,
+    file: String,
+    created: Option<String>,
+    age_seconds: Option<i64>,
+    size: u64,
+    panes: Option<usize>,
+    error: Option<String>,
+}
+
+pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()> {
+    let store = Store::new(&context.paths.state_dir);
+    let verify = session.as_deref() == Some("verify");
+    let entries = store.list(if verify { None } else { session.as_deref() })?;
+    let now = chrono::Utc::now();
+    let rows: Vec<Row> = entries
+        .iter()
+        .map(|entry| {
+            let loaded = files::load(&entry.path);
+            let created = files::created_at(&entry.path);
+            Row {
+                session: loaded.as_ref().ok().map(|s| s.session.name.clone()),
+                file: entry.path.display().to_string(),
+                created: created.map(|t| t.to_rfc3339()),
+                age_seconds: created.map(|t| (now - t).num_seconds().max(0)),
+                size: entry.size,
+                panes: loaded.as_ref().ok().map(|s| s.session.pane_count()),
+                error: loaded.err().map(|e| format!("{e:#}")),
+            }
+        })
+        .collect();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else if verify {
+        for row in &rows {
+            match &row.error {
+                Some(error) => writeln!(out, "damaged  {}: {error}", row.file)?,
+                None => writeln!(out, "ok       {}", row.file)?,
+            }
+        }
+    } else if !rows.is_empty() {
+        writeln!(out, "{}  {}  {}  PANES  FILE", pad("SESSION", 20), pad("AGE", 8), pad("SIZE", 9))?;
+        for row in &rows {
+            writeln!(
+                out,
+                "{}  {}  {}  {:>5}  {}",
+                pad(row.session.as_deref().unwrap_or("(damaged)"), 20),
+                pad(&row.age_seconds.map(duration).unwrap_or_default(), 8),
+                pad(&format!("{} KiB", row.size.div_ceil(1024)), 9),
+                row.panes.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                row.file
+            )?;
+        }
+    }
+    out.flush()?;
+    if verify && rows.iter().any(|r| r.error.is_some()) {
+        std::process::exit(1);
+    }
+    Ok(())
+}

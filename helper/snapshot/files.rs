@@ -1,0 +1,181 @@
+//! Where snapshots live and how they are kept: `<state>/snapshots/<session>/<time>-<id>.json.gz`,
+//! each written atomically and read back before the session's `latest` pointer moves to it;
+//! a damaged or newer-format file is reported, never used; rotation keeps the last N and the
+//! recent ones, and never the last good one.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+
+use super::{Snapshot, FORMAT_VERSION};
+use crate::store::{self, path_component};
+
+const LATEST: &str = "latest";
+const SUFFIX: &str = ".json.gz";
+
+/// The snapshot store under the state dir.
+pub struct Store {
+    root: PathBuf,
+}
+
+/// A snapshot file and what can be told without reading it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub session_dir: String,
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+/// Holds the store's lock; released when dropped (or when the process dies, however it dies).
+pub struct Lock(#[allow(dead_code)] File);
+
+impl Store {
+    pub fn new(state_dir: &Path) -> Store {
+        Store { root: state_dir.join("snapshots") }
+    }
+
+    fn session_dir(&self, session: &str) -> PathBuf {
+        self.root.join(path_component(session))
+    }
+
+    /// One save or restore at a time: an advisory lock on `snapshots/.lock`. The kernel drops
+    /// it with the process, so a killed save never leaves a stale lock.
+    pub fn lock(&self) -> Result<Lock> {
+        fs::create_dir_all(&self.root)
+            .with_context(|| format!("could not create {}", self.root.display()))?;
+        let path = self.root.join(".lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("could not open {}", path.display()))?;
+        file.lock().with_context(|| format!("could not lock {}", path.display()))?;
+        Ok(Lock(file))
+    }
+
+    /// Writes `snapshot` and, once it reads back whole, points the session's `latest` at it.
+    /// A snapshot without panes is refused: it would replace a good one with nothing.
+    pub fn write(&self, snapshot: &Snapshot) -> Result<PathBuf> {
+        if snapshot.session.pane_count() == 0 {
+            bail!("refusing an empty snapshot of {}", snapshot.session.name);
+        }
+        let dir = self.session_dir(&snapshot.session.name);
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+        let name = format!("{stamp}-{}{SUFFIX}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let path = dir.join(&name);
+        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        serde_json::to_writer(&mut encoder, snapshot)?;
+        let bytes = encoder.finish()?;
+        store::write_atomic(&path, &bytes)?;
+        // Only a snapshot that reads back whole may become the latest.
+        load(&path).with_context(|| format!("the new snapshot {} does not read back", path.display()))?;
+        store::write_atomic(&dir.join(LATEST), name.as_bytes())?;
+        Ok(path)
+    }
+
+    /// The snapshots of `session` (all sessions when `None`), newest first.
+    pub fn list(&self, session: Option<&str>) -> Result<Vec<Entry>> {
+        let dirs: Vec<PathBuf> = match session {
+            Some(name) => vec![self.session_dir(name)],
+            None => match fs::read_dir(&self.root) {
+                Ok(entries) => {
+                    entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect()
+                }
+                Err(_) => Vec::new(),
+            },
+        };
+        let mut found = Vec::new();
+        for dir in dirs {
+            let Ok(entries) = fs::read_dir(&dir) else { continue };
+            let session_dir = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            for entry in entries.filter_map(|e| e.ok()) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.ends_with(SUFFIX) && !name.starts_with('.') {
+                    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                    found.push(Entry { session_dir: session_dir.clone(), path: entry.path(), size });
+                }
+            }
+        }
+        found.sort_by(|a, b| b.path.file_name().cmp(&a.path.file_name()));
+        Ok(found)
+    }
+
+    /// The session's newest snapshot that reads back whole, trying `latest` first. The second
+    /// value says which damaged snapshots were passed over.
+    pub fn latest_good(&self, session: &str) -> Result<(PathBuf, Snapshot, Vec<String>)> {
+        let dir = self.session_dir(session);
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        if let Ok(name) = fs::read_to_string(dir.join(LATEST)) {
+            candidates.push(dir.join(name.trim()));
+        }
+        candidates.extend(self.list(Some(session))?.into_iter().map(|e| e.path));
+        let mut skipped = Vec::new();
+        for path in candidates {
+            if skipped.iter().any(|s: &String| s.starts_with(&path.display().to_string())) {
+                continue;
+            }
+            match load(&path) {
+                Ok(snapshot) => return Ok((path, snapshot, skipped)),
+                Err(err) if path.exists() => skipped.push(format!("{}: {err:#}", path.display())),
+                Err(_) => {}
+            }
+        }
+        match skipped.is_empty() {
+            true => bail!("no snapshot of {session}"),
+            false => bail!("no readable snapshot of {session}: {}", skipped.join("; ")),
+        }
+    }
+
+    /// Deletes all but the newest `keep` snapshots of the session and those younger than
+    /// `keep_days`; the latest good one is never deleted. Returns what was removed.
+    pub fn rotate(&self, session: &str, keep: usize, keep_days: u32) -> Result<Vec<PathBuf>> {
+        let latest = self.latest_good(session).map(|(path, _, _)| path).ok();
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(keep_days));
+        let mut removed = Vec::new();
+        for entry in self.list(Some(session))?.into_iter().skip(keep) {
+            let young = created_at(&entry.path).is_some_and(|t| t > cutoff);
+            if young || Some(&entry.path) == latest.as_ref() {
+                continue;
+            }
+            fs::remove_file(&entry.path)
+                .with_context(|| format!("could not remove {}", entry.path.display()))?;
+            removed.push(entry.path);
+        }
+        Ok(removed)
+    }
+}
+
+/// When a snapshot was taken, from its file name.
+pub fn created_at(path: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
+    let name = path.file_name()?.to_str()?;
+    let stamp = name.split('-').next()?;
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.3fZ").ok().map(|t| t.and_utc())
+}
+
+/// Reads a snapshot; a damaged file (gzip's checksum, JSON) or a newer format is an error.
+pub fn load(path: &Path) -> Result<Snapshot> {
+    let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    let mut json = Vec::new();
+    GzDecoder::new(file).read_to_end(&mut json).map_err(|err| anyhow!("damaged ({err})"))?;
+    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|err| anyhow!("damaged ({err})"))?;
+    let version =
+        value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| anyhow!("not a cdev snapshot"))?;
+    if version > u64::from(FORMAT_VERSION) {
+        bail!("snapshot format {version} is newer than this cdev reads ({FORMAT_VERSION}): upgrade cdev");
+    }
+    serde_json::from_value(value).map_err(|err| anyhow!("damaged ({err})"))
+}
+
+/// Writes `bytes` somewhere a shell can `cat` it: pane contents for a restore.
+pub fn write_temp(dir: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{}.txt", uuid::Uuid::new_v4().simple()));
+    let mut file = File::create(&path).with_context(|| format!("could not write {}", path.display()))?;
+    file.write_all(bytes)?;
+    Ok(path)
+}

@@ -1,0 +1,240 @@
+//! A snapshot back into tmux commands: sessions, windows (at their saved indexes), panes split
+//! and then laid out with the saved layout string, cwds, titles, env, cdev's options, contents
+//! shown back, commands by strategy, and the focus. Several sessions go into one chain.
+
+use std::path::{Path, PathBuf};
+
+use super::{PaneSnapshot, SessionSnapshot};
+use crate::tmux::{target, TmuxCommand};
+
+/// Each pane starts by showing its saved contents (then deleting the file), then runs its
+/// command, if any, with the user's shell, and ends in an interactive shell (as new panes do).
+/// `$0` is the shell, `$1` the contents file (may be empty), `$2` the command (may be empty).
+pub const RESTORE_WRAPPER: &str =
+    "cat -- \"$1\" 2>/dev/null; rm -f -- \"$1\"; set -m; trap : INT; if [ -n \"$2\" ]; then \"$0\" -c \"$2\"; fi; exec \"$0\"";
+
+/// Programs whose saved command is run again by default (tmux-resurrect's list).
+pub const DEFAULT_RESTORE_PROCESSES: &[&str] =
+    &["vi", "vim", "nvim", "emacs", "man", "less", "more", "tail", "top", "htop", "irssi", "weechat", "mutt"];
+
+/// How a pane's command comes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strategy {
+    /// Nothing was running.
+    Shell,
+    /// Run (Claude resumed by id, an editor, a whitelisted program).
+    Run(String),
+    /// Typed into the shell, not run: the user presses Enter if they want it.
+    Type(String),
+}
+
+/// What the restore needs besides the snapshot.
+pub struct Settings<'a> {
+    pub shell: &'a str,
+    /// The Claude command (`claude_command`), and the hook settings file for `--settings`.
+    pub claude: &'a str,
+    pub claude_settings: &'a Path,
+    pub restore_processes: &'a [String],
+}
+
+/// The strategy for one pane. The Claude session id, when there is one, wins: the exact
+/// conversation, never `--continue` (which picks whichever conversation in the folder is newest).
+pub fn strategy(pane: &PaneSnapshot, settings: &Settings<'_>) -> Strategy {
+    if let Some(id) = pane.options.get("@cdev_claude_session") {
+        let ends = pane.options.get("@cdev_agent_state").is_some_and(|s| s == "ended");
+        if !ends {
+            return Strategy::Run(format!(
+                "{} --settings {} --resume {}",
+                settings.claude,
+                shell_words::quote(&settings.claude_settings.to_string_lossy()),
+                shell_words::quote(id)
+            ));
+        }
+    }
+    let Some(program) = pane.command.first() else { return Strategy::Shell };
+    let name = program.rsplit('/').next().unwrap_or(program);
+    let line = shell_words::join(&pane.command);
+    if matches!(name, "vim" | "nvim") && Path::new(&pane.cwd).join("Session.vim").is_file() {
+        return Strategy::Run(format!("{} -S", shell_words::quote(program)));
+    }
+    if settings.restore_processes.iter().any(|p| p == name) {
+        Strategy::Run(line)
+    } else {
+        Strategy::Type(line)
+    }
+}
+
+/// The directory to start a pane in: the saved cwd, or its nearest existing parent (noted).
+pub fn existing_dir(cwd: &str, notes: &mut Vec<String>) -> PathBuf {
+    let saved = Path::new(cwd);
+    let found = saved.ancestors().find(|d| d.is_dir()).unwrap_or(Path::new("/"));
+    if found != saved {
+        notes.push(format!("{cwd} no longer exists: the pane starts in {}", found.display()));
+    }
+    found.to_path_buf()
+}
+
+/// One session's commands. `contents` holds, per pane in order, the file its contents were
+/// written to; the index pair is the server's `base-index` and `pane-base-index`.
+pub fn session_chain(
+    name: &str,
+    session: &SessionSnapshot,
+    contents: &[Option<PathBuf>],
+    settings: &Settings<'_>,
+    (base_index, pane_base_index): (u32, u32),
+    notes: &mut Vec<String>,
+) -> Vec<TmuxCommand> {
+    let mut chain = Vec::new();
+    let mut files = contents.iter();
+    let mut focus = None;
+    let first_window = session.windows.first().map(|w| (w.width, w.height)).unwrap_or((200, 50));
+    for (w, window) in session.windows.iter().enumerate() {
+        let win = target::window(name, window.index);
+        for (p, pane) in window.panes.iter().enumerate() {
+            let pane_target = target::pane(name, window.index, pane_base_index + p as u32);
+            let cwd = existing_dir(&pane.cwd, notes);
+            let command = match (w, p) {
+                (0, 0) => {
+                    let mut new = TmuxCommand::new("new-session")
+                        .flag("-d")
+                        .literal("-s", name)
+                        .value("-x", &first_window.0.to_string())
+                        .value("-y", &first_window.1.to_string());
+                    for (key, value) in &session.env {
+                        if let Some(value) = value {
+                            new = new.value("-e", &format!("{key}={value}"));
+                        }
+                    }
+                    named(new, window)
+                }
+                (_, 0) => named(TmuxCommand::new("new-window").value("-t", &win), window),
+                _ => TmuxCommand::new("split-window")
+                    .value("-t", &target::pane(name, window.index, pane_base_index + p as u32 - 1)),
+            };
+            let file =
+                files.next().cloned().flatten().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            let strategy = strategy(pane, settings);
+            let run = match &strategy {
+                Strategy::Run(command) => command.as_str(),
+                _ => "",
+            };
+            chain.push(
+                command
+                    .literal("-c", &cwd.to_string_lossy())
+                    .arg("/bin/sh")
+                    .arg("-c")
+                    .arg(RESTORE_WRAPPER)
+                    .arg(settings.shell)
+                    .arg(&file)
+                    .arg(run),
+            );
+            if (w, p) == (0, 0) {
+                // The first window is made at the server's base-index: move it to its saved one.
+                if window.index != base_index {
+                    chain.push(
+                        TmuxCommand::new("move-window")
+                            .value("-s", &target::window(name, base_index))
+                            .value("-t", &win),
+                    );
+                }
+                for (key, value) in &session.options {
+                    chain.push(
+                        TmuxCommand::new("set-option")
+                            .value("-t", &target::session(name))
+                            .arg(key)
+                            .arg(value),
+                    );
+                }
+            }
+            if !pane.title.is_empty() {
+                chain.push(
+                    TmuxCommand::new("select-pane").value("-t", &pane_target).literal("-T", &pane.title),
+                );
+            }
+            for (key, value) in &pane.options {
+                chain.push(
+                    TmuxCommand::new("set-option").flag("-p").value("-t", &pane_target).arg(key).arg(value),
+                );
+            }
+            if let Strategy::Type(line) = &strategy {
+                chain.push(TmuxCommand::new("send-keys").value("-t", &pane_target).flag("-l").arg(line));
+            }
+            if window.active && pane.active {
+                focus = Some((window.index, pane_target.clone(), window.zoomed));
+            }
+        }
+        // The saved layout puts every split back where it was (it needs the same pane count).
+        chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg(&window.layout));
+    }
+    if let Some((window, pane, zoomed)) = focus {
+        chain.push(TmuxCommand::new("select-window").value("-t", &target::window(name, window)));
+        chain.push(TmuxCommand::new("select-pane").value("-t", &pane));
+        if zoomed {
+            chain.push(TmuxCommand::new("resize-pane").flag("-Z").value("-t", &pane));
+        }
+    }
+    chain
+}
+
+/// A window keeps its name only when it had one of its own; otherwise tmux names it again.
+fn named(command: TmuxCommand, window: &super::WindowSnapshot) -> TmuxCommand {
+    if window.auto_name {
+        command
+    } else {
+        command.literal("-n", &window.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn pane(command: &[&str], options: &[(&str, &str)]) -> PaneSnapshot {
+        PaneSnapshot {
+            index: 0,
+            active: true,
+            cwd: "/nonexistent/cdev/dir".into(),
+            title: String::new(),
+            command: command.iter().map(|s| s.to_string()).collect(),
+            options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            contents: None,
+        }
+    }
+
+    #[test]
+    fn strategies_resume_claude_run_whitelisted_and_type_the_rest() {
+        let whitelist: Vec<String> = DEFAULT_RESTORE_PROCESSES.iter().map(|s| s.to_string()).collect();
+        let settings = Settings {
+            shell: "/bin/sh",
+            claude: "claude",
+            claude_settings: Path::new("/s/hooks.json"),
+            restore_processes: &whitelist,
+        };
+        let claude = pane(&["node", "/x/claude"], &[("@cdev_claude_session", "abc-1")]);
+        assert_eq!(
+            strategy(&claude, &settings),
+            Strategy::Run("claude --settings /s/hooks.json --resume abc-1".into())
+        );
+        let ended = pane(&[], &[("@cdev_claude_session", "abc-1"), ("@cdev_agent_state", "ended")]);
+        assert_eq!(strategy(&ended, &settings), Strategy::Shell);
+        assert_eq!(
+            strategy(&pane(&["/usr/bin/htop"], &[]), &settings),
+            Strategy::Run("/usr/bin/htop".into())
+        );
+        assert_eq!(
+            strategy(&pane(&["rm", "-rf", "build dir"], &[]), &settings),
+            Strategy::Type("rm -rf 'build dir'".into())
+        );
+        assert_eq!(strategy(&pane(&[], &[]), &settings), Strategy::Shell);
+    }
+
+    #[test]
+    fn a_missing_cwd_falls_back_to_its_nearest_parent() {
+        let mut notes = Vec::new();
+        assert_eq!(existing_dir("/tmp/cdev-no/such/dir", &mut notes), Path::new("/tmp"));
+        assert_eq!(notes.len(), 1);
+        assert_eq!(existing_dir("/tmp", &mut notes), Path::new("/tmp"));
+        assert_eq!(notes.len(), 1);
+    }
+}
