@@ -43,6 +43,7 @@ struct SavePane {
     cwd: String,
     options: Vec<Option<String>>,
     session_options: Vec<Option<String>>,
+    history_limit: u32,
 }
 
 impl Record for SavePane {
@@ -68,6 +69,7 @@ impl Record for SavePane {
         text("@cdev_agent_state"),
         text("@cdev_project_root"),
         text("@cdev_template"),
+        plain("history-limit"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -89,6 +91,7 @@ impl Record for SavePane {
             cwd: f.string()?,
             options: (0..PANE_OPTIONS.len()).map(|_| f.optional()).collect::<Result<_>>()?,
             session_options: (0..SESSION_OPTIONS.len()).map(|_| f.optional()).collect::<Result<_>>()?,
+            history_limit: f.number()?,
         })
     }
 }
@@ -227,6 +230,7 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
                 .collect()
         })
         .unwrap_or_default();
+    let history_limit = panes.first().map_or(2000, |p| p.history_limit);
     let mut windows: Vec<WindowSnapshot> = Vec::new();
     for pane in panes {
         if windows.last().is_none_or(|w| w.index != pane.window) {
@@ -258,7 +262,7 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
             contents: contents.panes.remove(&pane.pane_id),
         });
     }
-    SessionSnapshot { name, env, options, windows }
+    SessionSnapshot { name, env, options, history_limit, windows }
 }
 
 /// `show-environment` output: `NAME=value` lines, `-NAME` for removed variables. A line with

@@ -32,6 +32,8 @@ pub struct SessionSnapshot {
     pub env: Vec<(String, Option<String>)>,
     /// cdev's session options (`@cdev_project_root`, `@cdev_template`, …).
     pub options: BTreeMap<String, String>,
+    /// The session's `history-limit`, so restored contents keep all their lines.
+    pub history_limit: u32,
     pub windows: Vec<WindowSnapshot>,
 }
 

@@ -105,7 +105,21 @@ pub fn session_chain(
                             new = new.value("-e", &format!("{key}={value}"));
                         }
                     }
-                    named(new, window)
+                    // history-limit counts when a pane is made: the first window is made again
+                    // (-k) once the session has its saved limit, so long contents keep every line.
+                    chain.push(new);
+                    chain.push(
+                        TmuxCommand::new("set-option")
+                            .value("-t", &target::session(name))
+                            .arg("history-limit")
+                            .arg(&session.history_limit.to_string()),
+                    );
+                    named(
+                        TmuxCommand::new("new-window")
+                            .flag("-k")
+                            .value("-t", &target::window(name, base_index)),
+                        window,
+                    )
                 }
                 (_, 0) => named(TmuxCommand::new("new-window").value("-t", &win), window),
                 _ => TmuxCommand::new("split-window")
@@ -114,9 +128,11 @@ pub fn session_chain(
             let file =
                 files.next().cloned().flatten().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
             let strategy = strategy(pane, settings);
+            // Restored commands are single programs with their arguments (never shell text), so
+            // `exec` makes the program itself the pane's foreground job, and its name the pane's.
             let run = match &strategy {
-                Strategy::Run(command) => command.as_str(),
-                _ => "",
+                Strategy::Run(command) => format!("exec {command}"),
+                _ => String::new(),
             };
             chain.push(
                 command
@@ -126,7 +142,7 @@ pub fn session_chain(
                     .arg(RESTORE_WRAPPER)
                     .arg(settings.shell)
                     .arg(&file)
-                    .arg(run),
+                    .arg(&run),
             );
             if (w, p) == (0, 0) {
                 // The first window is made at the server's base-index: move it to its saved one.

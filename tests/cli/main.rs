@@ -11,5 +11,6 @@ mod list;
 mod messages_api;
 mod new;
 mod plugin;
+mod snapshots;
 mod support;
 mod template;

@@ -256,3 +256,14 @@ impl TestEnv {
         dir
     }
 }
+
+impl TestEnv {
+    /// Kills the server and waits until it is gone, so a new one can start on the same socket
+    /// (a client that connects to a dying server gets "server exited unexpectedly").
+    pub fn kill_server(&self) {
+        let _ = self.tmux(&["kill-server"]);
+        wait_for("the old server to exit", || !self.tmux(&["list-sessions"]).output.status.success());
+        // Accepting stops a moment before the process is gone; give it that moment.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

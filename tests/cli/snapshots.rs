@@ -1,0 +1,265 @@
+//! `cdev save` / `restore` / `snapshots`: round trips through a fresh server, and the faults
+//! that lose other tools' saves (kill -9, damage, a full disk).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{json, tmux_calls, wait_for, TestEnv, CDEV};
+
+fn snapshot_files(env: &TestEnv, session: &str) -> Vec<PathBuf> {
+    let dir = env.path(&format!("state/cdev/snapshots/{session}"));
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().ends_with(".json.gz"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn geometry(env: &TestEnv, session: &str) -> Vec<String> {
+    env.panes(session, "#{window_index}:#{pane_index} #{pane_left},#{pane_top} #{pane_width}x#{pane_height} #{pane_active}#{window_active}")
+}
+
+#[test]
+fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
+    let mut env = TestEnv::new();
+    let claude_log = env.path("claude-args");
+    let fake_claude = env.install_wrapper(
+        "fake-claude",
+        &format!("#!/bin/sh\necho \"$@\" > '{}'\nexec sleep 600\n", claude_log.display()),
+    );
+    let work = env.project("work dir");
+    env.start_session("work", &work);
+    env.tmux(&["send-keys", "-t", "=work:0.0", "printf 'before-save \\033[31mred\\033[0m\\n'", "Enter"]).ok();
+    env.tmux(&["split-window", "-h", "-l", "30%", "-t", "=work:0.0", "-c", "/tmp"]).ok();
+    env.tmux(&["send-keys", "-t", "=work:0.1", "tail -f /dev/null", "Enter"]).ok();
+    env.tmux(&["split-window", "-v", "-t", "=work:0.1", "-c", &work.to_string_lossy()]).ok();
+    env.tmux(&["send-keys", "-t", "=work:0.2", "sleep 600", "Enter"]).ok();
+    env.tmux(&["new-window", "-t", "=work:", "-n", "agent", "-c", &work.to_string_lossy()]).ok();
+    env.tmux(&[
+        "set-option",
+        "-p",
+        "-t",
+        "=work:1.0",
+        "@cdev_claude_session",
+        "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d",
+    ])
+    .ok();
+    env.tmux(&["select-pane", "-t", "=work:0.0", "-T", "main pane"]).ok();
+    env.tmux(&["select-window", "-t", "=work:0"]).ok();
+    env.tmux(&["set-environment", "-t", "=work:", "API_URL", "http://x:1/v1"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
+    wait_for("the commands to start", || {
+        env.panes("work", "#{pane_current_command}") == ["sh", "tail", "sleep", "sh"]
+    });
+    let before = geometry(&env, "work");
+
+    let counter = env.count_tmux_calls();
+    env.cdev(&["list"]).ok();
+    fs::remove_file(&counter).unwrap();
+    let saved = env.cdev(&["save", "--all"]).ok();
+    assert!(saved.starts_with("work: 4 panes saved to "), "{saved}");
+    assert_eq!(tmux_calls(&counter).len(), 3, "options, listing, contents: {:?}", tmux_calls(&counter));
+
+    env.kill_server();
+    env.start_session("other", &env.home());
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
+    let restored = env.cdev(&["restore"]).ok();
+    assert!(restored.starts_with("work: restored 4 panes from "), "{restored}");
+
+    assert_eq!(geometry(&env, "work"), before, "same windows, splits, sizes and focus");
+    assert_eq!(env.panes("work", "#{window_name}")[3], "agent");
+    let cwds = env.panes("work", "#{pane_current_path}");
+    assert_eq!(
+        cwds,
+        [
+            work.to_string_lossy().as_ref(),
+            "/tmp",
+            work.to_string_lossy().as_ref(),
+            work.to_string_lossy().as_ref()
+        ]
+    );
+    assert_eq!(env.panes("work", "#{pane_title}")[0], "main pane");
+    let envs = env.tmux(&["show-environment", "-t", "=work:", "API_URL"]).ok();
+    assert_eq!(envs.trim(), "API_URL=http://x:1/v1");
+    let screen = env.tmux(&["capture-pane", "-p", "-e", "-t", "=work:0.0"]).ok();
+    assert!(screen.contains("before-save \u{1b}[31mred"), "contents shown back with colours: {screen}");
+    // tail is on the whitelist and runs again; sleep is typed at the prompt but not run.
+    wait_for("tail to run again", || env.panes("work", "#{pane_current_command}")[1] == "tail");
+    wait_for("sleep to be typed", || {
+        env.tmux(&["capture-pane", "-p", "-t", "=work:0.2"]).ok().contains("sleep 600")
+    });
+    assert_ne!(env.panes("work", "#{pane_current_command}")[2], "sleep");
+    // The Claude pane resumes its exact conversation.
+    wait_for("claude to be resumed", || claude_log.exists());
+    let args = fs::read_to_string(&claude_log).unwrap();
+    assert!(args.trim_end().ends_with("--resume 0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"), "{args}");
+    assert!(!args.contains("--continue"));
+}
+
+#[test]
+fn restoring_over_a_live_session_is_refused_unless_renamed_or_forced() {
+    let env = TestEnv::new();
+    env.start_session("s", &env.home());
+    env.cdev(&["save", "s"]).ok();
+    let err = env.cdev(&["restore", "s"]).fails_with(1);
+    assert!(
+        err.contains("a session of that name is running (use --as NAME, or --force to replace it)"),
+        "{err}"
+    );
+    env.cdev(&["restore", "s", "--as", "s-copy"]).ok();
+    assert!(env.session_names().contains(&"s-copy".to_string()));
+    env.tmux(&["send-keys", "-t", "=s:", "echo live-work", "Enter"]).ok();
+    let run = env.cdev(&["restore", "s", "--force"]);
+    run.ok();
+    assert!(run.stderr().contains("before replacing it, s: 1 panes saved"), "{}", run.stderr());
+    assert_eq!(snapshot_files(&env, "s").len(), 2, "the live session was saved before it was replaced");
+}
+
+#[test]
+fn a_damaged_or_newer_snapshot_is_reported_and_an_older_good_one_used() {
+    let env = TestEnv::new();
+    env.start_session("d", &env.home());
+    env.tmux(&["send-keys", "-t", "=d:", "echo first-save", "Enter"]).ok();
+    wait_for("output", || env.tmux(&["capture-pane", "-p", "-t", "=d:"]).ok().contains("first-save\n"));
+    env.cdev(&["save", "d"]).ok();
+    env.cdev(&["save", "d"]).ok();
+    let files = snapshot_files(&env, "d");
+    let newest = files.last().unwrap();
+    let bytes = fs::read(newest).unwrap();
+    fs::write(newest, &bytes[..bytes.len() / 2]).unwrap();
+
+    let run = env.cdev(&["snapshots", "verify"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(run.stdout().contains(&format!("damaged  {}", newest.display())), "{}", run.stdout());
+    env.tmux(&["kill-session", "-t", "=d:"]).ok();
+    let run = env.cdev(&["restore", "d"]);
+    run.ok();
+    assert!(run.stderr().contains("skipped a damaged snapshot, using an older one"), "{}", run.stderr());
+    assert!(run.stdout().contains(&files[0].display().to_string()));
+
+    let future = env.path("future.json.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, br#"{"version": 99, "session": {}}"#).unwrap();
+    fs::write(&future, gz.finish().unwrap()).unwrap();
+    let err = env.cdev(&["restore", &future.to_string_lossy(), "--as", "f"]).fails_with(1);
+    assert!(err.contains("snapshot format 99 is newer than this cdev reads (1): upgrade cdev"), "{err}");
+}
+
+#[test]
+fn kill_9_at_any_moment_leaves_a_restorable_snapshot() {
+    let env = TestEnv::new();
+    for i in 0..3 {
+        env.start_session(&format!("k{i}"), &env.home());
+        env.tmux(&["send-keys", "-t", &format!("=k{i}:"), "seq 1 3000", "Enter"]).ok();
+    }
+    env.cdev(&["save", "--all"]).ok();
+    for round in 0..25u64 {
+        let mut cmd = env.command(CDEV);
+        cmd.args(["-L", &env.socket, "save", "--all"]);
+        let mut child =
+            cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(round * 700));
+        let _ = child.kill();
+        let _ = child.wait();
+        for i in 0..3 {
+            let name = format!("k{i}");
+            let found = json(&env.cdev(&["snapshots", &name, "--json"]).ok());
+            let good = found.as_array().unwrap().iter().filter(|s| s["error"].is_null()).count();
+            assert!(good >= 1, "round {round}: no good snapshot of {name}: {found}");
+        }
+    }
+    let verify = env.cdev(&["snapshots", "verify"]);
+    assert_eq!(verify.code(), Some(0), "{}", verify.stdout());
+    env.kill_server();
+    env.start_session("fresh", &env.home());
+    let restored = env.cdev(&["restore"]).ok();
+    assert_eq!(restored.lines().count(), 3, "{restored}");
+}
+
+#[test]
+fn concurrent_saves_never_interleave() {
+    let env = TestEnv::new();
+    env.start_session("c", &env.home());
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            let mut cmd = env.command(CDEV);
+            cmd.args(["-L", &env.socket, "save", "c"]).stdout(std::process::Stdio::null()).spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        assert!(child.wait_with_output().unwrap().status.success());
+    }
+    assert_eq!(snapshot_files(&env, "c").len(), 6);
+    assert_eq!(env.cdev(&["snapshots", "verify"]).code(), Some(0));
+}
+
+#[test]
+fn missing_cwds_huge_scrollback_and_binary_output_survive() {
+    let env = TestEnv::new();
+    let gone = env.project("soon/gone/deeper");
+    env.start_session("big", &gone);
+    env.tmux(&["set-option", "-t", "=big:", "history-limit", "120000"]).ok();
+    env.tmux(&["new-window", "-t", "=big:", "-c", &gone.to_string_lossy()]).ok();
+    env.tmux(&["send-keys", "-t", "=big:1", "seq 1 100000", "Enter"]).ok();
+    env.tmux(&["send-keys", "-t", "=big:0", "head -c 3000 /dev/urandom; echo", "Enter"]).ok();
+    wait_for("the long output", || env.tmux(&["capture-pane", "-p", "-t", "=big:1"]).ok().contains("100000"));
+    env.cdev(&["save", "big"]).ok();
+    fs::remove_dir_all(env.home().join("soon/gone")).unwrap();
+    env.start_session("other", &env.home());
+    env.tmux(&["kill-session", "-t", "=big:"]).ok();
+    let run = env.cdev(&["restore", "big"]);
+    run.ok();
+    assert!(run.stderr().contains("no longer exists: the pane starts in"), "{}", run.stderr());
+    assert_eq!(env.panes("big", "#{pane_current_path}")[0], env.home().join("soon").to_string_lossy());
+    let history = || env.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=big:1"]).ok();
+    wait_for("the contents to be shown back", || history().lines().any(|l| l == "100000"));
+    let history = history();
+    let lines: Vec<&str> = history.lines().collect();
+    assert!(lines.iter().any(|l| l.ends_with(" 1")) && lines.contains(&"2"), "every line is back");
+}
+
+/// A small tmpfs for the state dir, unmounted on drop.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> SmallDisk {
+        fs::create_dir_all(dir).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "could not mount a tmpfs (the test needs root)");
+        SmallDisk(dir.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_the_save_and_keeps_the_old_snapshot() {
+    let env = TestEnv::new();
+    let _disk = SmallDisk::mount(&env.path("state"), "256k");
+    env.start_session("full", &env.home());
+    env.cdev(&["save", "full"]).ok();
+    let first = snapshot_files(&env, "full");
+    // Fill the disk, then give the pane more to save than fits.
+    let filler = env.path("state/filler");
+    let _ = fs::write(&filler, vec![0u8; 255 * 1024]);
+    env.tmux(&["send-keys", "-t", "=full:", "head -c 400000 /dev/urandom | base64", "Enter"]).ok();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let err = env.cdev(&["save", "full"]).fails_with(1);
+    assert!(err.starts_with("cdev: could not save full"), "{err}");
+    assert_eq!(snapshot_files(&env, "full"), first, "the old snapshot is the one kept");
+    fs::remove_file(&filler).unwrap();
+    assert_eq!(env.cdev(&["snapshots", "verify"]).code(), Some(0));
+}
