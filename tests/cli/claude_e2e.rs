@@ -127,8 +127,11 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     env.tmux(&["send-keys", "-t", pane, "-l", "/exit"]).ok();
     env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
     wait_in(&env, pane, "SessionEnd (ended)", || state(&env, pane) == "ended");
+    // The pane option is set first, the journal written just after.
     let journal = env.path(&format!("state/cdev/agents/{}/claude-dev-proj/0.0.json", env.socket));
-    let entry = json(&fs::read_to_string(journal).unwrap());
+    let read = || fs::read_to_string(&journal).map(|t| json(&t)).unwrap_or_default();
+    wait_in(&env, pane, "the journal to say ended", || read()["state"] == "ended");
+    let entry = read();
     assert_eq!(
         (entry["state"].as_str(), entry["claude_session"].as_str()),
         (Some("ended"), Some(assigned.as_str()))

@@ -154,7 +154,11 @@ impl TestEnv {
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        ControlClient(cmd.spawn().expect("control client"))
+        let client = ControlClient(cmd.spawn().expect("control client"));
+        wait_for("the control client to attach", || {
+            self.tmux(&["list-clients", "-F", "#{client_session}"]).ok().lines().any(|l| l == session)
+        });
+        client
     }
 
     /// Writes an executable script into `<temp>/bin` and puts that directory first on PATH.
