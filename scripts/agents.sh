@@ -69,14 +69,17 @@ set_hook_entry() {
 			if (index($0, marker) > 0) found = i
 		}
 		END { print (found != "" ? found : next_free + 0) }')
-	tmux set-hook -g "${hook}[$index]" "$command" 2>/dev/null || true
+	tmux set-hook -g "${hook}[$index]" "$command"
 }
 
 # A finished agent stays "done" until its pane is looked at: whichever way the pane comes into
-# view, the pane that is then current is marked idle if it was done.
+# view (select-pane, last-pane, kill-pane, mouse, window and session switches, attaching, focus),
+# the pane that is then current is marked idle if it was done and a client shows its window.
 register_focus_hooks() {
-	local clear='if-shell -F "#{==:#{@cdev_agent_state},done}" "set-option -p @cdev_agent_state idle"' hook
-	for hook in after-select-pane after-select-window after-last-pane client-session-changed client-attached pane-focus-in; do
+	local seen='#{&&:#{==:#{@cdev_agent_state},done},#{&&:#{session_attached},#{window_active}}}'
+	local clear="if-shell -F \"$seen\" \"set-option -p @cdev_agent_state idle\"" hook
+	for hook in after-select-pane after-select-window window-pane-changed session-window-changed \
+		client-session-changed client-attached pane-focus-in; do
 		set_hook_entry "$hook" "$clear"
 	done
 }

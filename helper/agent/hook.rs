@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context, Result};
 use serde::Deserialize;
 
 use super::journal::{self, Entry};
-use super::state_for_event;
+use super::{transition, AgentState, Transition};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::{Tmux, TmuxCommand};
 
@@ -26,6 +26,8 @@ pub struct Payload {
     pub transcript_path: Option<String>,
     pub cwd: Option<String>,
     pub notification_type: Option<String>,
+    /// SessionStart's `source`: startup, resume, clear or compact.
+    pub source: Option<String>,
 }
 
 /// Reads the payload from `input`, streaming: the fields cdev does not use (a tool's whole
@@ -38,7 +40,8 @@ pub fn read_payload(input: impl Read) -> Option<Payload> {
 pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now: i64) -> Result<()> {
     let event =
         payload.hook_event_name.as_deref().ok_or_else(|| anyhow!("payload has no hook_event_name"))?;
-    let Some(state) = state_for_event(event, payload.notification_type.as_deref()) else {
+    let Some(transition) = transition(event, payload.notification_type.as_deref(), payload.source.as_deref())
+    else {
         return Ok(());
     };
     if !pane.starts_with('%') || !pane[1..].bytes().all(|b| b.is_ascii_digit()) || pane.len() < 2 {
@@ -47,14 +50,32 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     let set = |name: &str, value: &str| {
         TmuxCommand::new("set-option").flag("-p").value("-t", pane).arg(name).arg(value)
     };
-    // `since` moves only when the state changes; tmux decides, so two hooks racing for the same
-    // pane cannot disagree about it. The inner command holds only a pane id and digits.
-    let mut chain = vec![TmuxCommand::new("if-shell")
-        .flag("-F")
-        .value("-t", pane)
-        .arg(&format!("#{{!=:#{{@cdev_agent_state}},{state}}}"))
-        .arg(&format!("set-option -p -t {pane} @cdev_agent_since {now}"))];
-    chain.push(set("@cdev_agent_state", state.as_str()));
+    // tmux decides what changes, so two hooks racing for the same pane cannot disagree: `since`
+    // moves only when the state does. Inner commands hold only a pane id, names and digits.
+    let conditional = |condition: String, command: String| {
+        TmuxCommand::new("if-shell").flag("-F").value("-t", pane).arg(&condition).arg(&command)
+    };
+    let mut chain = Vec::new();
+    match transition {
+        Transition::To(state) => {
+            chain.push(conditional(
+                format!("#{{!=:#{{@cdev_agent_state}},{state}}}"),
+                format!("set-option -p -t {pane} @cdev_agent_since {now}"),
+            ));
+            chain.push(set("@cdev_agent_state", state.as_str()));
+            if state == AgentState::Done {
+                // Finished in front of someone's eyes: seen already.
+                chain.push(conditional(
+                    "#{&&:#{pane_active},#{&&:#{window_active},#{session_attached}}}".into(),
+                    format!("set-option -p -t {pane} @cdev_agent_state idle"),
+                ));
+            }
+        }
+        Transition::IdleIfWorking => chain.push(conditional(
+            "#{==:#{@cdev_agent_state},working}".into(),
+            format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now}"),
+        )),
+    }
     if let Some(id) = &payload.session_id {
         chain.push(set("@cdev_claude_session", id));
     }
@@ -71,6 +92,8 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     let place = crate::tmux::format::parse_records::<PanePlace>(&output)?
         .pop()
         .ok_or_else(|| anyhow!("tmux did not describe pane {pane}"))?;
+    // The journal says what tmux now says, whatever order racing hooks ran in.
+    let Some(state) = place.state.as_deref().and_then(AgentState::parse) else { return Ok(()) };
     let entry = Entry {
         version: journal::FORMAT_VERSION,
         server: place.socket,
@@ -94,6 +117,7 @@ struct PanePlace {
     session: String,
     window: u32,
     pane: u32,
+    state: Option<String>,
     since: Option<i64>,
     claude_session: Option<String>,
     transcript: Option<String>,
@@ -106,6 +130,7 @@ impl Record for PanePlace {
         plain("session_name"),
         plain("window_index"),
         plain("pane_index"),
+        text("@cdev_agent_state"),
         text("@cdev_agent_since"),
         text("@cdev_claude_session"),
         text("@cdev_claude_transcript"),
@@ -118,6 +143,7 @@ impl Record for PanePlace {
             session: f.string()?,
             window: f.number()?,
             pane: f.number()?,
+            state: f.optional()?,
             since: f.optional()?.and_then(|s| s.parse().ok()),
             claude_session: f.optional()?,
             transcript: f.optional()?,

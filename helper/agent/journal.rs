@@ -32,13 +32,12 @@ pub struct Entry {
     pub updated: i64,
 }
 
-/// `<state>/agents/<socket name>/<session>/<window>.<pane>.json`, names made safe for a file system.
+/// `<state>/agents/<socket path>/<session>/<window>.<pane>.json`, names made safe for a file system.
 pub fn path(state_dir: &Path, entry: &Entry) -> PathBuf {
-    let socket =
-        Path::new(&entry.server).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // The whole socket path: `-S /x/default` and the default server are different servers.
     state_dir
         .join("agents")
-        .join(file_name(&socket))
+        .join(file_name(&entry.server))
         .join(file_name(&entry.session))
         .join(format!("{}.{}.json", entry.window, entry.pane))
 }
@@ -85,11 +84,11 @@ mod tests {
         let dir = Path::new("/s");
         assert_eq!(
             path(dir, &entry("claude-dev-web")),
-            Path::new("/s/agents/default/claude-dev-web/1.2.json")
+            Path::new("/s/agents/%2Ftmp%2Ftmux-0%2Fdefault/claude-dev-web/1.2.json")
         );
-        assert_eq!(path(dir, &entry("..")), Path::new("/s/agents/default/%2E%2E/1.2.json"));
-        assert_eq!(path(dir, &entry("a/b")), Path::new("/s/agents/default/a%2Fb/1.2.json"));
-        assert_eq!(path(dir, &entry("")), Path::new("/s/agents/default/%00/1.2.json"));
+        assert_eq!(path(dir, &entry("..")), Path::new("/s/agents/%2Ftmp%2Ftmux-0%2Fdefault/%2E%2E/1.2.json"));
+        assert_eq!(path(dir, &entry("a/b")), Path::new("/s/agents/%2Ftmp%2Ftmux-0%2Fdefault/a%2Fb/1.2.json"));
+        assert_eq!(path(dir, &entry("")), Path::new("/s/agents/%2Ftmp%2Ftmux-0%2Fdefault/%00/1.2.json"));
     }
 
     #[test]

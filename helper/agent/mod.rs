@@ -58,6 +58,26 @@ impl fmt::Display for AgentState {
     }
 }
 
+/// What an event does to the pane's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    To(AgentState),
+    /// Claude is at its prompt: an agent still marked working becomes idle (an interrupted turn
+    /// fires no other hook). Waiting stays (a permission dialog may be what is idle), and done
+    /// stays unseen.
+    IdleIfWorking,
+}
+
+/// What a hook event does (DESIGN.md's table); `None` leaves the state unchanged.
+pub fn transition(event: &str, notification_type: Option<&str>, source: Option<&str>) -> Option<Transition> {
+    match (event, notification_type) {
+        // After auto-compaction Claude may well be mid-turn: the state stays what it was.
+        ("SessionStart", _) if source == Some("compact") => None,
+        ("Notification", Some("idle_prompt")) => Some(Transition::IdleIfWorking),
+        _ => state_for_event(event, notification_type).map(Transition::To),
+    }
+}
+
 /// The state a hook event puts the agent in (DESIGN.md's table); `None` leaves it unchanged.
 pub fn state_for_event(event: &str, notification_type: Option<&str>) -> Option<AgentState> {
     match event {
@@ -96,6 +116,14 @@ mod tests {
         assert_eq!(s("SessionEnd", None), Some(AgentState::Ended));
         assert_eq!(s("SubagentStop", None), None);
         assert_eq!(s("NoSuchEvent", None), None);
+    }
+
+    #[test]
+    fn compaction_keeps_the_state_and_the_idle_prompt_frees_a_stuck_agent() {
+        assert_eq!(transition("SessionStart", None, Some("compact")), None);
+        assert_eq!(transition("SessionStart", None, Some("resume")), Some(Transition::To(AgentState::Idle)));
+        assert_eq!(transition("Notification", Some("idle_prompt"), None), Some(Transition::IdleIfWorking));
+        assert_eq!(transition("Stop", None, None), Some(Transition::To(AgentState::Done)));
     }
 
     #[test]

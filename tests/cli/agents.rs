@@ -53,8 +53,7 @@ fn hook_events_move_the_pane_through_the_states_and_the_journal_follows() {
     assert_eq!(pane_option(&env, &pane, "@cdev_claude_session"), "5f1c-id");
     assert_eq!(pane_option(&env, &pane, "@cdev_claude_transcript"), "/h/.claude/projects/-p/5f1c-id.jsonl");
 
-    let journal = env.path(&format!("state/cdev/agents/{}/claude-dev-web/0.0.json", env.socket));
-    let read = || json(&fs::read_to_string(&journal).unwrap());
+    let read = || json(&fs::read_to_string(env.journal_file("claude-dev-web", "0.0")).unwrap());
     assert_eq!(read()["state"], "idle");
     assert_eq!(read()["claude_session"], "5f1c-id");
     assert_eq!(read()["session"], "claude-dev-web");
@@ -70,7 +69,16 @@ fn hook_events_move_the_pane_through_the_states_and_the_journal_follows() {
     assert_ne!(pane_option(&env, &pane, "@cdev_agent_since"), "1000");
     assert_eq!(read()["state"], "waiting");
     hook(&env, &tmux, &pane, &event("Notification", r#","notification_type":"idle_prompt""#)).ok();
-    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting", "idle_prompt changes nothing");
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting", "a permission prompt stays waiting");
+    // An interrupted turn fires no hook: the idle prompt that follows frees the agent.
+    hook(&env, &tmux, &pane, &event("UserPromptSubmit", "")).ok();
+    hook(&env, &tmux, &pane, &event("Notification", r#","notification_type":"idle_prompt""#)).ok();
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "idle");
+    assert_eq!(read()["state"], "idle");
+    // Compaction restarts the session mid-turn: the state stays.
+    hook(&env, &tmux, &pane, &event("UserPromptSubmit", "")).ok();
+    hook(&env, &tmux, &pane, &event("SessionStart", r#","source":"compact""#)).ok();
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "working");
     hook(&env, &tmux, &pane, &event("Stop", "")).ok();
     assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "done");
     hook(&env, &tmux, &pane, &event("SessionEnd", r#","reason":"other""#)).ok();
@@ -141,10 +149,10 @@ fn hooks_racing_for_one_pane_leave_a_consistent_state() {
     }
     let state = pane_option(&env, &pane, "@cdev_agent_state");
     assert!(state == "working" || state == "waiting", "{state}");
-    let journal = env.path(&format!("state/cdev/agents/{}/race/0.0.json", env.socket));
+    let journal = env.journal_file("race", "0.0");
     let entry = json(&fs::read_to_string(journal).unwrap());
     assert!(entry["state"] == "working" || entry["state"] == "waiting");
-    let leftovers: Vec<_> = fs::read_dir(env.path(&format!("state/cdev/agents/{}/race", env.socket)))
+    let leftovers: Vec<_> = fs::read_dir(env.journal_file("race", "0.0").parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
@@ -241,10 +249,31 @@ fn the_plugin_fills_placeholders_and_done_clears_when_the_pane_is_seen() {
     env.tmux(&["run-shell", &command]).ok();
     assert_eq!(fs::read_to_string(&out).unwrap().trim_end(), "✓1");
 
-    // Still done after a while; cleared once the pane is selected.
-    assert_eq!(pane_option(&env, "=main:0.1", "@cdev_agent_state"), "done");
+    // Selected where nobody looks (a detached session): still done.
     env.tmux(&["select-pane", "-t", "=main:0.1"]).ok();
-    wait_for("done to clear", || pane_option(&env, "=main:0.1", "@cdev_agent_state") == "idle");
+    env.tmux(&["select-pane", "-t", "=main:0.0"]).ok();
+    assert_eq!(pane_option(&env, "=main:0.1", "@cdev_agent_state"), "done");
+    // With a client looking, every way of reaching the pane clears it.
+    let _client = env.attach_control_client("main");
+    let ids = env.panes("main", "#{pane_id}");
+    let (a, b) = (ids[0].clone(), ids[1].clone());
+    let done_clears = |how: &str, steps: &[&[&str]]| {
+        env.tmux(&["set-option", "-p", "-t", &b, "@cdev_agent_state", "done"]).ok();
+        for step in steps {
+            env.tmux(step).ok();
+        }
+        wait_for(&format!("done to clear after {how}"), || {
+            pane_option(&env, &b, "@cdev_agent_state") == "idle"
+        });
+    };
+    env.tmux(&["select-pane", "-t", &a]).ok();
+    done_clears("select-pane", &[&["select-pane", "-t", &b]]);
+    env.tmux(&["select-pane", "-t", &a]).ok();
+    done_clears("last-pane", &[&["last-pane", "-t", "=main:0"]]);
+    let c =
+        env.tmux(&["split-window", "-d", "-P", "-F", "#{pane_id}", "-t", "=main:0"]).ok().trim().to_string();
+    env.tmux(&["select-pane", "-t", &c]).ok();
+    done_clears("kill-pane", &[&["kill-pane", "-t", &c]]);
 }
 
 #[test]

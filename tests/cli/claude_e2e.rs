@@ -118,8 +118,9 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     assert_eq!(agents[0]["state"], "done");
     assert_eq!(agents[0]["claude_session"], assigned.as_str());
 
-    // Done stays until the pane is looked at.
+    // Done stays until the pane is looked at (a client shows it).
     env.tmux(&["select-pane", "-t", "=claude-dev-proj:0.1"]).ok();
+    let _client = env.attach_control_client("claude-dev-proj");
     assert_eq!(state(&env, pane), "done");
     env.tmux(&["select-pane", "-t", pane]).ok();
     wait_in(&env, pane, "done to clear once seen", || state(&env, pane) == "idle");
@@ -128,8 +129,9 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
     wait_in(&env, pane, "SessionEnd (ended)", || state(&env, pane) == "ended");
     // The pane option is set first, the journal written just after.
-    let journal = env.path(&format!("state/cdev/agents/{}/claude-dev-proj/0.0.json", env.socket));
-    let read = || fs::read_to_string(&journal).map(|t| json(&t)).unwrap_or_default();
+    let read = || {
+        fs::read_to_string(env.journal_file("claude-dev-proj", "0.0")).map(|t| json(&t)).unwrap_or_default()
+    };
     wait_in(&env, pane, "the journal to say ended", || read()["state"] == "ended");
     let entry = read();
     assert_eq!(

@@ -271,3 +271,18 @@ impl TestEnv {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+impl TestEnv {
+    /// The agent journal file of `session`'s pane `place` ("0.0"), under whichever server key.
+    pub fn journal_file(&self, session: &str, place: &str) -> PathBuf {
+        let agents = self.path("state/cdev/agents");
+        fs::read_dir(&agents)
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join(session).join(format!("{place}.json")))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| agents.join("none").join(session).join(format!("{place}.json")))
+    }
+}
