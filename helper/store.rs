@@ -13,6 +13,12 @@ static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Writes `contents` to `path` atomically, creating its parent directories.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    write_atomic_with_mode(path, contents, None)
+}
+
+/// [`write_atomic`], the new file getting `mode` (e.g. the 0600 of the file it replaces) from
+/// the start, so it is never readable by others even for a moment.
+pub fn write_atomic_with_mode(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("could not create directory {}", dir.display()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -22,11 +28,13 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| -> Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .with_context(|| format!("could not create {}", temp.display()))?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        if let Some(mode) = mode {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(mode);
+        }
+        let mut file = options.open(&temp).with_context(|| format!("could not create {}", temp.display()))?;
         file.write_all(contents).with_context(|| format!("could not write {}", temp.display()))?;
         file.sync_all().with_context(|| format!("could not sync {}", temp.display()))?;
         fs::rename(&temp, path).with_context(|| format!("could not replace {}", path.display()))?;

@@ -111,25 +111,37 @@ pub fn install(path: &Path, cdev: &Path) -> Result<Outcome> {
     save_if_changed(path, &root, &original)
 }
 
-/// Removes exactly cdev's hook entries (and the groups and events they leave empty).
+/// Removes exactly cdev's hook entries, and only the groups, events and `hooks` object that
+/// this removal leaves empty (the user's own empty ones stay).
 pub fn uninstall(path: &Path) -> Result<Outcome> {
     if !path.exists() {
         return Ok(Outcome::Unchanged);
     }
     let (mut root, original) = read_settings(path)?;
+    let mut emptied_hooks = false;
     if let Some(hooks) = root.get_mut("hooks").and_then(Value::as_object_mut) {
-        for groups in hooks.values_mut().filter_map(Value::as_array_mut) {
-            for group in groups.iter_mut() {
-                if let Some(list) = group.get_mut("hooks").and_then(Value::as_array_mut) {
-                    list.retain(|h| !h.get("command").and_then(Value::as_str).is_some_and(is_cdev_command));
-                }
+        let mut emptied_events = Vec::new();
+        for (event, groups) in hooks.iter_mut() {
+            let Some(groups) = groups.as_array_mut() else { continue };
+            let before = groups.len();
+            groups.retain_mut(|group| {
+                let Some(list) = group.get_mut("hooks").and_then(Value::as_array_mut) else { return true };
+                let had = list.len();
+                list.retain(|h| !h.get("command").and_then(Value::as_str).is_some_and(is_cdev_command));
+                !(list.is_empty() && had > 0)
+            });
+            if groups.is_empty() && before > 0 {
+                emptied_events.push(event.clone());
             }
-            groups.retain(|g| g.get("hooks").and_then(Value::as_array).is_none_or(|l| !l.is_empty()));
         }
-        hooks.retain(|_, groups| groups.as_array().is_none_or(|g| !g.is_empty()));
-        if hooks.is_empty() {
-            root.as_object_mut().expect("checked by read_settings").remove("hooks");
+        let had_events = !hooks.is_empty();
+        for event in emptied_events {
+            hooks.shift_remove(&event);
         }
+        emptied_hooks = had_events && hooks.is_empty();
+    }
+    if emptied_hooks {
+        root.as_object_mut().expect("checked by read_settings").shift_remove("hooks");
     }
     save_if_changed(path, &root, &original)
 }
@@ -151,16 +163,26 @@ fn read_settings(path: &Path) -> Result<(Value, Option<String>)> {
     Ok((value, Some(text)))
 }
 
+/// Writes the settings when they changed: through a symlink to its target (dotfile managers
+/// link settings.json), keeping the file's mode (it may hold API keys in `env`).
 fn save_if_changed(path: &Path, root: &Value, original: &Option<String>) -> Result<Outcome> {
     if let Some(text) = original {
         if serde_json::from_str::<Value>(text).ok().as_ref() == Some(root) {
             return Ok(Outcome::Unchanged);
         }
     }
+    let target = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path)?,
+        _ => path.to_path_buf(),
+    };
+    let mode = fs::metadata(&target).ok().map(|m| {
+        use std::os::unix::fs::PermissionsExt;
+        m.permissions().mode() & 0o7777
+    });
     let mut text = serde_json::to_string_pretty(root)?;
     text.push('\n');
-    store::write_atomic(path, text.as_bytes())
-        .with_context(|| format!("could not write {}", path.display()))?;
+    store::write_atomic_with_mode(&target, text.as_bytes(), mode)
+        .with_context(|| format!("could not write {}", target.display()))?;
     Ok(Outcome::Changed)
 }
 
@@ -238,6 +260,31 @@ mod tests {
         let (_dir, path) = settings("{\"hooks\": []}");
         let err = install(&path, Path::new(CDEV)).unwrap_err().downcast::<InputError>().unwrap();
         assert_eq!(err.key.as_deref(), Some("hooks"));
+    }
+
+    #[test]
+    fn symlinks_modes_numbers_and_the_users_empty_entries_survive() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles-settings.json");
+        let user = r#"{"env": {"KEY": "secret"}, "big": 12345678901234567890123, "ver": 1.10, "hooks": {"SubagentStop": []}}"#;
+        fs::write(&real, user).unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("settings.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+
+        install(&link, Path::new(CDEV)).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "still a link");
+        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o600);
+        let text = fs::read_to_string(&real).unwrap();
+        assert!(text.contains("12345678901234567890123") && text.contains("1.10"), "{text}");
+        uninstall(&link).unwrap();
+        let after: Value = serde_json::from_str(&fs::read_to_string(&real).unwrap()).unwrap();
+        assert_eq!(after["hooks"]["SubagentStop"], serde_json::json!([]), "the user's own empty list stays");
+        assert!(after["hooks"].get("SessionStart").is_none());
+        // Nothing of cdev's there: nothing to remove, not even the user's empty entries.
+        fs::write(&real, r#"{"hooks": {"Stop": []}}"#).unwrap();
+        assert_eq!(uninstall(&link).unwrap(), Outcome::Unchanged);
     }
 
     #[test]
