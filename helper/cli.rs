@@ -52,7 +52,8 @@ pub enum Command {
     #[command(subcommand)]
     Claude(ClaudeCommand),
     /// Check cdev's sessions (or SESSION): panes against the template, worktrees, dead panes,
-    /// exited commands, agents, uncommitted work. Exit status 1 when something needs a look.
+    /// exited commands, agents, uncommitted work, snapshots. Exit status 3 when something needs
+    /// a look.
     Health {
         session: Option<String>,
         #[arg(long)]

@@ -27,14 +27,13 @@ struct AgentRow {
     worktree: Option<String>,
 }
 
-/// Every pane with an agent, in tmux's order; empty when no server runs.
+/// Every pane with an agent, in tmux's order, each once (grouped sessions list a pane once per
+/// session); empty when no server runs.
 fn agent_panes(tmux: &Tmux) -> Result<Vec<AgentPane>> {
     let list = TmuxCommand::new("list-panes").flag("-a").format("-f", AgentPane::FILTER);
-    Ok(tmux
-        .read_with_options::<AgentPane>(list)
-        .context("could not list agents")?
-        .map(|(_, p)| p)
-        .unwrap_or_default())
+    let panes = tmux.read_with_options::<AgentPane>(list).context("could not list agents")?.map(|(_, p)| p);
+    let mut seen = std::collections::HashSet::new();
+    Ok(panes.unwrap_or_default().into_iter().filter(|p| seen.insert(p.pane_id.clone())).collect())
 }
 
 pub fn agents(context: &Context, json: bool) -> Result<()> {

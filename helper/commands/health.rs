@@ -1,6 +1,7 @@
 //! `cdev health [SESSION]`: the seed's `claude-session-health`, done properly: panes against the
 //! session's template, worktrees present, dead panes, commands that exited, each agent's state,
-//! uncommitted work per worktree. Exit status 1 when something needs a look.
+//! uncommitted work per worktree, the last snapshot's age. Exit status 3 when something needs a
+//! look (1 stays "cdev failed").
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -12,10 +13,14 @@ use serde::Serialize;
 use super::Context;
 use crate::config::Config;
 use crate::humanize::duration;
+use crate::snapshot::files::Store;
 use crate::template::{find_project_file, read_file, Origin, Registry, Role};
 use crate::tmux::state::HealthPane;
 use crate::tmux::TmuxCommand;
 use crate::{git, worktree};
+
+/// The exit status when something needs a look.
+pub const UNHEALTHY: i32 = 3;
 
 #[derive(Debug, Serialize)]
 struct Check {
@@ -59,8 +64,11 @@ pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()>
     }
     let registry = context.templates()?;
     let now = chrono::Utc::now().timestamp();
-    let report: Vec<SessionHealth> =
-        by_session.into_iter().map(|(name, panes)| check_session(&registry, name, &panes, now)).collect();
+    let snapshots = Store::new(&context.paths.state_dir);
+    let report: Vec<SessionHealth> = by_session
+        .into_iter()
+        .map(|(name, panes)| check_session(&registry, &snapshots, name, &panes, now))
+        .collect();
 
     let mut out = io::BufWriter::new(io::stdout().lock());
     if json {
@@ -71,7 +79,8 @@ pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()>
     }
     out.flush()?;
     if report.iter().any(|s| !s.healthy) {
-        std::process::exit(1);
+        // 3, not 1: "something needs a look" is not "cdev failed".
+        std::process::exit(UNHEALTHY);
     }
     Ok(())
 }
@@ -80,7 +89,13 @@ fn is_cdevs(config: &Config, name: &str, panes: &[HealthPane]) -> bool {
     config.is_cdev_session(name) || panes.iter().any(|p| p.project_root.is_some())
 }
 
-fn check_session(registry: &Registry, session: String, panes: &[HealthPane], now: i64) -> SessionHealth {
+fn check_session(
+    registry: &Registry,
+    snapshots: &Store,
+    session: String,
+    panes: &[HealthPane],
+    now: i64,
+) -> SessionHealth {
     let first = &panes[0];
     let (template, root) = (first.template.clone(), first.project_root.clone());
     let mut checks = Vec::new();
@@ -115,14 +130,35 @@ fn check_session(registry: &Registry, session: String, panes: &[HealthPane], now
         }
     }
     if let Some(root) = root.as_deref().and_then(|r| git::toplevel(Path::new(r))) {
+        // The main checkout and every agent worktree: uncommitted work is worth knowing about.
         for path in worktree::registered_worktrees(&root).unwrap_or_default() {
-            if !path.starts_with(root.join(worktree::WORKTREES_DIR)) {
+            let name = if path.starts_with(root.join(worktree::WORKTREES_DIR)) {
+                format!(
+                    "worktree {}",
+                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                )
+            } else if path == root {
+                "main checkout".to_string()
+            } else {
                 continue;
-            }
+            };
             let changes = git::run(&path, &["status", "--porcelain"]).map(|s| s.lines().count()).unwrap_or(0);
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            check(changes == 0, format!("worktree {name}: {changes} uncommitted changes"));
+            check(changes == 0, format!("{name}: {changes} uncommitted changes"));
         }
+    }
+    for pane in panes.iter().filter(|p| p.agent_state.as_deref() == Some("error")) {
+        check(false, format!("agent {}.{}: stopped with an error", pane.window, pane.pane));
+    }
+    match snapshots
+        .latest_good(&session)
+        .ok()
+        .and_then(|(path, _, _)| crate::snapshot::files::created_at(&path))
+    {
+        Some(taken) => {
+            let age = (now - taken.timestamp()).max(0);
+            check(age < 86_400, format!("last snapshot: {} ago", duration(age)));
+        }
+        None => check(false, "no snapshot yet (cdev save)".into()),
     }
     let agents: Vec<Agent> = panes
         .iter()

@@ -36,8 +36,11 @@ fn segment(context: &Context) -> Result<String> {
         return Ok(String::new());
     };
     let mut counts: BTreeMap<AgentState, usize> = BTreeMap::new();
-    for state in panes.iter().filter_map(|p| p.0.as_deref().and_then(AgentState::parse)) {
-        *counts.entry(state).or_default() += 1;
+    let mut seen = std::collections::HashSet::new();
+    for pane in panes.iter().filter(|p| seen.insert(p.pane_id.as_str())) {
+        if let Some(state) = pane.state.as_deref().and_then(AgentState::parse) {
+            *counts.entry(state).or_default() += 1;
+        }
     }
     Ok(status::render(&status::format(&options), &counts))
 }

@@ -189,14 +189,18 @@ impl Record for AgentPane {
     }
 }
 
-/// Just a pane's agent state: the status line reads nothing else.
-pub struct AgentStateOnly(pub Option<String>);
+/// Just a pane's id and agent state: the status line reads nothing else. (The id: a pane in a
+/// window linked into several sessions, or in grouped sessions, is listed once per session.)
+pub struct AgentStateOnly {
+    pub pane_id: String,
+    pub state: Option<String>,
+}
 
 impl Record for AgentStateOnly {
-    const FIELDS: &'static [Field] = &[text("@cdev_agent_state")];
+    const FIELDS: &'static [Field] = &[plain("pane_id"), text("@cdev_agent_state")];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
-        Ok(AgentStateOnly(f.optional()?))
+        Ok(AgentStateOnly { pane_id: f.string()?, state: f.optional()? })
     }
 }
 

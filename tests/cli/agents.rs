@@ -185,6 +185,10 @@ fn the_status_segment_counts_agents_in_one_tmux_call() {
     let segment = env.cdev(&["status"]).ok();
     assert_eq!(tmux_calls(&counter).len(), 1);
     assert_eq!(segment.trim_end(), "#[fg=colour214,bold]⏳1#[default] ⚙2 ✓1");
+    // A grouped session shows the same panes again: they count once.
+    env.tmux(&["new-session", "-d", "-t", "a", "-s", "a-view"]).ok();
+    assert_eq!(env.cdev(&["status"]).ok().trim_end(), segment.trim_end());
+    assert_eq!(json(&env.cdev(&["agents", "--json"]).ok()).as_array().unwrap().len(), 4);
     env.tmux(&["set-option", "-g", "@cdev-status-format", "A{waiting} W{working} D{done} ={total}"]).ok();
     assert_eq!(env.cdev(&["status"]).ok().trim_end(), "A1 W2 D1 =4");
     let table = env.cdev(&["list"]).ok();
@@ -330,18 +334,23 @@ fn health_checks_panes_commands_worktrees_and_agents() {
     let mut cmd = env.command(CDEV);
     cmd.args(["-L", &env.socket, "health"]).env("NO_COLOR", "1");
     let run = env.run(cmd);
-    let text = run.fails_with(1);
+    let text = run.fails_with(3);
     let text = format!("{text}{}", run.stdout());
     assert!(text.contains("ok   panes: 2 (template pair expects 2)"), "{text}");
     assert!(text.contains("ok   worktree feat: present"), "{text}");
     assert!(text.contains("warn pane 0.1 (quick): its command exited; now a shell"), "{text}");
     assert!(text.contains("warn worktree feat: 1 uncommitted changes"), "{text}");
     assert!(text.contains("agent 0.0: waiting"), "{text}");
+    assert!(text.contains("warn no snapshot yet (cdev save)"), "{text}");
+    env.cdev(&["save", &session]).ok();
+    let mut cmd = env.command(CDEV);
+    cmd.args(["-L", &env.socket, "health"]).env("NO_COLOR", "1");
+    assert!(env.run(cmd).stdout().contains("ok   last snapshot: "));
 
     env.tmux(&["kill-pane", "-t", &format!("={session}:0.1")]).ok();
     let run = env.cdev(&["health", "--json", &session]);
     let report = json(&run.stdout());
-    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.code(), Some(3));
     assert_eq!(report[0]["healthy"], false);
     assert_eq!(report[0]["checks"][0]["what"], "panes: 1 (template pair expects 2)");
     assert_eq!(report[0]["checks"][0]["ok"], false);
