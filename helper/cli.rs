@@ -83,6 +83,9 @@ pub enum Command {
         /// Save every session on the server.
         #[arg(long, conflicts_with = "sessions")]
         all: bool,
+        /// Also tell this tmux client how it went (key bindings pass #{client_name}).
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
     },
     /// Recreate sessions from their latest good snapshot (or from SNAPSHOT files).
     Restore {

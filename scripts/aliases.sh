@@ -13,6 +13,12 @@ action_command() {
 	list) printf "display-popup -w %s -h %s -T ' cdev list (Esc closes) ' '\"\$CDEV_BIN\" list'" "$width" "$height" ;;
 	# run-shell expands #{client_name} when the key is pressed: the client to switch.
 	next) printf "run-shell -b '\"\$CDEV_BIN\" next --client \"#{client_name}\"'" ;;
+	# #{q:session_name} is the session name quoted for the shell.
+	save) printf "run-shell -b '\"\$CDEV_BIN\" save --client \"#{client_name}\" -- #{q:session_name}'" ;;
+	restore)
+		printf "confirm-before -p 'cdev: replace #S with its last snapshot? (y/n)' "
+		printf "{ run-shell -b '\"\$CDEV_BIN\" restore --force --client \"#{client_name}\" -- #{q:session_name}' }"
+		;;
 	esac
 }
 
@@ -20,6 +26,8 @@ action_command() {
 cdev_actions() {
 	printf '%s %s %s\n' list "$key_list_option" "$key_list_default"
 	printf '%s %s %s\n' next "$key_next_option" "$key_next_default"
+	printf '%s %s %s\n' save "$key_save_option" "$key_save_default"
+	printf '%s %s %s\n' restore "$key_restore_option" "$key_restore_default"
 }
 
 # set_alias NAME COMMAND: sets command-alias NAME, reusing its index when cdev set it before, else

@@ -13,6 +13,13 @@ cdev_bin_default=""
 key_list_option="@cdev-key-list"
 key_list_default="O"
 
+# Keys (after the prefix) that save the current session, and replace it with its last snapshot
+# (asks first; the live session is saved before it is replaced). Not tmux-resurrect's C-s / C-r.
+key_save_option="@cdev-key-save"
+key_save_default="M-s"
+key_restore_option="@cdev-key-restore"
+key_restore_default="M-r"
+
 # Key (after the prefix) that jumps to the agent that has waited longest.
 key_next_option="@cdev-key-next"
 key_next_default="N"

@@ -7,9 +7,9 @@ use crate::config::Config;
 use crate::snapshot::capture::{capture, Scrollback};
 use crate::snapshot::files::Store;
 use crate::snapshot::{Snapshot, FORMAT_VERSION};
-use crate::tmux::Tmux;
+use crate::tmux::{Tmux, TmuxCommand};
 
-pub fn run(context: &Context, sessions: Vec<String>, all: bool) -> Result<()> {
+pub fn run(context: &Context, sessions: Vec<String>, all: bool, client: Option<String>) -> Result<()> {
     let tmux = context.tmux()?;
     let config = context.file_config()?.with_tmux_options(&tmux.options()?, &context.paths)?;
     let sessions = match (all, sessions.is_empty()) {
@@ -20,8 +20,20 @@ pub fn run(context: &Context, sessions: Vec<String>, all: bool) -> Result<()> {
             None => bail!("could not save: name a session, or use --all"),
         },
     };
-    let saved = save(context, &tmux, &config, &sessions)?;
-    for line in saved {
+    let saved = save(context, &tmux, &config, &sessions);
+    if let Some(client) = &client {
+        let message = match &saved {
+            Ok(lines) => format!("cdev: {}", lines.join("; ")),
+            Err(err) => format!("cdev: {err:#}"),
+        };
+        let _ = tmux.run(
+            TmuxCommand::new("display-message")
+                .value("-c", client)
+                .literal("-d", "4000")
+                .arg(&crate::tmux::command::escape_format(&message)),
+        );
+    }
+    for line in saved? {
         println!("{line}");
     }
     Ok(())

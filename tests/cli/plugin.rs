@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::support::{which, TestEnv, CDEV};
+use crate::support::{wait_for, which, TestEnv, CDEV};
 
 const TPM: &str = "/usr/share/tmux-plugin-manager/tpm";
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -80,18 +80,19 @@ fn tpm_installs_the_plugin_which_adds_aliases_and_keys_without_touching_defaults
     assert!(env.home().join(".tmux/plugins/cdev/cdev.tmux").is_file(), "TPM cloned the plugin");
     let aliases = env.tmux(&["show-options", "-s", "command-alias"]).ok();
     let cdev_aliases: Vec<&str> = aliases.lines().filter(|l| l.contains("cdev-")).collect();
-    assert_eq!(cdev_aliases.len(), 2, "{aliases}");
+    assert_eq!(cdev_aliases.len(), 4, "{aliases}");
     assert!(cdev_aliases[0].contains("cdev-list=display-popup -w 90 -h 60%"), "{aliases}");
     assert!(cdev_aliases[1].contains("cdev-next=run-shell -b"), "{aliases}");
+    assert!(cdev_aliases[2].contains("cdev-save=run-shell -b"), "{aliases}");
+    assert!(cdev_aliases[3].contains("cdev-restore=confirm-before"), "{aliases}");
 
     let after = bindings(&env);
     let lost: Vec<_> = defaults.difference(&after).collect();
     assert!(lost.is_empty(), "bindings changed or removed: {lost:#?}");
     let added: Vec<_> = after.difference(&defaults).collect();
     let cdev_keys: Vec<_> = added.iter().filter(|b| b.contains("CDEV_BIN")).collect();
-    assert_eq!(cdev_keys.len(), 2, "{added:#?}");
-    assert!(cdev_keys[0].starts_with("bind-key -T prefix N run-shell -b"), "{cdev_keys:?}");
-    assert!(cdev_keys[1].starts_with("bind-key -T prefix O display-popup"), "{cdev_keys:?}");
+    let keys: Vec<&str> = cdev_keys.iter().map(|k| k.split(' ').nth(3).unwrap()).collect();
+    assert_eq!(keys, ["M-r", "M-s", "N", "O"], "{cdev_keys:#?}");
     // tmux-resurrect binds prefix C-s and C-r; TPM I, U and M-u.
     for taken in [" C-s ", " C-r ", " I ", " U ", " M-u "] {
         assert!(cdev_keys.iter().all(|k| !k.contains(taken)));
@@ -225,7 +226,9 @@ fn keys_follow_their_options_and_none_binds_nothing() {
     fresh.start_session("main", &fresh.home());
     fresh.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
     fresh.tmux(&["set-option", "-g", "@cdev-key-list", "none"]).ok();
-    fresh.tmux(&["set-option", "-g", "@cdev-key-next", "none"]).ok();
+    for key in ["@cdev-key-next", "@cdev-key-save", "@cdev-key-restore"] {
+        fresh.tmux(&["set-option", "-g", key, "none"]).ok();
+    }
     let before = bindings(&fresh);
     source_plugin(&fresh, &plugin);
     let added: Vec<_> = bindings(&fresh).difference(&before).cloned().collect();
@@ -258,4 +261,16 @@ fn an_old_tmux_gets_a_message_and_nothing_else() {
     assert_eq!(option(&env, "@cdev-build-message"), "cdev: tmux 3.2 or newer is needed (this is tmux 3.1c)");
     assert_eq!(bindings(&env), before);
     assert_eq!(option(&env, "@cdev-bin-path"), "");
+}
+
+#[test]
+fn the_save_alias_saves_the_current_session() {
+    let env = TestEnv::new();
+    env.start_session("my session", &env.home());
+    env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    let plugin = env.path("plugin/cdev");
+    copy_plugin(&plugin);
+    source_plugin(&env, &plugin);
+    env.tmux(&["cdev-save"]).ok();
+    wait_for("the snapshot", || env.cdev(&["snapshots", "my session"]).stdout().lines().count() == 2);
 }
