@@ -19,6 +19,17 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 /// [`write_atomic`], the new file getting `mode` (e.g. the 0600 of the file it replaces) from
 /// the start, so it is never readable by others even for a moment.
 pub fn write_atomic_with_mode(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<()> {
+    replace(path, contents, mode, true)
+}
+
+/// [`write_atomic`] for a pointer to another file (a snapshot's `latest`): its content is synced,
+/// but not the directory, saving one fsync. After a crash the pointer may be the old one, which
+/// still names a good file; it is never a torn or empty one.
+pub fn write_atomic_pointer(path: &Path, contents: &[u8]) -> Result<()> {
+    replace(path, contents, None, false)
+}
+
+fn replace(path: &Path, contents: &[u8], mode: Option<u32>, sync_dir: bool) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("could not create directory {}", dir.display()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -38,6 +49,9 @@ pub fn write_atomic_with_mode(path: &Path, contents: &[u8], mode: Option<u32>) -
         file.write_all(contents).with_context(|| format!("could not write {}", temp.display()))?;
         file.sync_all().with_context(|| format!("could not sync {}", temp.display()))?;
         fs::rename(&temp, path).with_context(|| format!("could not replace {}", path.display()))?;
+        if !sync_dir {
+            return Ok(());
+        }
         // The rename is durable only once the directory entry is on disk.
         File::open(dir)
             .and_then(|d| d.sync_all())

@@ -101,6 +101,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         claude: &config.claude_command.value,
         claude_settings: &claude_settings,
         restore_processes: &config.restore_processes.value,
+        default_history_limit: options.number("history-limit", 2000),
     };
     let indexes = (options.number("base-index", 0), options.number("pane-base-index", 0));
     let contents_dir = context.paths.state_dir.join("restore-contents");

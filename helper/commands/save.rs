@@ -50,22 +50,37 @@ pub fn save(context: &Context, tmux: &Tmux, config: &Config, sessions: &[String]
         n => Scrollback::Lines(n as u32),
     };
     let (snapshots, vanished) = capture(tmux, sessions, scrollback).context("could not save")?;
-    let mut lines = Vec::new();
-    for name in vanished {
-        lines.push(format!("{name}: gone while it was being saved, skipped"));
-    }
-    for session in snapshots {
-        let name = session.name.clone();
-        let panes = session.pane_count();
-        let snapshot = Snapshot {
-            version: FORMAT_VERSION,
-            created: chrono::Utc::now().to_rfc3339(),
-            cdev_version: env!("CARGO_PKG_VERSION").to_string(),
-            session,
-        };
-        let path = store.write(&snapshot).with_context(|| format!("could not save {name}"))?;
-        store.rotate(&name, config.snapshot_keep.value as usize, config.snapshot_keep_days.value)?;
-        lines.push(format!("{name}: {panes} panes saved to {}", path.display()));
+    let mut lines: Vec<String> =
+        vanished.into_iter().map(|name| format!("{name}: gone while it was being saved, skipped")).collect();
+    // Each session's file is compressed and fsynced on its own thread: the syncs overlap.
+    let (keep, keep_days) = (config.snapshot_keep.value as usize, config.snapshot_keep_days.value);
+    let results: Vec<Result<String>> = std::thread::scope(|scope| {
+        let store = &store;
+        let handles: Vec<_> = snapshots
+            .into_iter()
+            .map(|session| {
+                scope.spawn(move || {
+                    let name = session.name.clone();
+                    let panes = session.pane_count();
+                    let snapshot = Snapshot {
+                        version: FORMAT_VERSION,
+                        created: chrono::Utc::now().to_rfc3339(),
+                        cdev_version: env!("CARGO_PKG_VERSION").to_string(),
+                        session,
+                    };
+                    let path = store.write(&snapshot).with_context(|| format!("could not save {name}"))?;
+                    store.rotate(&name, keep, keep_days, &path)?;
+                    Ok(format!("{name}: {panes} panes saved to {}", path.display()))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a save thread panicked"))))
+            .collect()
+    });
+    for result in results {
+        lines.push(result?);
     }
     Ok(lines)
 }

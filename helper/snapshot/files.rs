@@ -72,9 +72,11 @@ impl Store {
         serde_json::to_writer(&mut encoder, snapshot)?;
         let bytes = encoder.finish()?;
         store::write_atomic(&path, &bytes)?;
-        // Only a snapshot that reads back whole may become the latest.
-        load(&path).with_context(|| format!("the new snapshot {} does not read back", path.display()))?;
-        store::write_atomic(&dir.join(LATEST), name.as_bytes())?;
+        // Only a snapshot that reads back as written may become the latest.
+        if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+            bail!("the new snapshot {} does not read back as written", path.display());
+        }
+        store::write_atomic_pointer(&dir.join(LATEST), name.as_bytes())?;
         Ok(path)
     }
 
@@ -132,9 +134,9 @@ impl Store {
     }
 
     /// Deletes all but the newest `keep` snapshots of the session and those younger than
-    /// `keep_days`; the latest good one is never deleted. Returns what was removed.
-    pub fn rotate(&self, session: &str, keep: usize, keep_days: u32) -> Result<Vec<PathBuf>> {
-        let latest = self.latest_good(session).map(|(path, _, _)| path).ok();
+    /// `keep_days`; `latest` (the one just written) is never deleted. Returns what was removed.
+    pub fn rotate(&self, session: &str, keep: usize, keep_days: u32, latest: &Path) -> Result<Vec<PathBuf>> {
+        let latest = Some(latest.to_path_buf());
         let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(keep_days));
         let mut removed = Vec::new();
         // Temp files of saves that were killed before their rename.

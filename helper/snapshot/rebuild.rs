@@ -35,6 +35,8 @@ pub struct Settings<'a> {
     pub claude: &'a str,
     pub claude_settings: &'a Path,
     pub restore_processes: &'a [String],
+    /// The server's global `history-limit`.
+    pub default_history_limit: u32,
 }
 
 /// The strategy for one pane. The Claude session id, when there is one, wins: the exact
@@ -105,21 +107,26 @@ pub fn session_chain(
                             new = new.value("-e", &format!("{key}={value}"));
                         }
                     }
-                    // history-limit counts when a pane is made: the first window is made again
-                    // (-k) once the session has its saved limit, so long contents keep every line.
-                    chain.push(new);
-                    chain.push(
-                        TmuxCommand::new("set-option")
-                            .value("-t", &target::session(name))
-                            .arg("history-limit")
-                            .arg(&session.history_limit.to_string()),
-                    );
-                    named(
-                        TmuxCommand::new("new-window")
-                            .flag("-k")
-                            .value("-t", &target::window(name, base_index)),
-                        window,
-                    )
+                    // history-limit counts when a pane is made: when the saved limit is not the
+                    // server's, the first window is made again (-k) once the session has it, so
+                    // long contents keep every line.
+                    if session.history_limit == settings.default_history_limit {
+                        named(new, window)
+                    } else {
+                        chain.push(new);
+                        chain.push(
+                            TmuxCommand::new("set-option")
+                                .value("-t", &target::session(name))
+                                .arg("history-limit")
+                                .arg(&session.history_limit.to_string()),
+                        );
+                        named(
+                            TmuxCommand::new("new-window")
+                                .flag("-k")
+                                .value("-t", &target::window(name, base_index)),
+                            window,
+                        )
+                    }
                 }
                 (_, 0) => named(TmuxCommand::new("new-window").value("-t", &win), window),
                 _ => TmuxCommand::new("split-window")
@@ -226,6 +233,7 @@ mod tests {
             claude: "claude",
             claude_settings: Path::new("/s/hooks.json"),
             restore_processes: &whitelist,
+            default_history_limit: 2000,
         };
         let claude = pane(&["node", "/x/claude"], &[("@cdev_claude_session", "abc-1")]);
         assert_eq!(

@@ -179,7 +179,17 @@ impl Tmux {
     }
 
     /// [`Tmux::run_chain`], returning stdout as bytes (listings may hold paths that are not UTF-8).
+    /// tmux refuses a client whose arguments pass 16 KiB ("command too long"), so a longer chain
+    /// is run in as few processes as fit, in order, stopping at the first that fails.
     pub fn run_chain_bytes(&self, commands: &[TmuxCommand]) -> Result<Vec<u8>> {
+        let mut output = Vec::new();
+        for batch in batches(commands, MAX_CHAIN_BYTES) {
+            output.extend(self.run_one_chain(batch)?);
+        }
+        Ok(output)
+    }
+
+    fn run_one_chain(&self, commands: &[TmuxCommand]) -> Result<Vec<u8>> {
         if commands.is_empty() {
             return Ok(Vec::new());
         }
@@ -275,6 +285,30 @@ impl Tmux {
     }
 }
 
+/// What one tmux client may send: tmux's message limit (16 KiB) less room for its header and
+/// the server flags.
+const MAX_CHAIN_BYTES: usize = 15 * 1024;
+
+/// Splits `commands` into consecutive runs whose packed arguments fit in `limit` bytes (a
+/// command longer than that on its own gets a run to itself, and tmux's own error).
+fn batches(commands: &[TmuxCommand], limit: usize) -> Vec<&[TmuxCommand]> {
+    let mut runs = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, command) in commands.iter().enumerate() {
+        // Each argument is sent with its terminating NUL; `;` separates commands.
+        let bytes: usize = command.args().iter().map(|a| a.len() + 1).sum::<usize>() + 2;
+        if i > start && size + bytes > limit {
+            runs.push(&commands[start..i]);
+            (start, size) = (i, 0);
+        }
+        size += bytes;
+    }
+    if start < commands.len() {
+        runs.push(&commands[start..]);
+    }
+    runs
+}
+
 /// tmux's messages when nothing listens on the socket: never started, or a stale socket file.
 fn is_no_server_message(stderr: &str) -> bool {
     stderr.starts_with("no server running on")
@@ -302,6 +336,18 @@ mod tests {
         let s = Server::choose(Some("a".into()), Some(PathBuf::from("/s")));
         assert_eq!(s, Server::Socket(PathBuf::from("/s")));
         assert_eq!(Server::choose(Some("a".into()), None), Server::Name("a".into()));
+    }
+
+    #[test]
+    fn long_chains_are_split_in_order_and_short_ones_are_not() {
+        let commands: Vec<TmuxCommand> =
+            (0..10).map(|i| TmuxCommand::new("set-option").arg(&"x".repeat(i * 10))).collect();
+        assert_eq!(batches(&commands, 100_000).len(), 1);
+        let runs = batches(&commands, 200);
+        assert!(runs.len() > 1);
+        assert_eq!(runs.iter().map(|r| r.len()).sum::<usize>(), 10);
+        assert_eq!(runs.concat(), commands, "nothing lost, nothing reordered");
+        assert_eq!(batches(&[], 10).len(), 0);
     }
 
     #[test]

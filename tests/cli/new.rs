@@ -320,3 +320,15 @@ fn dry_run_prints_a_command_that_a_shell_runs_to_the_same_session() {
     let titles = env.panes("claude-dev-it's_$(dry)", "#{pane_title}");
     assert_eq!(titles, ["claude-1", "claude-2", "editor", "dev", "git"]);
 }
+
+#[test]
+fn a_chain_longer_than_tmux_takes_at_once_is_split_and_still_complete() {
+    let env = TestEnv::new();
+    let dir = env.project("huge");
+    let long = "x".repeat(400);
+    let pane = format!("[[windows.panes]]\ncommand = \"echo {long}\"\n").repeat(20);
+    let window = format!("[[windows]]\nlayout = \"tiled\"\n{pane}");
+    fs::write(dir.join(".cdev.toml"), window.repeat(3)).unwrap();
+    env.cdev(&["new", "--no-attach", &dir.to_string_lossy()]).ok();
+    assert_eq!(env.panes("claude-dev-huge", "#{pane_id}").len(), 60);
+}
