@@ -108,6 +108,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a session to one portable file (layout, env, commands, cwds relative to the project).
+    Export {
+        session: String,
+        /// The file (default: SESSION.cdev).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Include the Claude Code transcripts, so conversations resume on the other machine.
+        #[arg(long)]
+        with_conversations: bool,
+        /// Leave the pane contents out.
+        #[arg(long)]
+        no_contents: bool,
+    },
+    /// Recreate an exported session here.
+    Import {
+        file: PathBuf,
+        /// The session's name here.
+        #[arg(long)]
+        name: Option<String>,
+        /// The project root here (default: the exported one); cwds are rebased onto it.
+        #[arg(long)]
+        root: Option<PathBuf>,
+        /// Also run commands that are not on the restore list, without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// List every tmux session: project, windows, panes, clients, age and activity.
     List {
         /// Print JSON (an array of sessions) instead of a table.

@@ -14,6 +14,7 @@ mod save;
 mod snapshots;
 mod status;
 mod template;
+mod transfer;
 
 use anyhow::{Context as _, Result};
 
@@ -86,6 +87,18 @@ pub fn run(cli: Cli) -> Result<()> {
             restore::run(&context, restore::Request { targets, as_name, force, client })
         }
         Command::Snapshots { session, json } => snapshots::run(&context, session, json),
+        Command::Export { session, output, with_conversations, no_contents } => transfer::export(
+            &context,
+            transfer::ExportRequest {
+                session,
+                output,
+                conversations: with_conversations,
+                contents: !no_contents,
+            },
+        ),
+        Command::Import { file, name, root, yes } => {
+            transfer::import(&context, transfer::ImportRequest { file, name, root, yes })
+        }
         Command::Health { session, json } => health::run(&context, session, json),
         Command::Agents { json } => agents::agents(&context, json),
         Command::Next { client } => agents::next(&context, client),

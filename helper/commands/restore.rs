@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 
 use super::Context;
+use crate::config::Config;
 use crate::naming;
 use crate::snapshot::files::{self, Store};
 use crate::snapshot::rebuild::{session_chain, Settings};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{SessionSnapshot, Snapshot};
 use crate::tmux::state::SessionSummary;
-use crate::tmux::{target, TmuxCommand};
+use crate::tmux::{target, Tmux, TmuxCommand, TmuxOptions};
 
 pub struct Request {
     pub targets: Vec<String>,
@@ -92,6 +93,36 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     }
 
     let _lock = store.lock()?;
+    let sessions: Vec<(String, &SessionSnapshot)> =
+        chosen.iter().map(|(n, _, s)| (n.clone(), &s.session)).collect();
+    let plan = Recreate { replacing: &replacing, client: request.client.as_deref(), run_all: false };
+    recreate(context, &tmux, &options, &config, &sessions, &plan).context("could not restore")?;
+    for (name, path, snapshot) in &chosen {
+        println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), path.display());
+    }
+    Ok(())
+}
+
+/// How `recreate` treats what is there and what the snapshots hold.
+pub struct Recreate<'a> {
+    /// Running sessions to kill first (already saved).
+    pub replacing: &'a [String],
+    /// A client to switch to the first session.
+    pub client: Option<&'a str>,
+    /// Run every saved command, not only those on the restore list.
+    pub run_all: bool,
+}
+
+/// Makes `sessions` (name, snapshot) in one chain of tmux commands; a failure leaves none of
+/// them behind. Notes (missing cwds) go to stderr.
+pub fn recreate(
+    context: &Context,
+    tmux: &Tmux,
+    options: &TmuxOptions,
+    config: &Config,
+    sessions: &[(String, &SessionSnapshot)],
+    plan: &Recreate<'_>,
+) -> Result<()> {
     let claude_settings = context.paths.state_dir.join("claude-hooks.json");
     let cdev = std::env::current_exe().context("could not find the cdev binary")?;
     crate::agent::settings::write_settings_file(&claude_settings, &cdev)?;
@@ -102,18 +133,19 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         claude_settings: &claude_settings,
         restore_processes: &config.restore_processes.value,
         default_history_limit: options.number("history-limit", 2000),
+        run_all: plan.run_all,
     };
     let indexes = (options.number("base-index", 0), options.number("pane-base-index", 0));
     let contents_dir = context.paths.state_dir.join("restore-contents");
     let mut chain = Vec::new();
     let mut notes = Vec::new();
     let mut written = Vec::new();
-    for name in &replacing {
+    for name in plan.replacing {
         chain.push(TmuxCommand::new("kill-session").value("-t", &target::session(name)));
     }
-    for (name, _, snapshot) in &chosen {
+    for (name, session) in sessions {
         let mut contents = Vec::new();
-        for pane in snapshot.session.windows.iter().flat_map(|w| &w.panes) {
+        for pane in session.windows.iter().flat_map(|w| &w.panes) {
             let file = match &pane.contents {
                 Some(text) if !text.is_empty() => Some(files::write_temp(&contents_dir, text.as_bytes())?),
                 _ => None,
@@ -121,27 +153,24 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
             written.extend(file.clone());
             contents.push(file);
         }
-        chain.extend(session_chain(name, &snapshot.session, &contents, &settings, indexes, &mut notes));
+        chain.extend(session_chain(name, session, &contents, &settings, indexes, &mut notes));
     }
-    if let (Some(client), Some((name, _, _))) = (&request.client, chosen.first()) {
+    if let (Some(client), Some((name, _))) = (plan.client, sessions.first()) {
         chain.push(TmuxCommand::new("switch-client").value("-c", client).value("-t", &target::session(name)));
     }
     if let Err(err) = tmux.run_chain(&chain) {
-        for (name, _, _) in &chosen {
-            if !replacing.contains(name) {
+        for (name, _) in sessions {
+            if !plan.replacing.contains(name) {
                 let _ = tmux.run(TmuxCommand::new("kill-session").value("-t", &target::session(name)));
             }
         }
         for file in written {
             let _ = std::fs::remove_file(file);
         }
-        return Err(err.context("could not restore"));
+        return Err(err);
     }
     for note in notes {
         eprintln!("cdev: note: {note}");
-    }
-    for (name, path, snapshot) in &chosen {
-        println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), path.display());
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! `capture.rs` reads the server, `files.rs` stores and finds snapshots, `rebuild.rs` turns one
 //! back into tmux commands.
 
+pub mod bundle;
 pub mod capture;
 pub mod files;
 pub mod procs;

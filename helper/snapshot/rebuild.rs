@@ -37,6 +37,8 @@ pub struct Settings<'a> {
     pub restore_processes: &'a [String],
     /// The server's global `history-limit`.
     pub default_history_limit: u32,
+    /// Run every saved command, not only those on the restore list (an import the user confirmed).
+    pub run_all: bool,
 }
 
 /// The strategy for one pane. The Claude session id, when there is one, wins: the exact
@@ -59,7 +61,7 @@ pub fn strategy(pane: &PaneSnapshot, settings: &Settings<'_>) -> Strategy {
     if matches!(name, "vim" | "nvim") && Path::new(&pane.cwd).join("Session.vim").is_file() {
         return Strategy::Run(format!("{} -S", shell_words::quote(program)));
     }
-    if settings.restore_processes.iter().any(|p| p == name) {
+    if settings.run_all || settings.restore_processes.iter().any(|p| p == name) {
         Strategy::Run(line)
     } else {
         Strategy::Type(line)
@@ -234,6 +236,7 @@ mod tests {
             claude_settings: Path::new("/s/hooks.json"),
             restore_processes: &whitelist,
             default_history_limit: 2000,
+            run_all: false,
         };
         let claude = pane(&["node", "/x/claude"], &[("@cdev_claude_session", "abc-1")]);
         assert_eq!(

@@ -14,3 +14,4 @@ mod plugin;
 mod snapshots;
 mod support;
 mod template;
+mod transfer;

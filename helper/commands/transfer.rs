@@ -1,0 +1,208 @@
+//! `cdev export SESSION [-o FILE] [--with-conversations] [--no-contents]` and
+//! `cdev import FILE [--name N] [--root DIR] [--yes]`: a session moved to another machine.
+
+use std::fs;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+
+use super::restore::{recreate, Recreate};
+use super::Context;
+use crate::input_error::InputError;
+use crate::snapshot::bundle::{self, Bundle, Conversation};
+use crate::snapshot::capture::{capture, Scrollback};
+use crate::snapshot::rebuild::{strategy, Settings, Strategy};
+use crate::tmux::state::SessionSummary;
+use crate::tmux::TmuxCommand;
+use crate::{naming, store};
+
+pub struct ExportRequest {
+    pub session: String,
+    pub output: Option<PathBuf>,
+    pub conversations: bool,
+    pub contents: bool,
+}
+
+pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
+    let tmux = context.tmux()?;
+    let scrollback = if request.contents { Scrollback::All } else { Scrollback::None };
+    let fail = || format!("could not export {}", request.session);
+    let (mut sessions, _) =
+        capture(&tmux, std::slice::from_ref(&request.session), scrollback).with_context(fail)?;
+    let Some(mut session) = sessions.pop() else { bail!("{}: it went away", fail()) };
+    let root = session
+        .options
+        .get("@cdev_project_root")
+        .cloned()
+        .or_else(|| session.windows.first().and_then(|w| w.panes.first()).map(|p| p.cwd.clone()))
+        .unwrap_or_else(|| "/".into());
+    let claude = bundle::claude_dir(&context.paths.home);
+    let mut conversations = Vec::new();
+    for pane in session.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
+        if request.conversations {
+            if let Some(id) =
+                pane.options.get("@cdev_claude_session").filter(|id| bundle::check_session_id(id).is_ok())
+            {
+                let transcript =
+                    pane.options.get("@cdev_claude_transcript").map(PathBuf::from).unwrap_or_else(|| {
+                        claude
+                            .join("projects")
+                            .join(bundle::claude_project_dir(&pane.cwd))
+                            .join(format!("{id}.jsonl"))
+                    });
+                match fs::read_to_string(&transcript) {
+                    Ok(jsonl) => conversations.push(Conversation {
+                        session_id: id.clone(),
+                        cwd: bundle::relative_to(Path::new(&root), &pane.cwd),
+                        jsonl,
+                    }),
+                    Err(err) => eprintln!("cdev: no transcript for {id} ({}: {err})", transcript.display()),
+                }
+            }
+        }
+        pane.cwd = bundle::relative_to(Path::new(&root), &pane.cwd);
+        // Paths on this machine mean nothing on another.
+        pane.options.remove("@cdev_claude_transcript");
+    }
+    session.options.remove("@cdev_project_root");
+    let bundle = Bundle {
+        kind: bundle::KIND.into(),
+        version: bundle::VERSION,
+        created: chrono::Utc::now().to_rfc3339(),
+        project_root: root,
+        session,
+        conversations,
+    };
+    let output = request
+        .output
+        .unwrap_or_else(|| PathBuf::from(format!("{}.cdev", store::path_component(&request.session))));
+    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    serde_json::to_writer(&mut encoder, &bundle)?;
+    store::write_atomic(&output, &encoder.finish()?).with_context(fail)?;
+    println!(
+        "{}: {} panes, {} conversations exported to {}",
+        request.session,
+        bundle.session.pane_count(),
+        bundle.conversations.len(),
+        output.display()
+    );
+    Ok(())
+}
+
+pub struct ImportRequest {
+    pub file: PathBuf,
+    pub name: Option<String>,
+    pub root: Option<PathBuf>,
+    pub yes: bool,
+}
+
+fn read_bundle(path: &Path) -> Result<Bundle> {
+    let file = fs::File::open(path).with_context(|| format!("could not read {}", path.display()))?;
+    let mut json = Vec::new();
+    GzDecoder::new(file)
+        .take(1 << 30)
+        .read_to_end(&mut json)
+        .map_err(|err| InputError::in_file(path, format!("not a cdev export ({err})")))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&json).map_err(|err| InputError::in_file(path, format!("damaged ({err})")))?;
+    if value.get("kind").and_then(|k| k.as_str()) != Some(bundle::KIND) {
+        bail!(InputError::in_file(path, "not a cdev export"));
+    }
+    if value.get("version").and_then(|v| v.as_u64()).is_none_or(|v| v > u64::from(bundle::VERSION)) {
+        bail!(InputError::in_file(path, "made by a newer cdev: upgrade cdev to import it"));
+    }
+    serde_json::from_value(value).map_err(|err| InputError::in_file(path, format!("damaged ({err})")).into())
+}
+
+pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
+    let fail = || format!("could not import {}", request.file.display());
+    let mut bundle = read_bundle(&request.file).with_context(fail)?;
+    let root = match &request.root {
+        Some(root) => root.clone(),
+        None => PathBuf::from(&bundle.project_root),
+    };
+    let root = root.canonicalize().with_context(|| format!("{}: project root {}", fail(), root.display()))?;
+    let name = request.name.clone().unwrap_or_else(|| bundle.session.name.clone());
+    if naming::session_name("", &name) != name {
+        bail!(InputError::new("--name", format!("{name:?} is not a usable session name")));
+    }
+    // Everything the bundle names is checked before anything is written or started.
+    for pane in bundle.session.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
+        pane.cwd = bundle::rebase(&root, &pane.cwd).with_context(fail)?.to_string_lossy().into_owned();
+        if let Some(id) = pane.options.get("@cdev_claude_session") {
+            bundle::check_session_id(id).with_context(fail)?;
+        }
+    }
+    for conversation in &bundle.conversations {
+        bundle::check_session_id(&conversation.session_id).with_context(fail)?;
+        bundle::rebase(&root, &conversation.cwd).with_context(fail)?;
+    }
+    bundle.session.options.insert("@cdev_project_root".into(), root.to_string_lossy().into_owned());
+
+    let tmux = context.tmux()?;
+    let (options, running) = tmux.start_and_read::<SessionSummary>(TmuxCommand::new("list-sessions"))?;
+    if running.iter().any(|s| s.name == name) {
+        bail!("{}: a session named {name} is running (use --name)", fail());
+    }
+    let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
+
+    // Show what would run; commands off the restore list run only when the user says so.
+    let claude_settings = context.paths.state_dir.join("claude-hooks.json");
+    let settings = Settings {
+        shell: "",
+        claude: &config.claude_command.value,
+        claude_settings: &claude_settings,
+        restore_processes: &config.restore_processes.value,
+        default_history_limit: 0,
+        run_all: false,
+    };
+    let mut others = Vec::new();
+    for pane in bundle.session.windows.iter().flat_map(|w| &w.panes) {
+        match strategy(pane, &settings) {
+            Strategy::Run(command) => eprintln!("cdev: will run in {}: {command}", pane.cwd),
+            Strategy::Type(command) => others.push((pane.cwd.clone(), command)),
+            Strategy::Shell => {}
+        }
+    }
+    for (cwd, command) in &others {
+        eprintln!("cdev: not on the restore list, typed but not run unless you agree, in {cwd}: {command}");
+    }
+    let run_all = !others.is_empty() && (request.yes || confirm("Run these commands too? [y/N] ")?);
+
+    let claude = bundle::claude_dir(&context.paths.home);
+    for conversation in &bundle.conversations {
+        let cwd = bundle::rebase(&root, &conversation.cwd)?;
+        let old_cwd = bundle::rebase(Path::new(&bundle.project_root), &conversation.cwd)?;
+        let cwd_text = cwd.to_string_lossy();
+        let path = claude
+            .join("projects")
+            .join(bundle::claude_project_dir(&cwd_text))
+            .join(format!("{}.jsonl", conversation.session_id));
+        if path.exists() {
+            eprintln!("cdev: kept the existing transcript {}", path.display());
+            continue;
+        }
+        let jsonl = bundle::rebase_transcript(&conversation.jsonl, &old_cwd.to_string_lossy(), &cwd_text);
+        store::write_atomic(&path, jsonl.as_bytes()).with_context(fail)?;
+    }
+    let plan = Recreate { replacing: &[], client: None, run_all };
+    recreate(context, &tmux, &options, &config, &[(name.clone(), &bundle.session)], &plan)
+        .with_context(fail)?;
+    println!("{name}: imported {} panes into {}", bundle.session.pane_count(), root.display());
+    Ok(())
+}
+
+/// Asks on the terminal; without one the answer is no.
+fn confirm(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
