@@ -55,12 +55,16 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     let conditional = |condition: String, command: String| {
         TmuxCommand::new("if-shell").flag("-F").value("-t", pane).arg(&condition).arg(&command)
     };
+    // A token marks "this call changed the state" (for notifications on entering a state).
+    let token = uuid::Uuid::new_v4().simple().to_string();
     let mut chain = Vec::new();
     match transition {
         Transition::To(state) => {
             chain.push(conditional(
                 format!("#{{!=:#{{@cdev_agent_state}},{state}}}"),
-                format!("set-option -p -t {pane} @cdev_agent_since {now}"),
+                format!(
+                    "set-option -p -t {pane} @cdev_agent_since {now} ; set-option -p -t {pane} @cdev_agent_change {token}"
+                ),
             ));
             chain.push(set("@cdev_agent_state", state.as_str()));
             if state == AgentState::Done {
@@ -94,6 +98,10 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
         .ok_or_else(|| anyhow!("tmux did not describe pane {pane}"))?;
     // The journal says what tmux now says, whatever order racing hooks ran in.
     let Some(state) = place.state.as_deref().and_then(AgentState::parse) else { return Ok(()) };
+    let started_waiting = state == AgentState::Waiting && place.change.as_deref() == Some(token.as_str());
+    if started_waiting && matches!(place.notify.as_deref(), Some("bell" | "message")) {
+        notify(tmux, place.notify.as_deref() == Some("bell"), &place.session, place.window, place.pane)?;
+    }
     let entry = Entry {
         version: journal::FORMAT_VERSION,
         server: place.socket,
@@ -111,6 +119,29 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     journal::write(state_dir, &entry).context("could not write the journal")
 }
 
+/// Tells every attached client that an agent waits: a bell on each client's terminal, or a
+/// message in its status line. Only when `@cdev-notify` asks (it is off by default).
+fn notify(tmux: &Tmux, bell: bool, session: &str, window: u32, pane: u32) -> Result<()> {
+    let clients = tmux.run(TmuxCommand::new("list-clients").format("-F", "#{client_name}\t#{client_tty}"))?;
+    let clients: Vec<(&str, &str)> = clients.lines().filter_map(|l| l.split_once('\t')).collect();
+    if bell {
+        for (_, tty) in &clients {
+            // The client's own terminal rings, whatever window it shows.
+            if let Ok(mut terminal) = std::fs::OpenOptions::new().write(true).open(tty) {
+                let _ = std::io::Write::write_all(&mut terminal, b"\x07");
+            }
+        }
+        return Ok(());
+    }
+    let message =
+        crate::tmux::command::escape_format(&format!("cdev: an agent waits in {session}:{window}.{pane}"));
+    let chain: Vec<TmuxCommand> = clients
+        .iter()
+        .map(|(client, _)| TmuxCommand::new("display-message").value("-c", client).arg(&message))
+        .collect();
+    tmux.run_chain(&chain).map(drop)
+}
+
 /// Where a pane is, read back in the same tmux call that updated it.
 struct PanePlace {
     socket: String,
@@ -122,6 +153,9 @@ struct PanePlace {
     claude_session: Option<String>,
     transcript: Option<String>,
     cwd: Option<String>,
+    /// `@cdev-notify`: off (default), bell, or message.
+    notify: Option<String>,
+    change: Option<String>,
 }
 
 impl Record for PanePlace {
@@ -135,6 +169,8 @@ impl Record for PanePlace {
         text("@cdev_claude_session"),
         text("@cdev_claude_transcript"),
         text("pane_current_path"),
+        text("@cdev-notify"),
+        text("@cdev_agent_change"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -148,6 +184,8 @@ impl Record for PanePlace {
             claude_session: f.optional()?,
             transcript: f.optional()?,
             cwd: f.optional()?,
+            notify: f.optional()?,
+            change: f.optional()?,
         })
     }
 }

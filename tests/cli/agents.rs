@@ -357,3 +357,19 @@ fn health_checks_panes_commands_worktrees_and_agents() {
     let err = env.cdev(&["health", "nope"]).fails_with(1);
     assert!(err.contains("could not check nope: no such session"), "{err}");
 }
+
+#[test]
+fn a_waiting_agent_can_ring_or_tell_the_attached_clients() {
+    let env = TestEnv::new();
+    env.start_session("n", &env.home());
+    let (tmux, pane) = tmux_env(&env, "n");
+    let _client = env.attach_control_client("n");
+    env.tmux(&["set-option", "-g", "@cdev-notify", "message"]).ok();
+    hook(&env, &tmux, &pane, &event("PermissionRequest", "")).ok();
+    wait_for("the message", || env.tmux(&["show-messages"]).ok().contains("cdev: an agent waits in n:0.0"));
+    // Only when it starts waiting, not on every event while it waits.
+    let count = || env.tmux(&["show-messages"]).ok().matches("an agent waits").count();
+    let before = count();
+    hook(&env, &tmux, &pane, &event("Notification", r#","notification_type":"permission_prompt""#)).ok();
+    assert_eq!(count(), before);
+}
