@@ -22,6 +22,25 @@ pub fn write_atomic_with_mode(path: &Path, contents: &[u8], mode: Option<u32>) -
     replace(path, contents, mode, true)
 }
 
+/// [`write_atomic`] for files only the user may read (snapshots and exports hold scrollback and
+/// session environments, API keys included): the file is 0600, new directories 0700.
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        private_dir(dir)?;
+    }
+    replace(path, contents, Some(0o600), true)
+}
+
+/// Creates `dir` (and missing parents) readable by the user only.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("could not create directory {}", dir.display()))
+}
+
 /// [`write_atomic`] for a pointer to another file (a snapshot's `latest`): its content is synced,
 /// but not the directory, saving one fsync. After a crash the pointer may be the old one, which
 /// still names a good file; it is never a torn or empty one.

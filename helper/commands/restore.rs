@@ -12,6 +12,7 @@ use crate::naming;
 use crate::snapshot::files::{self, Store};
 use crate::snapshot::rebuild::{session_chain, Settings};
 use crate::snapshot::{SessionSnapshot, Snapshot};
+use crate::tmux::command::escape_format;
 use crate::tmux::state::SessionSummary;
 use crate::tmux::{target, Tmux, TmuxCommand, TmuxOptions};
 
@@ -95,7 +96,12 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     let _lock = store.lock()?;
     let sessions: Vec<(String, &SessionSnapshot)> =
         chosen.iter().map(|(n, _, s)| (n.clone(), &s.session)).collect();
-    let plan = Recreate { replacing: &replacing, client: request.client.as_deref(), run_all: false };
+    let plan = Recreate {
+        replacing: &replacing,
+        client: request.client.as_deref(),
+        run_all: false,
+        run_listed: true,
+    };
     recreate(context, &tmux, &options, &config, &sessions, &plan).context("could not restore")?;
     for (name, path, snapshot) in &chosen {
         println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), path.display());
@@ -111,6 +117,8 @@ pub struct Recreate<'a> {
     pub client: Option<&'a str>,
     /// Run every saved command, not only those on the restore list.
     pub run_all: bool,
+    /// Run the commands on the restore list.
+    pub run_listed: bool,
 }
 
 /// Makes `sessions` (name, snapshot) in one chain of tmux commands; a failure leaves none of
@@ -134,41 +142,65 @@ pub fn recreate(
         restore_processes: &config.restore_processes.value,
         default_history_limit: options.number("history-limit", 2000),
         run_all: plan.run_all,
+        run_listed: plan.run_listed,
     };
     let indexes = (options.number("base-index", 0), options.number("pane-base-index", 0));
     let contents_dir = context.paths.state_dir.join("restore-contents");
     let mut chain = Vec::new();
     let mut notes = Vec::new();
-    let mut written = Vec::new();
-    for name in plan.replacing {
-        chain.push(TmuxCommand::new("kill-session").value("-t", &target::session(name)));
-    }
+    // A session being replaced is rebuilt under a temporary name first: if the rebuild fails the
+    // live one is untouched. Only then are its clients moved, it is killed, and the new one named.
+    let token = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let building = |name: &str| {
+        if plan.replacing.iter().any(|r| r == name) {
+            format!("{name}-restoring-{token}")
+        } else {
+            name.to_string()
+        }
+    };
     for (name, session) in sessions {
+        let name = &building(name);
         let mut contents = Vec::new();
         for pane in session.windows.iter().flat_map(|w| &w.panes) {
             let file = match &pane.contents {
                 Some(text) if !text.is_empty() => Some(files::write_temp(&contents_dir, text.as_bytes())?),
                 _ => None,
             };
-            written.extend(file.clone());
             contents.push(file);
         }
         chain.extend(session_chain(name, session, &contents, &settings, indexes, &mut notes));
     }
-    if let (Some(client), Some((name, _))) = (plan.client, sessions.first()) {
-        chain.push(TmuxCommand::new("switch-client").value("-c", client).value("-t", &target::session(name)));
-    }
     if let Err(err) = tmux.run_chain(&chain) {
+        // Nothing half-made stays; the live sessions were not touched. (Contents files the
+        // panes did not get to are left in restore-contents, cleaned up later.)
         for (name, _) in sessions {
-            if !plan.replacing.contains(name) {
-                let _ = tmux.run(TmuxCommand::new("kill-session").value("-t", &target::session(name)));
-            }
-        }
-        for file in written {
-            let _ = std::fs::remove_file(file);
+            let _ = tmux.run(TmuxCommand::new("kill-session").value("-t", &target::session(&building(name))));
         }
         return Err(err);
     }
+    let mut swap = Vec::new();
+    if !plan.replacing.is_empty() {
+        let clients =
+            tmux.run(TmuxCommand::new("list-clients").format("-F", "#{client_name}\t#{client_session}"))?;
+        for old in plan.replacing {
+            let new = building(old);
+            for (client, _) in clients.lines().filter_map(|l| l.split_once('\t')).filter(|(_, s)| s == old) {
+                swap.push(
+                    TmuxCommand::new("switch-client").value("-c", client).value("-t", &target::session(&new)),
+                );
+            }
+            swap.push(TmuxCommand::new("kill-session").value("-t", &target::session(old)));
+            swap.push(
+                TmuxCommand::new("rename-session")
+                    .value("-t", &target::session(&new))
+                    .arg(&escape_format(old)),
+            );
+        }
+    }
+    if let (Some(client), Some((name, _))) = (plan.client, sessions.first()) {
+        swap.push(TmuxCommand::new("switch-client").value("-c", client).value("-t", &target::session(name)));
+    }
+    tmux.run_chain(&swap)?;
     for note in notes {
         eprintln!("cdev: note: {note}");
     }

@@ -11,6 +11,7 @@ use flate2::write::GzEncoder;
 
 use super::restore::{recreate, Recreate};
 use super::Context;
+use crate::humanize::printable;
 use crate::input_error::InputError;
 use crate::snapshot::bundle::{self, Bundle, Conversation};
 use crate::snapshot::capture::{capture, Scrollback};
@@ -81,7 +82,7 @@ pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from(format!("{}.cdev", store::path_component(&request.session))));
     let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
     serde_json::to_writer(&mut encoder, &bundle)?;
-    store::write_atomic(&output, &encoder.finish()?).with_context(fail)?;
+    store::write_private(&output, &encoder.finish()?).with_context(fail)?;
     println!(
         "{}: {} panes, {} conversations exported to {}",
         request.session,
@@ -158,19 +159,36 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
         restore_processes: &config.restore_processes.value,
         default_history_limit: 0,
         run_all: false,
+        run_listed: false,
     };
+    // A bundle is someone else's: only Claude resuming its own conversation runs unasked.
+    // Its commands and its environment (PROMPT_COMMAND, BASH_ENV, LD_PRELOAD, …) wait for a yes.
     let mut others = Vec::new();
     for pane in bundle.session.windows.iter().flat_map(|w| &w.panes) {
         match strategy(pane, &settings) {
-            Strategy::Run(command) => eprintln!("cdev: will run in {}: {command}", pane.cwd),
+            Strategy::Run(command) => {
+                eprintln!("cdev: will run in {}: {}", printable(&pane.cwd), printable(&command))
+            }
             Strategy::Type(command) => others.push((pane.cwd.clone(), command)),
             Strategy::Shell => {}
         }
     }
     for (cwd, command) in &others {
-        eprintln!("cdev: not on the restore list, typed but not run unless you agree, in {cwd}: {command}");
+        eprintln!("cdev: typed but not run unless you agree, in {}: {}", printable(cwd), printable(command));
     }
-    let run_all = !others.is_empty() && (request.yes || confirm("Run these commands too? [y/N] ")?);
+    let env_names: Vec<String> = bundle.session.env.iter().map(|(k, _)| k.clone()).collect();
+    if !env_names.is_empty() {
+        eprintln!(
+            "cdev: environment from the bundle, set only if you agree: {}",
+            printable(&env_names.join(" "))
+        );
+    }
+    let asked = !others.is_empty() || !env_names.is_empty();
+    let agreed = asked && (request.yes || confirm("Run these commands and set this environment? [y/N] ")?);
+    if !agreed {
+        bundle.session.env.clear();
+    }
+    let run_all = agreed;
 
     let claude = bundle::claude_dir(&context.paths.home);
     for conversation in &bundle.conversations {
@@ -186,9 +204,9 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
             continue;
         }
         let jsonl = bundle::rebase_transcript(&conversation.jsonl, &old_cwd.to_string_lossy(), &cwd_text);
-        store::write_atomic(&path, jsonl.as_bytes()).with_context(fail)?;
+        store::write_private(&path, jsonl.as_bytes()).with_context(fail)?;
     }
-    let plan = Recreate { replacing: &[], client: None, run_all };
+    let plan = Recreate { replacing: &[], client: None, run_all, run_listed: run_all };
     recreate(context, &tmux, &options, &config, &[(name.clone(), &bundle.session)], &plan)
         .with_context(fail)?;
     println!("{name}: imported {} panes into {}", bundle.session.pane_count(), root.display());

@@ -45,8 +45,7 @@ impl Store {
     /// One save or restore at a time: an advisory lock on `snapshots/.lock`. The kernel drops
     /// it with the process, so a killed save never leaves a stale lock.
     pub fn lock(&self) -> Result<Lock> {
-        fs::create_dir_all(&self.root)
-            .with_context(|| format!("could not create {}", self.root.display()))?;
+        store::private_dir(&self.root)?;
         let path = self.root.join(".lock");
         let file = File::options()
             .create(true)
@@ -71,7 +70,7 @@ impl Store {
         let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
         serde_json::to_writer(&mut encoder, snapshot)?;
         let bytes = encoder.finish()?;
-        store::write_atomic(&path, &bytes)?;
+        store::write_private(&path, &bytes)?;
         // Only a snapshot that reads back as written may become the latest.
         if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
             bail!("the new snapshot {} does not read back as written", path.display());
@@ -188,9 +187,24 @@ pub fn load(path: &Path) -> Result<Snapshot> {
 
 /// Writes `bytes` somewhere a shell can `cat` it: pane contents for a restore.
 pub fn write_temp(dir: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    fs::create_dir_all(dir)?;
+    use std::os::unix::fs::OpenOptionsExt;
+    store::private_dir(dir)?;
+    // Contents files a killed restore left behind (the panes delete theirs once shown).
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.filter_map(|e| e.ok()) {
+            let stale = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if stale.is_some_and(|age| age.as_secs() > 86_400) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
     let path = dir.join(format!("{}.txt", uuid::Uuid::new_v4().simple()));
-    let mut file = File::create(&path).with_context(|| format!("could not write {}", path.display()))?;
+    let mut file = File::options()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("could not write {}", path.display()))?;
     file.write_all(bytes)?;
     Ok(path)
 }

@@ -8,10 +8,11 @@ use super::{PaneSnapshot, SessionSnapshot};
 use crate::tmux::{target, TmuxCommand};
 
 /// Each pane starts by showing its saved contents (then deleting the file), then runs its
-/// command, if any, with the user's shell, and ends in an interactive shell (as new panes do).
+/// command, if any, and ends in the user's interactive shell (as new panes do). The command is
+/// POSIX-quoted argv, so `/bin/sh` runs it whatever the user's shell (fish quotes differently).
 /// `$0` is the shell, `$1` the contents file (may be empty), `$2` the command (may be empty).
 pub const RESTORE_WRAPPER: &str =
-    "cat -- \"$1\" 2>/dev/null; rm -f -- \"$1\"; set -m; trap : INT; if [ -n \"$2\" ]; then \"$0\" -c \"$2\"; fi; exec \"$0\"";
+    "cat -- \"$1\" 2>/dev/null; rm -f -- \"$1\"; set -m; trap : INT; if [ -n \"$2\" ]; then /bin/sh -c \"$2\"; fi; exec \"$0\"";
 
 /// Programs whose saved command is run again by default (tmux-resurrect's list).
 pub const DEFAULT_RESTORE_PROCESSES: &[&str] =
@@ -39,6 +40,9 @@ pub struct Settings<'a> {
     pub default_history_limit: u32,
     /// Run every saved command, not only those on the restore list (an import the user confirmed).
     pub run_all: bool,
+    /// Run the commands on the restore list (off for an import nobody confirmed: a bundle's
+    /// `vim -c '!…'` is on the list too).
+    pub run_listed: bool,
 }
 
 /// The strategy for one pane. The Claude session id, when there is one, wins: the exact
@@ -58,10 +62,12 @@ pub fn strategy(pane: &PaneSnapshot, settings: &Settings<'_>) -> Strategy {
     let Some(program) = pane.command.first() else { return Strategy::Shell };
     let name = program.rsplit('/').next().unwrap_or(program);
     let line = shell_words::join(&pane.command);
-    if matches!(name, "vim" | "nvim") && Path::new(&pane.cwd).join("Session.vim").is_file() {
+    let listed = settings.run_listed && settings.restore_processes.iter().any(|p| p == name);
+    let editor_session = matches!(name, "vim" | "nvim") && Path::new(&pane.cwd).join("Session.vim").is_file();
+    if (settings.run_listed || settings.run_all) && editor_session {
         return Strategy::Run(format!("{} -S", shell_words::quote(program)));
     }
-    if settings.run_all || settings.restore_processes.iter().any(|p| p == name) {
+    if settings.run_all || listed {
         Strategy::Run(line)
     } else {
         Strategy::Type(line)
@@ -90,10 +96,11 @@ pub fn session_chain(
 ) -> Vec<TmuxCommand> {
     let mut chain = Vec::new();
     let mut files = contents.iter();
-    let mut focus = None;
+    let mut focus: Option<u32> = None;
     let first_window = session.windows.first().map(|w| (w.width, w.height)).unwrap_or((200, 50));
     for (w, window) in session.windows.iter().enumerate() {
         let win = target::window(name, window.index);
+        let mut active = None;
         for (p, pane) in window.panes.iter().enumerate() {
             let pane_target = target::pane(name, window.index, pane_base_index + p as u32);
             let cwd = existing_dir(&pane.cwd, notes);
@@ -162,7 +169,9 @@ pub fn session_chain(
                             .value("-t", &win),
                     );
                 }
-                for (key, value) in &session.options {
+                // Only cdev's own options: a snapshot (or an imported bundle) could otherwise
+                // set status-right to `#(…)`.
+                for (key, value) in session.options.iter().filter(|(k, _)| k.starts_with("@cdev_")) {
                     chain.push(
                         TmuxCommand::new("set-option")
                             .value("-t", &target::session(name))
@@ -176,27 +185,48 @@ pub fn session_chain(
                     TmuxCommand::new("select-pane").value("-t", &pane_target).literal("-T", &pane.title),
                 );
             }
-            for (key, value) in &pane.options {
+            for (key, value) in pane.options.iter().filter(|(k, _)| k.starts_with("@cdev_")) {
                 chain.push(
                     TmuxCommand::new("set-option").flag("-p").value("-t", &pane_target).arg(key).arg(value),
                 );
             }
+            // Typed, never run: control characters (a carriage return, ^U) could submit it.
             if let Strategy::Type(line) = &strategy {
-                chain.push(TmuxCommand::new("send-keys").value("-t", &pane_target).flag("-l").arg(line));
+                if !line.chars().any(char::is_control) {
+                    chain.push(TmuxCommand::new("send-keys").value("-t", &pane_target).flag("-l").arg(line));
+                }
             }
-            if window.active && pane.active {
-                focus = Some((window.index, pane_target.clone(), window.zoomed));
+            if pane.active {
+                active = Some(pane_target.clone());
+            }
+            if p > 0 && p + 1 < window.panes.len() {
+                // Halving the last pane again and again runs out of room: keep it tiled until the
+                // saved layout goes on.
+                chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg("tiled"));
             }
         }
         // The saved layout puts every split back where it was (it needs the same pane count).
         chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg(&window.layout));
-    }
-    if let Some((window, pane, zoomed)) = focus {
-        chain.push(TmuxCommand::new("select-window").value("-t", &target::window(name, window)));
-        chain.push(TmuxCommand::new("select-pane").value("-t", &pane));
-        if zoomed {
-            chain.push(TmuxCommand::new("resize-pane").flag("-Z").value("-t", &pane));
+        // Each window's own active pane and zoom, then the session's focus.
+        if let Some(pane) = active {
+            chain.push(TmuxCommand::new("select-pane").value("-t", &pane));
+            if window.zoomed {
+                chain.push(TmuxCommand::new("resize-pane").flag("-Z").value("-t", &pane));
+            }
         }
+        if window.active {
+            focus = Some(window.index);
+        }
+    }
+    for (key, value) in &session.env {
+        if value.is_none() {
+            chain.push(
+                TmuxCommand::new("set-environment").value("-t", &target::session(name)).flag("-r").arg(key),
+            );
+        }
+    }
+    if let Some(window) = focus {
+        chain.push(TmuxCommand::new("select-window").value("-t", &target::window(name, window)));
     }
     chain
 }
@@ -237,6 +267,7 @@ mod tests {
             restore_processes: &whitelist,
             default_history_limit: 2000,
             run_all: false,
+            run_listed: true,
         };
         let claude = pane(&["node", "/x/claude"], &[("@cdev_claude_session", "abc-1")]);
         assert_eq!(

@@ -57,26 +57,22 @@ fn a_session_and_its_conversation_move_to_another_machine() {
     assert_eq!(json(moved.trim())["cwd"], root_text.as_str(), "the transcript follows the project");
     wait_for("claude to resume", || b.home().join("claude-args").exists());
     assert!(fs::read_to_string(b.home().join("claude-args")).unwrap().contains(&format!("--resume {ID}")));
-    wait_for("tail (on the restore list) to run", || {
-        b.panes("claude-dev-app", "#{pane_current_command}")[0] == "tail"
+    // Someone else's bundle: even commands on the restore list are only typed.
+    wait_for("tail to be typed", || {
+        b.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.0"]).ok().contains("tail -f /dev/null")
     });
     wait_for("sleep to be typed", || {
         b.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.1"]).ok().contains("sleep 600")
     });
-    assert_ne!(b.panes("claude-dev-app", "#{pane_current_command}")[1], "sleep", "not run without --yes");
+    let running = b.panes("claude-dev-app", "#{pane_current_command}");
+    assert!(running[0] != "tail" && running[1] != "sleep", "nothing run without a yes: {running:?}");
 
     // Again, agreeing to run everything.
-    b.cdev(&[
-        "import",
-        &bundle.to_string_lossy(),
-        "--root",
-        &root.to_string_lossy(),
-        "--name",
-        "app-2",
-        "--yes",
-    ])
-    .ok();
-    wait_for("sleep to run with --yes", || b.panes("app-2", "#{pane_current_command}")[1] == "sleep");
+    let (bundle, root) = (bundle.to_string_lossy(), root.to_string_lossy());
+    b.cdev(&["import", &bundle, "--root", &root, "--name", "app-2", "--yes"]).ok();
+    wait_for("tail and sleep to run with --yes", || {
+        b.panes("app-2", "#{pane_current_command}")[..2] == ["tail", "sleep"]
+    });
 }
 
 /// A bundle written by hand, the way a hostile one would be.
@@ -104,6 +100,26 @@ fn hostile_bundles_are_refused_before_anything_is_written_or_started() {
     let env = TestEnv::new();
     let root = env.project("root");
     env.start_session("other", &env.home());
+    // Environment, options and control characters: nothing of it may run.
+    let mut sneaky = bundle_with(".", ID);
+    sneaky["conversations"] = serde_json::json!([]);
+    sneaky["session"]["env"] = serde_json::json!([["PROMPT_COMMAND", "touch PWNED-env"]]);
+    sneaky["session"]["options"] = serde_json::json!({"status-right": "#(touch PWNED-option)"});
+    sneaky["session"]["windows"][0]["panes"][0]["command"] =
+        serde_json::json!(["echo", "\u{15}touch PWNED-keys\r"]);
+    let bundle = write_bundle(&env, sneaky);
+    env.cdev(&["import", &bundle.to_string_lossy(), "--root", &root.to_string_lossy()]).ok();
+    let _client = env.attach_control_client("evil");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!root.join("PWNED-env").exists() && !root.join("PWNED-keys").exists());
+    assert!(!env.home().join("PWNED-option").exists());
+    assert!(!env.tmux(&["show-environment", "-t", "=evil:"]).ok().contains("PROMPT_COMMAND"));
+    assert_ne!(
+        env.tmux(&["show-options", "-v", "-t", "=evil:", "status-right"]).stdout().trim(),
+        "#(touch PWNED-option)"
+    );
+    env.tmux(&["kill-session", "-t", "=evil:"]).ok();
+
     for (cwd, id, expected) in [
         ("../../etc", ID, "would leave the project root"),
         (".", "../../../.bashrc", "is not a plain id"),
