@@ -86,6 +86,9 @@ pub enum Command {
         /// Also tell this tmux client how it went (key bindings pass #{client_name}).
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
+        /// Make this the latest snapshot even when it has far fewer panes than the last one.
+        #[arg(long)]
+        force: bool,
     },
     /// Recreate sessions from their latest good snapshot (or from SNAPSHOT files).
     Restore {

@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Env(command) => env::run(&context, command),
         Command::List { json } => list::run(&context, json),
         Command::Status { tmux_format } => status::run(&context, tmux_format),
-        Command::Save { sessions, all, client } => save::run(&context, sessions, all, client),
+        Command::Save { sessions, all, client, force } => save::run(&context, sessions, all, client, force),
         Command::Restore { targets, as_name, force, client } => {
             restore::run(&context, restore::Request { targets, as_name, force, client })
         }

@@ -88,7 +88,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     }
     if !replacing.is_empty() {
         // Never kill a session before its snapshot is safely written.
-        for line in super::save::save(context, &tmux, &config, &replacing)? {
+        for line in super::save::save(context, &tmux, &config, &replacing, true)? {
             eprintln!("cdev: before replacing it, {line}");
         }
     }

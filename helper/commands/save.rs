@@ -9,7 +9,13 @@ use crate::snapshot::files::Store;
 use crate::snapshot::{Snapshot, FORMAT_VERSION};
 use crate::tmux::{Tmux, TmuxCommand};
 
-pub fn run(context: &Context, sessions: Vec<String>, all: bool, client: Option<String>) -> Result<()> {
+pub fn run(
+    context: &Context,
+    sessions: Vec<String>,
+    all: bool,
+    client: Option<String>,
+    force: bool,
+) -> Result<()> {
     let tmux = context.tmux()?;
     let config = context.file_config()?.with_tmux_options(&tmux.options()?, &context.paths)?;
     let sessions = match (all, sessions.is_empty()) {
@@ -20,7 +26,7 @@ pub fn run(context: &Context, sessions: Vec<String>, all: bool, client: Option<S
             None => bail!("could not save: name a session, or use --all"),
         },
     };
-    let saved = save(context, &tmux, &config, &sessions);
+    let saved = save(context, &tmux, &config, &sessions, force);
     if let Some(client) = &client {
         let message = match &saved {
             Ok(lines) => format!("cdev: {}", lines.join("; ")),
@@ -41,7 +47,13 @@ pub fn run(context: &Context, sessions: Vec<String>, all: bool, client: Option<S
 
 /// Saves `sessions` (all when empty); one line per session for the user. Also used before a
 /// session is replaced or killed: nothing is killed unless this succeeded.
-pub fn save(context: &Context, tmux: &Tmux, config: &Config, sessions: &[String]) -> Result<Vec<String>> {
+pub fn save(
+    context: &Context,
+    tmux: &Tmux,
+    config: &Config,
+    sessions: &[String],
+    force: bool,
+) -> Result<Vec<String>> {
     let store = Store::new(&context.paths.state_dir);
     let _lock = store.lock()?;
     let scrollback = match config.snapshot_scrollback.value {
@@ -68,9 +80,14 @@ pub fn save(context: &Context, tmux: &Tmux, config: &Config, sessions: &[String]
                         cdev_version: env!("CARGO_PKG_VERSION").to_string(),
                         session,
                     };
-                    let path = store.write(&snapshot).with_context(|| format!("could not save {name}"))?;
+                    let (path, kept) =
+                        store.write(&snapshot, force).with_context(|| format!("could not save {name}"))?;
                     store.rotate(&name, keep, keep_days, &path)?;
-                    Ok(format!("{name}: {panes} panes saved to {}", path.display()))
+                    let mut line = format!("{name}: {panes} panes saved to {}", path.display());
+                    if let Some(kept) = kept {
+                        line.push_str(&format!("; {kept}"));
+                    }
+                    Ok(line)
                 })
             })
             .collect();

@@ -117,10 +117,16 @@ pub fn capture(
                 return Ok((sessions, vanished));
             }
             Err(err) => {
+                // A pane or session that closed between the two calls: read again without it.
                 let now = list_panes(tmux, only, &vanished).unwrap_or_default();
+                let ids = |m: &BTreeMap<String, Vec<SavePane>>| -> Vec<String> {
+                    m.values().flatten().map(|p| p.pane_id.clone()).collect()
+                };
+                let still_there = ids(&now);
+                let lost_pane = ids(&by_session).iter().any(|id| !still_there.contains(id));
                 let gone: Vec<String> =
                     by_session.keys().filter(|s| !now.contains_key(*s)).cloned().collect();
-                if gone.is_empty() {
+                if gone.is_empty() && !lost_pane {
                     return Err(err);
                 }
                 vanished.extend(gone);

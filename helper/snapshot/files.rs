@@ -57,12 +57,25 @@ impl Store {
         Ok(Lock(file))
     }
 
-    /// Writes `snapshot` and, once it reads back whole, points the session's `latest` at it.
-    /// A snapshot without panes is refused: it would replace a good one with nothing.
-    pub fn write(&self, snapshot: &Snapshot) -> Result<PathBuf> {
+    /// Writes `snapshot` and, once it reads back whole, points the session's `latest` at it —
+    /// unless it looks implausible next to the current latest (fewer than half its panes, as
+    /// after a server restart re-made the session empty): then the file is kept but `latest`
+    /// stays, and the second value says why. `force` accepts it anyway. A snapshot without
+    /// panes is refused.
+    pub fn write(&self, snapshot: &Snapshot, force: bool) -> Result<(PathBuf, Option<String>)> {
         if snapshot.session.pane_count() == 0 {
             bail!("refusing an empty snapshot of {}", snapshot.session.name);
         }
+        let previous = self.latest_good(&snapshot.session.name).ok();
+        let implausible = previous.as_ref().and_then(|(path, old, _)| {
+            let (new_panes, old_panes) = (snapshot.session.pane_count(), old.session.pane_count());
+            (!force && old_panes >= 2 && new_panes * 2 < old_panes).then(|| {
+                format!(
+                    "kept {} ({old_panes} panes) as the latest: this one has {new_panes} (cdev save --force accepts it)",
+                    path.display()
+                )
+            })
+        });
         let dir = self.session_dir(&snapshot.session.name);
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let name = format!("{stamp}-{}{SUFFIX}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
@@ -75,8 +88,10 @@ impl Store {
         if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
             bail!("the new snapshot {} does not read back as written", path.display());
         }
-        store::write_atomic_pointer(&dir.join(LATEST), name.as_bytes())?;
-        Ok(path)
+        if implausible.is_none() {
+            store::write_atomic_pointer(&dir.join(LATEST), name.as_bytes())?;
+        }
+        Ok((path, implausible))
     }
 
     /// The snapshots of `session` (all sessions when `None`), newest first.
@@ -133,9 +148,14 @@ impl Store {
     }
 
     /// Deletes all but the newest `keep` snapshots of the session and those younger than
-    /// `keep_days`; `latest` (the one just written) is never deleted. Returns what was removed.
-    pub fn rotate(&self, session: &str, keep: usize, keep_days: u32, latest: &Path) -> Result<Vec<PathBuf>> {
-        let latest = Some(latest.to_path_buf());
+    /// `keep_days`. Returns what was removed.
+    pub fn rotate(&self, session: &str, keep: usize, keep_days: u32, newest: &Path) -> Result<Vec<PathBuf>> {
+        // Neither the one just written nor the one `latest` names (they differ when the new one
+        // looked implausible) is ever deleted.
+        let pointed = fs::read_to_string(self.session_dir(session).join(LATEST))
+            .ok()
+            .map(|name| self.session_dir(session).join(name.trim()));
+        let protected = |path: &Path| path == newest || pointed.as_deref() == Some(path);
         let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(keep_days));
         let mut removed = Vec::new();
         // Temp files of saves that were killed before their rename.
@@ -153,7 +173,7 @@ impl Store {
         }
         for entry in self.list(Some(session))?.into_iter().skip(keep) {
             let young = created_at(&entry.path).is_some_and(|t| t > cutoff);
-            if young || Some(&entry.path) == latest.as_ref() {
+            if young || protected(&entry.path) {
                 continue;
             }
             fs::remove_file(&entry.path)

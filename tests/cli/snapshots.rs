@@ -164,7 +164,8 @@ fn kill_9_at_any_moment_leaves_a_restorable_snapshot() {
         cmd.args(["-L", &env.socket, "save", "--all"]);
         let mut child =
             cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
-        std::thread::sleep(std::time::Duration::from_micros(round * 700));
+        // From the first instant to past a whole save (~40–80 ms here): every step gets hit.
+        std::thread::sleep(std::time::Duration::from_micros(round * 4000));
         let _ = child.kill();
         let _ = child.wait();
         for i in 0..3 {
@@ -263,4 +264,29 @@ fn a_full_disk_fails_the_save_and_keeps_the_old_snapshot() {
     assert_eq!(snapshot_files(&env, "full"), first, "the old snapshot is the one kept");
     fs::remove_file(&filler).unwrap();
     assert_eq!(env.cdev(&["snapshots", "verify"]).code(), Some(0));
+}
+
+#[test]
+fn a_much_smaller_snapshot_does_not_become_the_latest_unless_forced_and_rotation_keeps_it() {
+    let env = TestEnv::new();
+    fs::create_dir_all(env.path("config/cdev")).unwrap();
+    fs::write(env.path("config/cdev/config.toml"), "snapshot_keep = 1\nsnapshot_keep_days = 0\n").unwrap();
+    env.start_session("s", &env.home());
+    for _ in 0..3 {
+        env.tmux(&["split-window", "-t", "=s:", "-d"]).ok();
+    }
+    env.tmux(&["select-layout", "-t", "=s:", "tiled"]).ok();
+    env.cdev(&["save", "s"]).ok();
+    // As after a server restart: the session is back, empty.
+    for _ in 0..3 {
+        env.tmux(&["kill-pane", "-t", "=s:0.1"]).ok();
+    }
+    let out = env.cdev(&["save", "s"]).ok();
+    assert!(out.contains("(4 panes) as the latest: this one has 1 (cdev save --force accepts it)"), "{out}");
+    env.cdev(&["restore", "s", "--as", "s-back"]).ok();
+    assert_eq!(env.panes("s-back", "#{pane_id}").len(), 4, "the good snapshot survived rotation (keep 1)");
+    env.cdev(&["save", "s", "--force"]).ok();
+    env.cdev(&["restore", "s", "--as", "s-now"]).ok();
+    assert_eq!(env.panes("s-now", "#{pane_id}").len(), 1);
+    assert_eq!(snapshot_files(&env, "s").len(), 1, "rotation keeps the newest one only");
 }
