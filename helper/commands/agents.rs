@@ -81,10 +81,12 @@ pub fn agents(context: &Context, json: bool) -> Result<()> {
 
 /// The agent to go to: the one waiting longest, else the one whose result has gone unseen
 /// longest (done or failed).
-fn pick(panes: &[AgentPane]) -> Option<&AgentPane> {
+fn pick<'a>(panes: &'a [AgentPane], here: Option<&str>) -> Option<&'a AgentPane> {
     let oldest = |wanted: &[AgentState]| {
         panes
             .iter()
+            // The pane you are on is where you already are: go to the next one.
+            .filter(|p| Some(p.pane_id.as_str()) != here)
             .filter(|p| p.state.as_deref().and_then(AgentState::parse).is_some_and(|s| wanted.contains(&s)))
             .min_by_key(|p| p.since.unwrap_or(i64::MAX))
     };
@@ -94,7 +96,15 @@ fn pick(panes: &[AgentPane]) -> Option<&AgentPane> {
 pub fn next(context: &Context, client: Option<String>) -> Result<()> {
     let tmux = context.tmux()?;
     let panes = agent_panes(&tmux)?;
-    let Some(target) = pick(&panes) else {
+    let here = match &client {
+        Some(client) => {
+            let pane = tmux
+                .run(TmuxCommand::new("display-message").flag("-p").value("-c", client).arg("#{pane_id}"))?;
+            Some(pane.trim().to_string())
+        }
+        None => std::env::var("TMUX_PANE").ok().filter(|_| context.inside_tmux),
+    };
+    let Some(target) = pick(&panes, here.as_deref()) else {
         let message = "cdev: no agent is waiting";
         match &client {
             // From a key binding: say it where the user is looking.
@@ -149,9 +159,10 @@ mod tests {
             pane("%3", "waiting", 20),
             pane("%4", "working", 0),
         ];
-        assert_eq!(pick(&panes).unwrap().pane_id, "%3");
+        assert_eq!(pick(&panes, None).unwrap().pane_id, "%3");
+        assert_eq!(pick(&panes, Some("%3")).unwrap().pane_id, "%2", "not the one you are on");
         let panes = [pane("%1", "done", 30), pane("%2", "error", 10), pane("%4", "working", 0)];
-        assert_eq!(pick(&panes).unwrap().pane_id, "%2");
-        assert!(pick(&[pane("%4", "working", 0), pane("%5", "idle", 0)]).is_none());
+        assert_eq!(pick(&panes, None).unwrap().pane_id, "%2");
+        assert!(pick(&[pane("%4", "working", 0), pane("%5", "idle", 0)], None).is_none());
     }
 }

@@ -2,7 +2,7 @@
 //! good snapshot, all in one tmux chain. A running session of the same name is refused, or with
 //! `--force` saved first and then replaced.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
 
@@ -50,7 +50,10 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         }
     }
     for target_name in &request.targets {
-        let (path, snapshot) = if Path::new(target_name).is_file() {
+        // A snapshot file is named as a path (it has a `/` or ends in .json.gz); anything else is
+        // a session name, even if a file of that name happens to be in the current directory.
+        let is_file = target_name.contains('/') || target_name.ends_with(".json.gz");
+        let (path, snapshot) = if is_file {
             let path = PathBuf::from(target_name);
             let snapshot =
                 files::load(&path).with_context(|| format!("could not restore {}", path.display()))?;

@@ -20,6 +20,22 @@ use crate::tmux::state::SessionSummary;
 use crate::tmux::TmuxCommand;
 use crate::{naming, store};
 
+/// Environment that only makes sense on the machine it was set on.
+const MACHINE_LOCAL_ENV: &[&str] = &[
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "SSH_CONNECTION",
+    "SSH_CLIENT",
+    "SSH_TTY",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XAUTHORITY",
+    "WINDOWID",
+    "KRB5CCNAME",
+    "TMUX",
+    "TMUX_PANE",
+];
+
 pub struct ExportRequest {
     pub session: String,
     pub output: Option<PathBuf>,
@@ -69,6 +85,8 @@ pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
         pane.options.remove("@cdev_claude_transcript");
     }
     session.options.remove("@cdev_project_root");
+    // Variables that point at this machine (agent sockets, displays) mean nothing on another.
+    session.env.retain(|(name, _)| !MACHINE_LOCAL_ENV.contains(&name.as_str()));
     let bundle = Bundle {
         kind: bundle::KIND.into(),
         version: bundle::VERSION,

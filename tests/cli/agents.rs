@@ -216,6 +216,12 @@ fn agents_lists_them_and_next_goes_to_the_one_waiting_longest() {
         env.tmux(&["list-clients", "-F", "#{client_session}:#{window_index}.#{pane_index}"]).ok().trim()
             == "b:0.1"
     });
+    // Again from there: the pane you are on is skipped, the next longest waiting is next.
+    env.cdev(&["next", "--client", client.trim()]).ok();
+    wait_for("the client to reach a:0.1", || {
+        env.tmux(&["list-clients", "-F", "#{client_session}:#{window_index}.#{pane_index}"]).ok().trim()
+            == "a:0.1"
+    });
 }
 
 #[test]

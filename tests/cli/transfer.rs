@@ -22,6 +22,8 @@ fn a_session_and_its_conversation_move_to_another_machine() {
     fs::create_dir_all(project.join("api")).unwrap();
     a.start_session("claude-dev-app", &project);
     a.tmux(&["set-option", "-t", "=claude-dev-app:", "@cdev_project_root", &project.to_string_lossy()]).ok();
+    a.tmux(&["set-environment", "-t", "=claude-dev-app:", "SSH_AUTH_SOCK", "/tmp/agent.sock"]).ok();
+    a.tmux(&["set-environment", "-t", "=claude-dev-app:", "APP_MODE", "dev"]).ok();
     a.tmux(&["send-keys", "-t", "=claude-dev-app:0.0", "tail -f /dev/null", "Enter"]).ok();
     a.tmux(&["split-window", "-t", "=claude-dev-app:0", "-c", &project.join("api").to_string_lossy()]).ok();
     a.tmux(&["send-keys", "-t", "=claude-dev-app:0.1", "sleep 600", "Enter"]).ok();
@@ -73,6 +75,8 @@ fn a_session_and_its_conversation_move_to_another_machine() {
     wait_for("tail and sleep to run with --yes", || {
         b.panes("app-2", "#{pane_current_command}")[..2] == ["tail", "sleep"]
     });
+    let vars = b.tmux(&["show-environment", "-t", "=app-2:"]).ok();
+    assert!(vars.contains("APP_MODE=dev") && !vars.contains("/tmp/agent.sock"), "{vars}");
 }
 
 /// A bundle written by hand, the way a hostile one would be.
