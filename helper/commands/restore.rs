@@ -151,16 +151,11 @@ pub fn recreate(
     let contents_dir = context.paths.state_dir.join("restore-contents");
     let mut chain = Vec::new();
     let mut notes = Vec::new();
-    // A session being replaced is rebuilt under a temporary name first: if the rebuild fails the
-    // live one is untouched. Only then are its clients moved, it is killed, and the new one named.
+    // Every session is built under a temporary name no one else has: a failed build is removed
+    // without touching anyone's session, and a session being replaced stays live until its
+    // replacement is whole. Then clients move, the old one goes, and the new one is named.
     let token = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let building = |name: &str| {
-        if plan.replacing.iter().any(|r| r == name) {
-            format!("{name}-restoring-{token}")
-        } else {
-            name.to_string()
-        }
-    };
+    let building = |name: &str| format!("{name}-restoring-{token}");
     for (name, session) in sessions {
         let name = &building(name);
         let mut contents = Vec::new();
@@ -182,28 +177,31 @@ pub fn recreate(
         return Err(err);
     }
     let mut swap = Vec::new();
-    if !plan.replacing.is_empty() {
-        let clients =
-            tmux.run(TmuxCommand::new("list-clients").format("-F", "#{client_name}\t#{client_session}"))?;
-        for old in plan.replacing {
-            let new = building(old);
-            for (client, _) in clients.lines().filter_map(|l| l.split_once('\t')).filter(|(_, s)| s == old) {
+    let clients = match plan.replacing.is_empty() {
+        true => String::new(),
+        false => {
+            tmux.run(TmuxCommand::new("list-clients").format("-F", "#{client_name}\t#{client_session}"))?
+        }
+    };
+    for (name, _) in sessions {
+        let new = building(name);
+        if plan.replacing.contains(name) {
+            for (client, _) in clients.lines().filter_map(|l| l.split_once('\t')).filter(|(_, s)| s == name) {
                 swap.push(
                     TmuxCommand::new("switch-client").value("-c", client).value("-t", &target::session(&new)),
                 );
             }
-            swap.push(TmuxCommand::new("kill-session").value("-t", &target::session(old)));
-            swap.push(
-                TmuxCommand::new("rename-session")
-                    .value("-t", &target::session(&new))
-                    .arg(&escape_format(old)),
-            );
+            swap.push(TmuxCommand::new("kill-session").value("-t", &target::session(name)));
         }
+        swap.push(
+            TmuxCommand::new("rename-session").value("-t", &target::session(&new)).arg(&escape_format(name)),
+        );
     }
     if let (Some(client), Some((name, _))) = (plan.client, sessions.first()) {
         swap.push(TmuxCommand::new("switch-client").value("-c", client).value("-t", &target::session(name)));
     }
-    tmux.run_chain(&swap)?;
+    tmux.run_chain(&swap)
+        .context("the sessions were restored under their temporary names, but not renamed")?;
     for note in notes {
         eprintln!("cdev: note: {note}");
     }
