@@ -137,6 +137,32 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Save a session, then kill it (it comes back with `cdev restore`); `--all` for every cdev
+    /// session (typed confirmation, or --yes).
+    Kill {
+        session: Option<String>,
+        #[arg(long, conflicts_with = "session")]
+        all: bool,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Save and kill old or idle cdev sessions (default: created more than 24 hours ago). Never
+    /// an attached one or one with an agent working or waiting, unless --force.
+    Cleanup {
+        /// Created longer ago than this (90s, 30m, 24h, 7d).
+        #[arg(long, value_name = "DURATION")]
+        older_than: Option<String>,
+        /// Without activity for this long.
+        #[arg(long, value_name = "DURATION")]
+        idle_for: Option<String>,
+        /// Show what would be killed, and stop.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        force: bool,
+    },
     /// List every tmux session: project, windows, panes, clients, age and activity.
     List {
         /// Print JSON (an array of sessions) instead of a table.

@@ -7,6 +7,7 @@ mod completions;
 mod config;
 mod env;
 mod health;
+mod lifecycle;
 mod list;
 mod new;
 mod restore;
@@ -87,6 +88,10 @@ pub fn run(cli: Cli) -> Result<()> {
             restore::run(&context, restore::Request { targets, as_name, force, client })
         }
         Command::Snapshots { session, json } => snapshots::run(&context, session, json),
+        Command::Kill { session, all, yes } => lifecycle::kill(&context, session, all, yes),
+        Command::Cleanup { older_than, idle_for, dry_run, yes, force } => {
+            lifecycle::cleanup(&context, lifecycle::Cleanup { older_than, idle_for, dry_run, yes, force })
+        }
         Command::Export { session, output, with_conversations, no_contents } => transfer::export(
             &context,
             transfer::ExportRequest {

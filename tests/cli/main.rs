@@ -7,6 +7,7 @@ mod claude_e2e;
 mod completions;
 mod config;
 mod gateway;
+mod lifecycle;
 mod list;
 mod messages_api;
 mod new;

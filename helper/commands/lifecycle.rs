@@ -1,0 +1,179 @@
+//! `cdev kill SESSION|--all` and `cdev cleanup`: ending sessions without losing them. Every
+//! session is saved first, and is killed only if its snapshot was written.
+
+use std::io::IsTerminal;
+
+use anyhow::{bail, Context as _, Result};
+
+use super::Context;
+use crate::agent::AgentState;
+use crate::config::Config;
+use crate::humanize::duration;
+use crate::tmux::state::{group_sessions, Pane, Session};
+use crate::tmux::{target, Tmux, TmuxCommand};
+
+/// The server's sessions and the effective config.
+fn read(context: &Context, tmux: &Tmux) -> Result<(Config, Vec<Session>)> {
+    let read = tmux.read_with_options::<Pane>(TmuxCommand::new("list-panes").flag("-a"))?;
+    let (options, panes) = read.unwrap_or_default();
+    let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
+    Ok((config, group_sessions(panes)))
+}
+
+fn is_cdevs(config: &Config, session: &Session) -> bool {
+    session.project_root.is_some() || config.is_cdev_session(&session.name)
+}
+
+/// Saves `names`, then kills each whose snapshot was written; prints where each snapshot is.
+fn save_then_kill(context: &Context, tmux: &Tmux, config: &Config, names: &[String]) -> Result<()> {
+    // The snapshot of what is being killed must be the latest, however small it is.
+    let lines = super::save::save(context, tmux, config, names, true).context("nothing was killed")?;
+    let kills: Vec<TmuxCommand> = names
+        .iter()
+        .map(|name| TmuxCommand::new("kill-session").value("-t", &target::session(name)))
+        .collect();
+    tmux.run_chain(&kills).context("could not kill")?;
+    for line in lines {
+        println!("{line}");
+    }
+    for name in names {
+        println!("{name}: killed; bring it back with: cdev restore {}", shell_words::quote(name));
+    }
+    Ok(())
+}
+
+pub fn kill(context: &Context, session: Option<String>, all: bool, yes: bool) -> Result<()> {
+    let tmux = context.tmux()?;
+    let (config, sessions) = read(context, &tmux)?;
+    let names: Vec<String> = match (session, all) {
+        (Some(name), false) => {
+            if !sessions.iter().any(|s| s.name == name) {
+                bail!("could not kill {name}: no such session");
+            }
+            vec![name]
+        }
+        (None, true) => {
+            let names: Vec<String> =
+                sessions.iter().filter(|s| is_cdevs(&config, s)).map(|s| s.name.clone()).collect();
+            if names.is_empty() {
+                println!("no cdev sessions");
+                return Ok(());
+            }
+            let phrase = format!("kill {}", names.len());
+            println!("cdev sessions: {}", names.join(", "));
+            if !yes && !confirm_typed(&phrase)? {
+                bail!("could not kill: not confirmed (type \"{phrase}\", or use --yes)");
+            }
+            names
+        }
+        _ => bail!("could not kill: name one session, or use --all"),
+    };
+    save_then_kill(context, &tmux, &config, &names)
+}
+
+pub struct Cleanup {
+    pub older_than: Option<String>,
+    pub idle_for: Option<String>,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub force: bool,
+}
+
+pub fn cleanup(context: &Context, request: Cleanup) -> Result<()> {
+    let older_than = request.older_than.as_deref().map(parse_duration).transpose()?;
+    let idle_for = request.idle_for.as_deref().map(parse_duration).transpose()?;
+    // The seed's rule by default: older than 24 hours.
+    let older_than = if older_than.is_none() && idle_for.is_none() { Some(24 * 3600) } else { older_than };
+    let tmux = context.tmux()?;
+    let (config, sessions) = read(context, &tmux)?;
+    let now = chrono::Utc::now().timestamp();
+    let mut chosen = Vec::new();
+    for session in sessions.iter().filter(|s| is_cdevs(&config, s)) {
+        let age = now - session.created;
+        let idle = now - session.activity;
+        if older_than.is_some_and(|limit| age < limit) || idle_for.is_some_and(|limit| idle < limit) {
+            continue;
+        }
+        let busy = session.panes.iter().any(|p| {
+            matches!(
+                p.agent_state.as_deref().and_then(AgentState::parse),
+                Some(AgentState::Working | AgentState::Waiting)
+            )
+        });
+        let why_not = match (session.attached > 0, busy) {
+            (true, _) => Some("attached"),
+            (_, true) => Some("an agent is working or waiting"),
+            _ => None,
+        };
+        let line = format!("{} (created {} ago, idle {})", session.name, duration(age), duration(idle));
+        match why_not {
+            Some(reason) if !request.force => println!("keeping {line}: {reason} (--force kills it anyway)"),
+            _ => {
+                println!("would kill {line}");
+                chosen.push(session.name.clone());
+            }
+        }
+    }
+    if chosen.is_empty() || request.dry_run {
+        return Ok(());
+    }
+    if !request.yes && !confirm(&format!("Save and kill {} sessions? [y/N] ", chosen.len()))? {
+        bail!("could not clean up: not confirmed (use --yes)");
+    }
+    save_then_kill(context, &tmux, &config, &chosen)
+}
+
+/// `90s`, `30m`, `24h`, `7d` (or a bare number of seconds) as seconds.
+pub fn parse_duration(text: &str) -> Result<i64> {
+    let text = text.trim();
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let value: i64 =
+        digits.parse().with_context(|| format!("could not read the duration {text:?} (say 30m, 24h, 7d)"))?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => bail!("could not read the duration {text:?} (say 30m, 24h, 7d)"),
+    };
+    Ok(value.saturating_mul(scale))
+}
+
+fn confirm(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("{question}");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// A typed confirmation: the user writes `phrase` exactly.
+fn confirm_typed(phrase: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("Type \"{phrase}\" to save and kill them: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer.trim() == phrase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("90s").unwrap(), 90);
+        assert_eq!(parse_duration("30m").unwrap(), 1800);
+        assert_eq!(parse_duration("24h").unwrap(), 86_400);
+        assert_eq!(parse_duration("7d").unwrap(), 604_800);
+        assert_eq!(parse_duration("0").unwrap(), 0);
+        for bad in ["", "h", "5y", "-1h", "1.5h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `cdev kill` and `cdev cleanup`: nothing is killed before its snapshot is written.
+
+use std::fs;
+
+use crate::support::{wait_for, TestEnv};
+
+#[test]
+fn kill_saves_first_and_the_session_comes_back() {
+    let env = TestEnv::new();
+    env.start_session("claude-dev-a", &env.home());
+    env.start_session("keep", &env.home());
+    env.tmux(&["send-keys", "-t", "=claude-dev-a:", "echo work-to-keep", "Enter"]).ok();
+    wait_for("output", || {
+        env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-a:"]).ok().contains("work-to-keep\n")
+    });
+    let out = env.cdev(&["kill", "claude-dev-a"]).ok();
+    assert!(
+        out.contains("claude-dev-a: 1 panes saved to") && out.contains("cdev restore claude-dev-a"),
+        "{out}"
+    );
+    assert_eq!(env.session_names(), ["keep"]);
+    env.cdev(&["restore", "claude-dev-a"]).ok();
+    wait_for("the contents back", || {
+        env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-a:"]).ok().contains("work-to-keep")
+    });
+    let err = env.cdev(&["kill", "nope"]).fails_with(1);
+    assert!(err.contains("could not kill nope: no such session"), "{err}");
+}
+
+#[test]
+fn a_session_whose_snapshot_cannot_be_written_is_not_killed() {
+    let env = TestEnv::new();
+    env.start_session("claude-dev-b", &env.home());
+    fs::create_dir_all(env.path("state/cdev")).unwrap();
+    fs::write(env.path("state/cdev/snapshots"), "not a directory").unwrap();
+    let err = env.cdev(&["kill", "claude-dev-b"]).fails_with(1);
+    assert!(err.contains("nothing was killed"), "{err}");
+    assert_eq!(env.session_names(), ["claude-dev-b"]);
+    let err = env.cdev(&["cleanup", "--older-than", "0s", "--yes"]).fails_with(1);
+    assert!(err.contains("nothing was killed"), "{err}");
+    assert_eq!(env.session_names(), ["claude-dev-b"]);
+}
+
+#[test]
+fn kill_all_needs_a_confirmation_and_takes_only_cdevs_sessions() {
+    let env = TestEnv::new();
+    env.start_session("claude-dev-x", &env.home());
+    env.start_session("claude-dev-y", &env.home());
+    env.start_session("mine", &env.home());
+    let err = env.cdev(&["kill", "--all"]).fails_with(1);
+    assert!(err.contains("not confirmed (type \"kill 2\", or use --yes)"), "{err}");
+    assert_eq!(env.session_names().len(), 3);
+    env.cdev(&["kill", "--all", "--yes"]).ok();
+    assert_eq!(env.session_names(), ["mine"]);
+}
+
+#[test]
+fn cleanup_spares_attached_sessions_and_busy_agents() {
+    let env = TestEnv::new();
+    for name in ["claude-dev-old", "claude-dev-watched", "claude-dev-busy", "other"] {
+        env.start_session(name, &env.home());
+    }
+    let _client = env.attach_control_client("claude-dev-watched");
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-busy:0.0", "@cdev_agent_state", "waiting"]).ok();
+
+    let plan = env.cdev(&["cleanup", "--older-than", "0s", "--dry-run"]).ok();
+    assert!(plan.contains("would kill claude-dev-old"), "{plan}");
+    assert!(plan.contains("keeping claude-dev-watched") && plan.contains("attached"), "{plan}");
+    assert!(
+        plan.contains("keeping claude-dev-busy") && plan.contains("an agent is working or waiting"),
+        "{plan}"
+    );
+    assert!(!plan.contains("other"), "not cdev's: {plan}");
+    assert_eq!(env.session_names().len(), 4, "a dry run kills nothing");
+
+    let err = env.cdev(&["cleanup", "--older-than", "0s"]).fails_with(1);
+    assert!(err.contains("not confirmed"), "{err}");
+    env.cdev(&["cleanup", "--older-than", "0s", "--yes"]).ok();
+    let mut left = env.session_names();
+    left.sort();
+    assert_eq!(left, ["claude-dev-busy", "claude-dev-watched", "other"]);
+    // Young sessions are left alone by the default 24 h rule.
+    assert!(env.cdev(&["cleanup", "--yes"]).ok().is_empty());
+    env.cdev(&["cleanup", "--idle-for", "0s", "--yes", "--force"]).ok();
+    assert_eq!(env.session_names(), ["other"]);
+}
