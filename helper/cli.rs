@@ -163,6 +163,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Git worktrees under .worktrees/, each with a Claude pane.
+    #[command(subcommand)]
+    Worktree(WorktreeCommand),
     /// List every tmux session: project, windows, panes, clients, age and activity.
     List {
         /// Print JSON (an array of sessions) instead of a table.
@@ -217,6 +220,36 @@ pub enum ClaudeCommand {
     UninstallHooks {
         #[arg(long)]
         project: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorktreeCommand {
+    /// Create .worktrees/FEATURE (branch FEATURE) and open a Claude pane in it.
+    Add {
+        feature: String,
+        /// The session (default: the one you are in).
+        #[arg(long)]
+        session: Option<String>,
+        /// Start the new branch here instead of HEAD.
+        #[arg(long, value_name = "REF")]
+        base: Option<String>,
+    },
+    /// The session's worktrees: branch, uncommitted changes, ahead/behind, agent state.
+    List {
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a worktree's panes and remove it; refused when it holds uncommitted changes or
+    /// commits no other branch has, unless --force. The branch is kept.
+    Rm {
+        feature: String,
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -15,6 +15,11 @@ const EXCLUDE_LINE: &str = "/.worktrees/";
 /// Makes (or reuses) the worktree for `feature` in the repository at `toplevel`: branch `feature`
 /// is created from HEAD unless it exists. Returns the worktree's path.
 pub fn ensure(toplevel: &Path, feature: &str) -> Result<PathBuf> {
+    ensure_from(toplevel, feature, None)
+}
+
+/// [`ensure`], a new branch starting at `base` (a ref) instead of HEAD.
+pub fn ensure_from(toplevel: &Path, feature: &str, base: Option<&str>) -> Result<PathBuf> {
     let fail = || format!("could not add worktree {feature:?}");
     if feature.starts_with('-') || git::run(toplevel, &["check-ref-format", "--branch", feature]).is_err() {
         bail!("{}: not a valid branch name", fail());
@@ -36,7 +41,14 @@ pub fn ensure(toplevel: &Path, feature: &str) -> Result<PathBuf> {
     let result = if git::run(toplevel, &["rev-parse", "--verify", "--quiet", &branch_ref]).is_ok() {
         git::run(toplevel, &["worktree", "add", "--", &path_arg, feature])
     } else {
-        git::run(toplevel, &["worktree", "add", "-b", feature, "--", &path_arg])
+        let mut args = vec!["worktree", "add", "-b", feature, "--", &path_arg];
+        if let Some(base) = base {
+            if base.starts_with('-') {
+                bail!("{}: {base:?} is not a ref", fail());
+            }
+            args.push(base);
+        }
+        git::run(toplevel, &args)
     };
     result.with_context(fail)?;
     Ok(path)
@@ -74,4 +86,63 @@ fn exclude_worktrees_dir(toplevel: &Path) -> Result<()> {
     updated.push_str(EXCLUDE_LINE);
     updated.push('\n');
     store::write_atomic(&exclude, updated.as_bytes())
+}
+
+/// What `cdev worktree list` shows of one worktree.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    pub name: String,
+    pub path: PathBuf,
+    pub branch: Option<String>,
+    /// Uncommitted changes (`git status --porcelain` lines).
+    pub dirty: usize,
+    /// Commits ahead of and behind the main checkout's branch.
+    pub ahead: Option<u32>,
+    pub behind: Option<u32>,
+}
+
+/// The agent worktrees (under `.worktrees/`) of the repository at `toplevel`.
+pub fn statuses(toplevel: &Path) -> Result<Vec<Status>> {
+    let base = git::branch_of(toplevel);
+    let mut found = Vec::new();
+    for path in registered_worktrees(toplevel)? {
+        if !path.starts_with(toplevel.join(WORKTREES_DIR)) {
+            continue;
+        }
+        let name =
+            path.strip_prefix(toplevel.join(WORKTREES_DIR)).unwrap_or(&path).to_string_lossy().into_owned();
+        let branch = git::branch_of(&path);
+        let dirty = git::run(&path, &["status", "--porcelain"]).map(|s| s.lines().count()).unwrap_or(0);
+        let (ahead, behind) = match (&base, &branch) {
+            (Some(base), Some(branch)) => {
+                let range = format!("{base}...{branch}");
+                match git::run(toplevel, &["rev-list", "--left-right", "--count", &range]) {
+                    Ok(out) => {
+                        let mut counts = out.split_whitespace().map(|n| n.parse().ok());
+                        let behind = counts.next().flatten();
+                        (counts.next().flatten(), behind)
+                    }
+                    Err(_) => (None, None),
+                }
+            }
+            _ => (None, None),
+        };
+        found.push(Status { name, path, branch, dirty, ahead, behind });
+    }
+    Ok(found)
+}
+
+/// Why removing the worktree would lose work: uncommitted changes, or commits on its branch
+/// that no other branch has. `None` when it is safe.
+pub fn unsafe_to_remove(toplevel: &Path, status: &Status) -> Option<String> {
+    if status.dirty > 0 {
+        return Some(format!("{} uncommitted changes", status.dirty));
+    }
+    let branch = status.branch.as_deref()?;
+    // (`--exclude` patterns for `--branches` are branch names, without refs/heads/.)
+    let only_here =
+        git::run(toplevel, &["rev-list", branch, "--not", &format!("--exclude={branch}"), "--branches"])
+            .map(|out| out.lines().count())
+            .unwrap_or(0);
+    (only_here > 0).then(|| format!("{only_here} commits on {branch} that no other branch has"))
 }

@@ -16,3 +16,4 @@ mod snapshots;
 mod support;
 mod template;
 mod transfer;
+mod worktrees;

@@ -1,0 +1,183 @@
+//! `cdev worktree add | list | rm`: git worktrees under `.worktrees/`, each with its Claude pane.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::WorktreeCommand;
+use crate::humanize::pad;
+use crate::session::create::PANE_WRAPPER;
+use crate::tmux::{target, Tmux, TmuxCommand};
+use crate::{git, worktree};
+
+pub fn run(context: &Context, command: WorktreeCommand) -> Result<()> {
+    let tmux = context.tmux()?;
+    match command {
+        WorktreeCommand::Add { feature, session, base } => add(context, &tmux, &feature, session, base),
+        WorktreeCommand::List { session, json } => list(context, &tmux, session, json),
+        WorktreeCommand::Rm { feature, session, force } => remove(context, &tmux, &feature, session, force),
+    }
+}
+
+/// The session (named, or the one we run in) and the git work tree of its project.
+fn session_repo(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<(String, PathBuf)> {
+    let name = match session {
+        Some(name) => name,
+        None => context
+            .current_session(tmux)?
+            .ok_or_else(|| anyhow!("no session given (--session), and not in tmux"))?,
+    };
+    let root = tmux
+        .run(
+            TmuxCommand::new("show-options")
+                .flag("-v")
+                .value("-t", &target::session(&name))
+                .arg("@cdev_project_root"),
+        )
+        .with_context(|| format!("could not read session {name}"))?;
+    let root = PathBuf::from(root.trim_end_matches('\n'));
+    if root.as_os_str().is_empty() {
+        bail!("{name} was not made by cdev (no project root)");
+    }
+    let toplevel =
+        git::toplevel(&root).ok_or_else(|| anyhow!("{} is not a git repository", root.display()))?;
+    Ok((name, toplevel))
+}
+
+fn add(
+    context: &Context,
+    tmux: &Tmux,
+    feature: &str,
+    session: Option<String>,
+    base: Option<String>,
+) -> Result<()> {
+    let (name, toplevel) = session_repo(context, tmux, session).context("could not add a worktree")?;
+    let path = worktree::ensure_from(&toplevel, feature, base.as_deref())?;
+    let options = tmux.options()?;
+    let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
+    let settings = context.paths.state_dir.join("claude-hooks.json");
+    let cdev = std::env::current_exe().context("could not find the cdev binary")?;
+    crate::agent::settings::write_settings_file(&settings, &cdev)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let claude = format!(
+        "{} --settings {} --session-id {id}",
+        config.claude_command.value,
+        shell_words::quote(&settings.to_string_lossy())
+    );
+    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
+    // The new pane is the chain's current pane: the commands after the split apply to it.
+    let chain = [
+        TmuxCommand::new("split-window")
+            .value("-t", &target::session(&name))
+            .literal("-c", &path.to_string_lossy())
+            .arg("/bin/sh")
+            .arg("-c")
+            .arg(PANE_WRAPPER)
+            .arg(&shell)
+            .arg(&claude),
+        TmuxCommand::new("set-option").flag("-p").arg("@cdev_claude_session").arg(&id),
+        TmuxCommand::new("set-option").flag("-p").arg("@cdev_worktree").arg(feature),
+        TmuxCommand::new("select-pane").literal("-T", &format!("claude-{feature}")),
+        TmuxCommand::new("select-layout").arg("tiled"),
+    ];
+    tmux.run_chain(&chain).with_context(|| format!("could not open a Claude pane in {name}"))?;
+    println!("{feature}: {} with a Claude pane in {name}", path.display());
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    status: worktree::Status,
+    agent: Option<String>,
+}
+
+fn list(context: &Context, tmux: &Tmux, session: Option<String>, json: bool) -> Result<()> {
+    let (name, toplevel) = session_repo(context, tmux, session).context("could not list worktrees")?;
+    let panes = tmux.run(
+        TmuxCommand::new("list-panes")
+            .flag("-s")
+            .value("-t", &target::session(&name))
+            .format("-F", "#{@cdev_worktree}\t#{@cdev_agent_state}"),
+    )?;
+    let agent_of = |feature: &str| {
+        panes
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .find(|(w, _)| *w == feature)
+            .map(|(_, s)| s.to_string())
+    };
+    let rows: Vec<Row> = worktree::statuses(&toplevel)?
+        .into_iter()
+        .map(|status| Row { agent: agent_of(&status.name).filter(|s| !s.is_empty()), status })
+        .collect();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}  {}  DIRTY  AHEAD/BEHIND  AGENT", pad("WORKTREE", 20), pad("BRANCH", 20))?;
+        for row in &rows {
+            let s = &row.status;
+            let drift = match (s.ahead, s.behind) {
+                (Some(a), Some(b)) => format!("+{a}/-{b}"),
+                _ => "-".into(),
+            };
+            writeln!(
+                out,
+                "{}  {}  {:>5}  {}  {}",
+                pad(&s.name, 20),
+                pad(s.branch.as_deref().unwrap_or("-"), 20),
+                s.dirty,
+                pad(&drift, 12),
+                row.agent.as_deref().unwrap_or("-")
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn remove(context: &Context, tmux: &Tmux, feature: &str, session: Option<String>, force: bool) -> Result<()> {
+    let fail = || format!("could not remove worktree {feature}");
+    let (name, toplevel) = session_repo(context, tmux, session).with_context(fail)?;
+    let status = worktree::statuses(&toplevel)?
+        .into_iter()
+        .find(|s| s.name == feature)
+        .ok_or_else(|| anyhow!("{}: no worktree {feature} under .worktrees/", fail()))?;
+    if let Some(reason) = worktree::unsafe_to_remove(&toplevel, &status) {
+        if !force {
+            bail!("{}: {reason} (--force removes it anyway)", fail());
+        }
+    }
+    // Its panes go first: nothing should run in a directory that is about to disappear.
+    let panes = tmux.run(
+        TmuxCommand::new("list-panes")
+            .flag("-s")
+            .value("-t", &target::session(&name))
+            .format("-F", "#{pane_id}\t#{@cdev_worktree}"),
+    )?;
+    let kills: Vec<TmuxCommand> = panes
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter(|(_, w)| *w == feature)
+        .map(|(id, _)| TmuxCommand::new("kill-pane").value("-t", id))
+        .collect();
+    tmux.run_chain(&kills).with_context(fail)?;
+    let path = status.path.to_string_lossy().into_owned();
+    let mut args = vec!["worktree", "remove"];
+    if force {
+        args.push("--force");
+    }
+    args.extend(["--", path.as_str()]);
+    git::run(&toplevel, &args).with_context(fail)?;
+    println!(
+        "{feature}: removed ({} panes closed; branch {} kept)",
+        kills.len(),
+        status.branch.as_deref().unwrap_or("-")
+    );
+    Ok(())
+}

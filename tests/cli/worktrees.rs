@@ -1,0 +1,53 @@
+//! `cdev worktree add | list | rm` against real git and a real tmux session.
+
+use std::fs;
+
+use crate::support::{json, TestEnv};
+
+#[test]
+fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
+    let env = TestEnv::new();
+    let repo = env.project("repo");
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        let mut cmd = env.command("git");
+        cmd.arg("-C").arg(dir).args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]).args(args);
+        env.run(cmd).ok()
+    };
+    git(&repo, &["init", "-q", "-b", "main"]);
+    fs::write(repo.join("README"), "x").unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "init"]);
+    let session = env.cdev(&["new", "--no-attach", &repo.to_string_lossy()]).ok().trim().to_string();
+
+    let out = env.cdev(&["worktree", "add", "feat", "--session", &session]).ok();
+    assert!(out.starts_with("feat: "), "{out}");
+    let tree = repo.join(".worktrees/feat");
+    assert!(tree.join("README").exists());
+    let panes =
+        env.panes(&session, "#{@cdev_worktree}|#{pane_current_path}|#{pane_title}|#{@cdev_claude_session}");
+    let pane = panes.iter().find(|p| p.starts_with("feat|")).unwrap_or_else(|| panic!("{panes:#?}"));
+    let fields: Vec<&str> = pane.split('|').collect();
+    assert_eq!((fields[1], fields[2], fields[3].len()), (tree.to_string_lossy().as_ref(), "claude-feat", 36));
+
+    let rows = json(&env.cdev(&["worktree", "list", "--session", &session, "--json"]).ok());
+    assert_eq!(rows[0]["name"], "feat");
+    assert_eq!(rows[0]["branch"], "feat");
+    assert_eq!((rows[0]["dirty"].as_u64(), rows[0]["ahead"].as_u64()), (Some(0), Some(0)));
+
+    // Work only this branch has: refused.
+    fs::write(tree.join("new.txt"), "work").unwrap();
+    git(&tree, &["add", "-A"]);
+    git(&tree, &["commit", "-qm", "feature work"]);
+    let err = env.cdev(&["worktree", "rm", "feat", "--session", &session]).fails_with(1);
+    assert!(err.contains("1 commits on feat that no other branch has"), "{err}");
+    fs::write(tree.join("scratch.txt"), "more").unwrap();
+    let err = env.cdev(&["worktree", "rm", "feat", "--session", &session]).fails_with(1);
+    assert!(err.contains("1 uncommitted changes"), "{err}");
+    assert!(tree.exists());
+
+    let out = env.cdev(&["worktree", "rm", "feat", "--session", &session, "--force"]).ok();
+    assert!(out.contains("removed (1 panes closed; branch feat kept)"), "{out}");
+    assert!(!tree.exists());
+    assert!(!env.panes(&session, "#{@cdev_worktree}").iter().any(|w| w == "feat"));
+    assert!(git(&repo, &["branch", "--list", "feat"]).contains("feat"));
+}
