@@ -91,9 +91,18 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
     assert!(screen.contains("before-save \u{1b}[31mred"), "contents shown back with colours: {screen}");
     // tail is on the whitelist and runs again; sleep is typed at the prompt but not run.
     wait_for("tail to run again", || env.panes("work", "#{pane_current_command}")[1] == "tail");
-    wait_for("sleep to be typed", || {
-        env.tmux(&["capture-pane", "-p", "-t", "=work:0.2"]).ok().contains("sleep 600")
-    });
+    // The whole history: restored contents taller than the pane scroll the top off the screen.
+    let screen = || env.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=work:0.2"]).ok();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !screen().contains("sleep 600") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sleep not typed; pane 0.2 shows:\n{}\npanes: {:?}",
+            screen(),
+            env.panes("work", "#{pane_index} #{pane_dead} #{pane_current_command} #{pane_start_command}")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     assert_ne!(env.panes("work", "#{pane_current_command}")[2], "sleep");
     // The Claude pane resumes its exact conversation.
     wait_for("claude to be resumed", || claude_log.exists());
@@ -289,4 +298,24 @@ fn a_much_smaller_snapshot_does_not_become_the_latest_unless_forced_and_rotation
     env.cdev(&["restore", "s", "--as", "s-now"]).ok();
     assert_eq!(env.panes("s-now", "#{pane_id}").len(), 1);
     assert_eq!(snapshot_files(&env, "s").len(), 1, "rotation keeps the newest one only");
+}
+
+#[test]
+fn a_command_off_the_restore_list_is_typed_at_the_prompt_not_run() {
+    let env = TestEnv::new();
+    // No contents saved: what the pane shows after the restore can only be the typed command.
+    fs::create_dir_all(env.path("config/cdev")).unwrap();
+    fs::write(env.path("config/cdev/config.toml"), "snapshot_scrollback = 0\n").unwrap();
+    env.start_session("t", &env.home());
+    env.start_session("keep", &env.home());
+    env.tmux(&["send-keys", "-t", "=t:", "sleep 777", "Enter"]).ok();
+    wait_for("sleep to run", || env.panes("t", "#{pane_current_command}") == ["sleep"]);
+    env.cdev(&["save", "t"]).ok();
+    env.tmux(&["kill-session", "-t", "=t:"]).ok();
+    env.cdev(&["restore", "t"]).ok();
+    wait_for("the command at the prompt", || {
+        env.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=t:"]).ok().contains("sleep 777")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_ne!(env.panes("t", "#{pane_current_command}"), ["sleep"], "typed, not run");
 }

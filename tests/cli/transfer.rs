@@ -61,10 +61,12 @@ fn a_session_and_its_conversation_move_to_another_machine() {
     assert!(fs::read_to_string(b.home().join("claude-args")).unwrap().contains(&format!("--resume {ID}")));
     // Someone else's bundle: even commands on the restore list are only typed.
     wait_for("tail to be typed", || {
-        b.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.0"]).ok().contains("tail -f /dev/null")
+        b.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=claude-dev-app:0.0"])
+            .ok()
+            .contains("tail -f /dev/null")
     });
     wait_for("sleep to be typed", || {
-        b.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.1"]).ok().contains("sleep 600")
+        b.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=claude-dev-app:0.1"]).ok().contains("sleep 600")
     });
     let running = b.panes("claude-dev-app", "#{pane_current_command}");
     assert!(running[0] != "tail" && running[1] != "sleep", "nothing run without a yes: {running:?}");
