@@ -163,6 +163,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Agent worktrees with uncommitted changes, across every cdev session (exit status 3 if any).
+    Check,
     /// Git worktrees under .worktrees/, each with a Claude pane.
     #[command(subcommand)]
     Worktree(WorktreeCommand),

@@ -62,6 +62,8 @@ pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()>
     } else {
         by_session.retain(|name, panes| is_cdevs(&config, name, panes));
     }
+    let open = by_session.len();
+    let too_many = session.is_none() && open > config.max_sessions.value as usize;
     let registry = context.templates()?;
     let now = chrono::Utc::now().timestamp();
     let snapshots = Store::new(&context.paths.state_dir);
@@ -71,6 +73,9 @@ pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()>
         .collect();
 
     let mut out = io::BufWriter::new(io::stdout().lock());
+    if too_many && !json {
+        writeln!(out, "{open} cdev sessions open, more than max_sessions ({})", config.max_sessions.value)?;
+    }
     if json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
@@ -78,7 +83,7 @@ pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()>
         print_report(&mut out, &report, context)?;
     }
     out.flush()?;
-    if report.iter().any(|s| !s.healthy) {
+    if too_many || report.iter().any(|s| !s.healthy) {
         // 3, not 1: "something needs a look" is not "cdev failed".
         std::process::exit(UNHEALTHY);
     }

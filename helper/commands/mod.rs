@@ -91,6 +91,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Snapshots { session, json } => snapshots::run(&context, session, json),
         Command::Kill { session, all, yes } => lifecycle::kill(&context, session, all, yes),
         Command::Worktree(command) => worktree::run(&context, command),
+        Command::Check => worktree::check(&context),
         Command::Cleanup { older_than, idle_for, dry_run, yes, force } => {
             lifecycle::cleanup(&context, lifecycle::Cleanup { older_than, idle_for, dry_run, yes, force })
         }

@@ -52,6 +52,15 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         return finish(context, &tmux, &name, request.attach);
     }
 
+    let open =
+        sessions.iter().filter(|s| s.project_root.is_some() || config.is_cdev_session(&s.name)).count();
+    if open >= config.max_sessions.value as usize {
+        eprintln!(
+            "cdev: {} cdev sessions will be open (max_sessions is {}): `cdev cleanup` saves and closes old ones",
+            open + 1,
+            config.max_sessions.value
+        );
+    }
     let registry = context.templates()?;
     let template = choose_template(&registry, &config, &root, request.template.as_deref())?;
     let worktrees = make_worktrees(&root, &template, &request.worktrees, request.dry_run)?;

@@ -181,3 +181,32 @@ fn remove(context: &Context, tmux: &Tmux, feature: &str, session: Option<String>
     );
     Ok(())
 }
+
+/// `cdev check`: the agent worktrees, across every cdev session, that hold uncommitted changes
+/// (the seed's pre-commit check). Exit status 3 when there are any.
+pub fn check(context: &Context) -> Result<()> {
+    let tmux = context.tmux()?;
+    let list = TmuxCommand::new("list-sessions");
+    let sessions = tmux
+        .read_with_options::<crate::tmux::state::SessionSummary>(list)?
+        .map(|(_, sessions)| sessions)
+        .unwrap_or_default();
+    let mut seen = Vec::new();
+    let mut dirty = 0;
+    for session in sessions {
+        let Some(root) = session.project_root.as_deref() else { continue };
+        let Some(toplevel) = git::toplevel(std::path::Path::new(root)) else { continue };
+        if seen.contains(&toplevel) {
+            continue;
+        }
+        for status in worktree::statuses(&toplevel)?.into_iter().filter(|s| s.dirty > 0) {
+            dirty += 1;
+            println!("{}: {}: {} uncommitted changes", session.name, status.path.display(), status.dirty);
+        }
+        seen.push(toplevel);
+    }
+    if dirty > 0 {
+        std::process::exit(super::health::UNHEALTHY);
+    }
+    Ok(())
+}

@@ -26,6 +26,7 @@ struct ConfigFile {
     snapshot_keep_days: Option<Spanned<u32>>,
     snapshot_scrollback: Option<Spanned<i64>>,
     restore_processes: Option<Spanned<Vec<String>>>,
+    max_sessions: Option<Spanned<u32>>,
 }
 
 /// Reads `path` (a missing file is fine) and overlays what it sets onto `config`.
@@ -92,6 +93,10 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
                 .into());
         }
         config.snapshot_scrollback = Setting { value: lines.into_inner(), source: at(span) };
+    }
+    if let Some(max) = parsed.max_sessions {
+        let span = max.span();
+        config.max_sessions = Setting { value: max.into_inner(), source: at(span) };
     }
     if let Some(programs) = parsed.restore_processes {
         let span = programs.span();

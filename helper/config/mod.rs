@@ -67,6 +67,8 @@ pub struct Config {
     pub snapshot_scrollback: Setting<i64>,
     /// Programs whose command a restore runs again (others are typed, not run).
     pub restore_processes: Setting<Vec<String>>,
+    /// More cdev sessions than this and `cdev new` and `cdev health` warn (the seed's "< 10").
+    pub max_sessions: Setting<u32>,
 }
 
 impl Config {
@@ -83,6 +85,7 @@ impl Config {
             restore_processes: Setting::default(
                 crate::snapshot::rebuild::DEFAULT_RESTORE_PROCESSES.iter().map(|s| s.to_string()).collect(),
             ),
+            max_sessions: Setting::default(10),
         }
     }
 

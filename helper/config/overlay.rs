@@ -16,6 +16,7 @@ pub const TEMPLATE_PRIORITY_OPTION: &str = "@cdev-template-priority";
 pub const DEFAULT_TEMPLATE_OPTION: &str = "@cdev-default-template";
 /// Space-separated program names, as tmux-resurrect's `@resurrect-processes`.
 pub const RESTORE_PROCESSES_OPTION: &str = "@cdev-restore-processes";
+pub const MAX_SESSIONS_OPTION: &str = "@cdev-max-sessions";
 
 /// Overlays the options that are set (and not empty) onto `config`.
 pub fn apply(config: &mut Config, options: &TmuxOptions, paths: &Paths) -> Result<()> {
@@ -44,6 +45,12 @@ pub fn apply(config: &mut Config, options: &TmuxOptions, paths: &Paths) -> Resul
     if let Some(name) = options.get(DEFAULT_TEMPLATE_OPTION).filter(|v| !v.is_empty()) {
         config.default_template =
             Setting { value: name.to_string(), source: source(DEFAULT_TEMPLATE_OPTION) };
+    }
+    if let Some(max) = options.get(MAX_SESSIONS_OPTION).filter(|v| !v.is_empty()) {
+        let value = max.trim().parse().map_err(|_| {
+            InputError::new("tmux option", format!("{max:?} is not a number")).with_key(MAX_SESSIONS_OPTION)
+        })?;
+        config.max_sessions = Setting { value, source: source(MAX_SESSIONS_OPTION) };
     }
     if let Some(programs) = options.get(RESTORE_PROCESSES_OPTION).filter(|v| !v.trim().is_empty()) {
         let value = programs.split_whitespace().map(String::from).collect();

@@ -221,7 +221,10 @@ fn an_existing_session_is_reused_and_namesakes_get_their_own() {
     let again = env.cdev(&["new", "--no-attach", &a.to_string_lossy()]);
     assert_eq!(again.ok(), first);
     assert!(again.stderr().contains("claude-dev-app exists"));
-    let other = env.cdev(&["new", "--no-attach", &b.to_string_lossy()]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-max-sessions", "1"]).ok();
+    let run = env.cdev(&["new", "--no-attach", &b.to_string_lossy()]);
+    assert!(run.stderr().contains("2 cdev sessions will be open (max_sessions is 1)"), "{}", run.stderr());
+    let other = run.ok();
     assert_ne!(other, first);
     assert!(other.starts_with("claude-dev-app-"), "{other}");
     assert_eq!(env.cdev(&["new", "--no-attach", &b.to_string_lossy()]).ok(), other, "stable across runs");
