@@ -227,8 +227,11 @@ fn missing_cwds_huge_scrollback_and_binary_output_survive() {
     run.ok();
     assert!(run.stderr().contains("no longer exists: the pane starts in"), "{}", run.stderr());
     assert_eq!(env.panes("big", "#{pane_current_path}")[0], env.home().join("soon").to_string_lossy());
+    // Poll the visible screen (cheap); read the whole history once, when the last line is in.
+    wait_for("the contents to be shown back", || {
+        env.tmux(&["capture-pane", "-p", "-t", "=big:1"]).ok().lines().any(|l| l == "100000")
+    });
     let history = || env.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=big:1"]).ok();
-    wait_for("the contents to be shown back", || history().lines().any(|l| l == "100000"));
     let history = history();
     let lines: Vec<&str> = history.lines().collect();
     let first = lines.iter().any(|l| *l == "1" || l.ends_with(" 1"));

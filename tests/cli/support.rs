@@ -222,11 +222,12 @@ pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}):\n{text}"))
 }
 
-/// Polls `condition` every 50 ms until it holds; panics with `what` after 20 s. For effects that
-/// happen in another process (a pane's command), never a timing assertion.
+/// Polls `condition` every 50 ms until it holds; panics with `what` after 60 s (generous: a
+/// loaded two-core CI machine runs these in parallel). For effects that happen in another process
+/// (a pane's command), never a timing assertion.
 #[track_caller]
 pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !condition() {
         assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(std::time::Duration::from_millis(50));
