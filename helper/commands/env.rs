@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 
 use super::Context;
 use crate::cli::EnvCommand;
@@ -18,35 +18,12 @@ pub fn run(context: &Context, command: EnvCommand) -> Result<()> {
     }
 }
 
-/// The named session, else the session of the pane cdev runs in.
-fn session_name(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<String> {
-    if let Some(name) = session {
-        return Ok(name);
-    }
-    let pane = std::env::var("TMUX_PANE").ok().filter(|_| context.inside_tmux);
-    let pane = pane.ok_or_else(|| anyhow!("no session given, and not running inside tmux"))?;
-    let name =
-        tmux.run(TmuxCommand::new("display-message").flag("-p").value("-t", &pane).arg("#{session_name}"))?;
-    Ok(name.trim_end_matches('\n').to_string())
-}
-
 fn load(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
-    let name = session_name(context, tmux, session).context("could not load env")?;
+    let name = context.session_or_current(tmux, session).context("could not load env")?;
     let fail = || format!("could not load env into {name}");
-    let root = tmux
-        .run(
-            TmuxCommand::new("show-options")
-                .flag("-v")
-                .value("-t", &target::session(&name))
-                .arg("@cdev_project_root"),
-        )
-        .with_context(fail)?;
-    let root = root.trim_end_matches('\n');
-    if root.is_empty() {
-        bail!("{}: it was not made by cdev (no @cdev_project_root)", fail());
-    }
-    let Some((path, file)) = read_env_file(root.as_ref()).with_context(fail)? else {
-        bail!("{}: {root}/{ENV_FILE} does not exist", fail());
+    let root = context.project_root(tmux, &name).with_context(fail)?;
+    let Some((path, file)) = read_env_file(&root).with_context(fail)? else {
+        bail!("{}: {}/{ENV_FILE} does not exist", fail(), root.display());
     };
     for error in &file.errors {
         eprintln!("cdev: skipped {}:{}: {}", path.display(), error.line, error.message);
@@ -67,7 +44,7 @@ fn load(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
 }
 
 fn show(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
-    let name = session_name(context, tmux, session).context("could not show env")?;
+    let name = context.session_or_current(tmux, session).context("could not show env")?;
     let output = tmux
         .run(TmuxCommand::new("show-environment").value("-t", &target::session(&name)))
         .with_context(|| format!("could not show env of {name}"))?;

@@ -62,6 +62,34 @@ impl Context {
         Ok(Some(name.trim_end_matches('\n').to_string()))
     }
 
+    /// The project root cdev recorded on `session` (`@cdev_project_root`).
+    pub fn project_root(&self, tmux: &Tmux, session: &str) -> Result<std::path::PathBuf> {
+        let target = crate::tmux::target::session(session);
+        let root = tmux
+            .run(
+                crate::tmux::TmuxCommand::new("show-options")
+                    .flag("-v")
+                    .value("-t", &target)
+                    .arg("@cdev_project_root"),
+            )
+            .with_context(|| format!("could not read session {session}"))?;
+        let root = root.trim_end_matches('\n');
+        if root.is_empty() {
+            anyhow::bail!("{session} was not made by cdev (it has no @cdev_project_root)");
+        }
+        Ok(root.into())
+    }
+
+    /// The named session, else the one this process runs in.
+    pub fn session_or_current(&self, tmux: &Tmux, session: Option<String>) -> Result<String> {
+        match session {
+            Some(name) => Ok(name),
+            None => self
+                .current_session(tmux)?
+                .ok_or_else(|| anyhow::anyhow!("no session given, and not running inside tmux")),
+        }
+    }
+
     /// The templates: built-ins and the user's `templates/` directory.
     pub fn templates(&self) -> Result<crate::template::Registry> {
         crate::template::Registry::load(&self.paths.config_dir.join("templates"))

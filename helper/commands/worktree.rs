@@ -24,24 +24,8 @@ pub fn run(context: &Context, command: WorktreeCommand) -> Result<()> {
 
 /// The session (named, or the one we run in) and the git work tree of its project.
 fn session_repo(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<(String, PathBuf)> {
-    let name = match session {
-        Some(name) => name,
-        None => context
-            .current_session(tmux)?
-            .ok_or_else(|| anyhow!("no session given (--session), and not in tmux"))?,
-    };
-    let root = tmux
-        .run(
-            TmuxCommand::new("show-options")
-                .flag("-v")
-                .value("-t", &target::session(&name))
-                .arg("@cdev_project_root"),
-        )
-        .with_context(|| format!("could not read session {name}"))?;
-    let root = PathBuf::from(root.trim_end_matches('\n'));
-    if root.as_os_str().is_empty() {
-        bail!("{name} was not made by cdev (no project root)");
-    }
+    let name = context.session_or_current(tmux, session)?;
+    let root = context.project_root(tmux, &name)?;
     let toplevel =
         git::toplevel(&root).ok_or_else(|| anyhow!("{} is not a git repository", root.display()))?;
     Ok((name, toplevel))
