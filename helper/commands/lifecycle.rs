@@ -1,10 +1,9 @@
 //! `cdev kill SESSION|--all` and `cdev cleanup`: ending sessions without losing them. Every
 //! session is saved first, and is killed only if its snapshot was written.
 
-use std::io::IsTerminal;
-
 use anyhow::{bail, Context as _, Result};
 
+use super::prompt::{confirm, confirm_typed};
 use super::Context;
 use crate::agent::AgentState;
 use crate::config::Config;
@@ -138,27 +137,6 @@ pub fn parse_duration(text: &str) -> Result<i64> {
         _ => bail!("could not read the duration {text:?} (say 30m, 24h, 7d)"),
     };
     Ok(value.saturating_mul(scale))
-}
-
-fn confirm(question: &str) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Ok(false);
-    }
-    eprint!("{question}");
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
-/// A typed confirmation: the user writes `phrase` exactly.
-fn confirm_typed(phrase: &str) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Ok(false);
-    }
-    eprint!("Type \"{phrase}\" to save and kill them: ");
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(answer.trim() == phrase)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod health;
 mod lifecycle;
 mod list;
 mod new;
+mod prompt;
 mod restore;
 mod save;
 mod snapshots;
@@ -88,6 +89,24 @@ impl Context {
                 .current_session(tmux)?
                 .ok_or_else(|| anyhow::anyhow!("no session given, and not running inside tmux")),
         }
+    }
+
+    /// The hook settings file Claude panes get with `claude --settings`.
+    pub fn claude_settings_path(&self) -> std::path::PathBuf {
+        self.paths.state_dir.join("claude-hooks.json")
+    }
+
+    /// [`Context::claude_settings_path`], written (when it changed) for this cdev binary.
+    pub fn install_claude_settings(&self) -> Result<std::path::PathBuf> {
+        let path = self.claude_settings_path();
+        let cdev = std::env::current_exe().context("could not find the cdev binary")?;
+        crate::agent::settings::write_settings_file(&path, &cdev)?;
+        Ok(path)
+    }
+
+    /// The user's shell (`$SHELL`), which runs pane commands; `/bin/sh` without one.
+    pub fn user_shell(&self) -> String {
+        std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into())
     }
 
     /// The templates: built-ins and the user's `templates/` directory.

@@ -76,11 +76,8 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     }
     let env = session_env(&project, &root, &editor, &template.env, env_file.as_ref().map(|(_, f)| f));
 
-    let claude_settings = context.paths.state_dir.join("claude-hooks.json");
-    if !request.dry_run {
-        let cdev = std::env::current_exe().context("could not find the cdev binary")?;
-        crate::agent::settings::write_settings_file(&claude_settings, &cdev)?;
-    }
+    let claude_settings =
+        if request.dry_run { context.claude_settings_path() } else { context.install_claude_settings()? };
     let render_context = render::Context {
         project,
         root: root.clone(),
@@ -91,7 +88,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         claude_settings,
     };
     let plan = plan(&template, &render_context).with_context(|| format!("could not plan session {name}"))?;
-    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
+    let shell = context.user_shell();
     let creation = Creation {
         name: &name,
         root: &root,

@@ -134,10 +134,8 @@ pub fn recreate(
     sessions: &[(String, &SessionSnapshot)],
     plan: &Recreate<'_>,
 ) -> Result<()> {
-    let claude_settings = context.paths.state_dir.join("claude-hooks.json");
-    let cdev = std::env::current_exe().context("could not find the cdev binary")?;
-    crate::agent::settings::write_settings_file(&claude_settings, &cdev)?;
-    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
+    let claude_settings = context.install_claude_settings()?;
+    let shell = context.user_shell();
     let settings = Settings {
         shell: &shell,
         claude: &config.claude_command.value,

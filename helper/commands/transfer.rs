@@ -2,13 +2,14 @@
 //! `cdev import FILE [--name N] [--root DIR] [--yes]`: a session moved to another machine.
 
 use std::fs;
-use std::io::{IsTerminal, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
+use super::prompt::confirm;
 use super::restore::{recreate, Recreate};
 use super::Context;
 use crate::humanize::printable;
@@ -169,7 +170,7 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
 
     // Show what would run; commands off the restore list run only when the user says so.
-    let claude_settings = context.paths.state_dir.join("claude-hooks.json");
+    let claude_settings = context.claude_settings_path();
     let settings = Settings {
         shell: "",
         claude: &config.claude_command.value,
@@ -229,16 +230,4 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
         .with_context(fail)?;
     println!("{name}: imported {} panes into {}", bundle.session.pane_count(), root.display());
     Ok(())
-}
-
-/// Asks on the terminal; without one the answer is no.
-fn confirm(question: &str) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Ok(false);
-    }
-    eprint!("{question}");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

@@ -42,16 +42,14 @@ fn add(
     let path = worktree::ensure_from(&toplevel, feature, base.as_deref())?;
     let options = tmux.options()?;
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
-    let settings = context.paths.state_dir.join("claude-hooks.json");
-    let cdev = std::env::current_exe().context("could not find the cdev binary")?;
-    crate::agent::settings::write_settings_file(&settings, &cdev)?;
+    let settings = context.install_claude_settings()?;
     let id = uuid::Uuid::new_v4().to_string();
     let claude = format!(
         "{} --settings {} --session-id {id}",
         config.claude_command.value,
         shell_words::quote(&settings.to_string_lossy())
     );
-    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into());
+    let shell = context.user_shell();
     // The new pane is the chain's current pane: the commands after the split apply to it.
     let chain = [
         TmuxCommand::new("split-window")
