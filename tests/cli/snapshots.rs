@@ -210,6 +210,26 @@ fn concurrent_saves_never_interleave() {
 }
 
 #[test]
+fn a_save_waits_for_the_snapshot_lock() {
+    // Six saves finishing cleanly could be luck; this holds the lock itself and watches a save wait.
+    let env = TestEnv::new();
+    env.start_session("w", &env.home());
+    env.cdev(&["save", "w"]).ok();
+    let lock_path = env.path("state/cdev/snapshots/.lock");
+    let lock = fs::OpenOptions::new().read(true).write(true).open(&lock_path).unwrap();
+    lock.lock().unwrap();
+    let mut cmd = env.command(CDEV);
+    let mut save =
+        cmd.args(["-L", &env.socket, "save", "w"]).stdout(std::process::Stdio::null()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert!(save.try_wait().unwrap().is_none(), "the save went on while another held the lock");
+    assert_eq!(snapshot_files(&env, "w").len(), 1);
+    lock.unlock().unwrap();
+    assert!(save.wait().unwrap().success());
+    assert_eq!(snapshot_files(&env, "w").len(), 2);
+}
+
+#[test]
 fn missing_cwds_huge_scrollback_and_binary_output_survive() {
     let env = TestEnv::new();
     let gone = env.project("soon/gone/deeper");
