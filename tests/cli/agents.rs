@@ -316,11 +316,7 @@ fn install_hooks_merges_into_claudes_settings_and_refuses_a_broken_file() {
 fn health_checks_panes_commands_worktrees_and_agents() {
     let env = TestEnv::new();
     let repo = env.project("repo");
-    let git = |args: &[&str]| {
-        let mut cmd = env.command("git");
-        cmd.arg("-C").arg(&repo).args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]).args(args);
-        env.run(cmd).ok()
-    };
+    let git = |args: &[&str]| env.git(&repo, args);
     git(&["init", "-q", "-b", "main"]);
     fs::write(
         repo.join(".cdev.toml"),

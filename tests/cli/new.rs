@@ -11,12 +11,6 @@ fn react_project(env: &TestEnv, name: &str) -> std::path::PathBuf {
     dir
 }
 
-fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
-    let mut cmd = env.command("git");
-    cmd.arg("-C").arg(dir).args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]).args(args);
-    env.run(cmd).ok()
-}
-
 #[test]
 fn a_react_project_gets_the_seed_layout_from_two_tmux_processes() {
     let mut env = TestEnv::new();
@@ -235,9 +229,9 @@ fn an_existing_session_is_reused_and_namesakes_get_their_own() {
 fn worktrees_are_made_reused_excluded_and_never_clobber() {
     let env = TestEnv::new();
     let repo = react_project(&env, "repo");
-    git(&env, &repo, &["init", "-q", "-b", "main"]);
-    git(&env, &repo, &["add", "-A"]);
-    git(&env, &repo, &["commit", "-qm", "init"]);
+    env.git(&repo, &["init", "-q", "-b", "main"]);
+    env.git(&repo, &["add", "-A"]);
+    env.git(&repo, &["commit", "-qm", "init"]);
 
     let session =
         env.cdev(&["new", "--no-attach", "-w", "feat-x", "-w", "feat-y", &repo.to_string_lossy()]).ok();
@@ -245,11 +239,11 @@ fn worktrees_are_made_reused_excluded_and_never_clobber() {
     let cwds = env.panes(session, "#{@cdev_worktree} #{pane_current_path}");
     assert_eq!(cwds[0], format!("feat-x {}/.worktrees/feat-x", repo.display()));
     assert_eq!(cwds[1], format!("feat-y {}/.worktrees/feat-y", repo.display()));
-    assert!(git(&env, &repo, &["branch", "--list", "feat-x"]).contains("feat-x"));
+    assert!(env.git(&repo, &["branch", "--list", "feat-x"]).contains("feat-x"));
     let exclude = fs::read_to_string(repo.join(".git/info/exclude")).unwrap();
     assert_eq!(exclude.matches("/.worktrees/").count(), 1);
     assert!(!repo.join(".gitignore").exists());
-    assert_eq!(git(&env, &repo, &["status", "--porcelain"]), "", "the worktrees do not show up as changes");
+    assert_eq!(env.git(&repo, &["status", "--porcelain"]), "", "the worktrees do not show up as changes");
 
     // Again after the session is gone: the worktree (with its work) is reused, not recreated.
     fs::write(repo.join(".worktrees/feat-x/wip.txt"), "work in progress").unwrap();

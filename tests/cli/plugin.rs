@@ -31,15 +31,9 @@ fn copy_plugin(dest: &Path) {
 fn plugin_repo(env: &TestEnv) -> PathBuf {
     let repo = env.path("src/cdev");
     copy_plugin(&repo);
-    for args in [
-        vec!["init", "-q"],
-        vec!["add", "-A"],
-        vec!["-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-qm", "plugin"],
-    ] {
-        let mut git = env.command("git");
-        git.args(&args).current_dir(&repo);
-        env.run(git).ok();
-    }
+    env.git(&repo, &["init", "-q"]);
+    env.git(&repo, &["add", "-A"]);
+    env.git(&repo, &["commit", "-qm", "plugin"]);
     repo
 }
 

@@ -127,6 +127,13 @@ impl TestEnv {
         Run { argv, output }
     }
 
+    /// Runs git in `dir` under a throwaway identity, failing the test if git fails.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let mut cmd = self.command("git");
+        cmd.arg("-C").arg(dir).args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]).args(args);
+        self.run(cmd).ok()
+    }
+
     /// Runs tmux on this test's server.
     pub fn tmux(&self, args: &[&str]) -> Run {
         let mut cmd = self.command("tmux");

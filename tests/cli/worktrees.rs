@@ -8,15 +8,10 @@ use crate::support::{json, TestEnv};
 fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
     let env = TestEnv::new();
     let repo = env.project("repo");
-    let git = |dir: &std::path::Path, args: &[&str]| {
-        let mut cmd = env.command("git");
-        cmd.arg("-C").arg(dir).args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]).args(args);
-        env.run(cmd).ok()
-    };
-    git(&repo, &["init", "-q", "-b", "main"]);
+    env.git(&repo, &["init", "-q", "-b", "main"]);
     fs::write(repo.join("README"), "x").unwrap();
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-qm", "init"]);
+    env.git(&repo, &["add", "-A"]);
+    env.git(&repo, &["commit", "-qm", "init"]);
     let session = env.cdev(&["new", "--no-attach", &repo.to_string_lossy()]).ok().trim().to_string();
 
     let out = env.cdev(&["worktree", "add", "feat", "--session", &session]).ok();
@@ -36,8 +31,8 @@ fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
 
     // Work only this branch has: refused.
     fs::write(tree.join("new.txt"), "work").unwrap();
-    git(&tree, &["add", "-A"]);
-    git(&tree, &["commit", "-qm", "feature work"]);
+    env.git(&tree, &["add", "-A"]);
+    env.git(&tree, &["commit", "-qm", "feature work"]);
     let err = env.cdev(&["worktree", "rm", "feat", "--session", &session]).fails_with(1);
     assert!(err.contains("1 commits on feat that no other branch has"), "{err}");
     assert_eq!(env.cdev(&["check"]).code(), Some(0), "committed work is not flagged");
@@ -57,5 +52,5 @@ fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
     assert!(out.contains("removed (1 panes closed; branch feat kept)"), "{out}");
     assert!(!tree.exists());
     assert!(!env.panes(&session, "#{@cdev_worktree}").iter().any(|w| w == "feat"));
-    assert!(git(&repo, &["branch", "--list", "feat"]).contains("feat"));
+    assert!(env.git(&repo, &["branch", "--list", "feat"]).contains("feat"));
 }
