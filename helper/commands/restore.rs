@@ -168,7 +168,8 @@ pub fn recreate(
     }
     if let Err(err) = tmux.run_chain(&chain) {
         // Nothing half-made stays; the live sessions were not touched. (Contents files the
-        // panes did not get to are left in restore-contents, cleaned up later.)
+        // panes did not get to are left in restore-contents, cleaned up later.) One kill per
+        // session, not one chain: tmux stops a chain at the first session that was never made.
         for (name, _) in sessions {
             let _ = tmux.run(TmuxCommand::new("kill-session").value("-t", &target::session(&building(name))));
         }
