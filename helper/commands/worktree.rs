@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::WorktreeCommand;
 use crate::humanize::pad;
-use crate::session::create::PANE_WRAPPER;
+use crate::session::create::running;
 use crate::tmux::{target, Tmux, TmuxCommand};
 use crate::{git, worktree};
 
@@ -52,14 +52,13 @@ fn add(
     let shell = context.user_shell();
     // The new pane is the chain's current pane: the commands after the split apply to it.
     let chain = [
-        TmuxCommand::new("split-window")
-            .value("-t", &target::session(&name))
-            .literal("-c", &path.to_string_lossy())
-            .arg("/bin/sh")
-            .arg("-c")
-            .arg(PANE_WRAPPER)
-            .arg(&shell)
-            .arg(&claude),
+        running(
+            TmuxCommand::new("split-window")
+                .value("-t", &target::session(&name))
+                .literal("-c", &path.to_string_lossy()),
+            &shell,
+            &claude,
+        ),
         TmuxCommand::new("set-option").flag("-p").arg("@cdev_claude_session").arg(&id),
         TmuxCommand::new("set-option").flag("-p").arg("@cdev_worktree").arg(feature),
         TmuxCommand::new("select-pane").literal("-T", &format!("claude-{feature}")),

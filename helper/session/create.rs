@@ -131,9 +131,15 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
 /// The pane's program: the wrapper around its command, or nothing (tmux's default shell).
 fn with_program(command: TmuxCommand, pane: &PanePlan, shell: &str) -> TmuxCommand {
     match &pane.command {
-        Some(program) => command.arg("/bin/sh").arg("-c").arg(PANE_WRAPPER).arg(shell).arg(program),
+        Some(program) => running(command, shell, program),
         None => command,
     }
+}
+
+/// `command` (a `new-session`, `new-window` or `split-window`) made to run `program` in
+/// [`PANE_WRAPPER`], so the user's `shell` takes the pane over when the program ends.
+pub fn running(command: TmuxCommand, shell: &str, program: &str) -> TmuxCommand {
+    command.arg("/bin/sh").arg("-c").arg(PANE_WRAPPER).arg(shell).arg(program)
 }
 
 /// What cdev records on the session: the project root and template it came from.

@@ -67,7 +67,6 @@ pub struct PanePlan {
     pub worktree: Option<String>,
 }
 
-/// The default command of a Claude pane.
 /// The default command of a Claude pane: cdev's hooks come with `--settings` (Claude Code merges
 /// them with the user's own), and a fresh session id makes the conversation resumable exactly.
 const CLAUDE_COMMAND: &str = "{{claude}} --settings {{claude_settings}} --session-id {{claude_session}}";
