@@ -19,12 +19,14 @@ mod template;
 mod transfer;
 mod worktree;
 
-use anyhow::{Context as _, Result};
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context as _, Result};
 
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::paths::Paths;
-use crate::tmux::{Server, Tmux};
+use crate::tmux::{target, Server, Tmux, TmuxCommand};
 
 /// What every command may need: the directories, and the tmux server it was pointed at.
 pub struct Context {
@@ -54,29 +56,20 @@ impl Context {
         let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| self.inside_tmux && !p.is_empty()) else {
             return Ok(None);
         };
-        let name = tmux.run(
-            crate::tmux::TmuxCommand::new("display-message")
-                .flag("-p")
-                .value("-t", &pane)
-                .arg("#{session_name}"),
-        )?;
+        let name = tmux
+            .run(TmuxCommand::new("display-message").flag("-p").value("-t", &pane).arg("#{session_name}"))?;
         Ok(Some(name.trim_end_matches('\n').to_string()))
     }
 
     /// The project root cdev recorded on `session` (`@cdev_project_root`).
-    pub fn project_root(&self, tmux: &Tmux, session: &str) -> Result<std::path::PathBuf> {
-        let target = crate::tmux::target::session(session);
+    pub fn project_root(&self, tmux: &Tmux, session: &str) -> Result<PathBuf> {
+        let target = target::session(session);
         let root = tmux
-            .run(
-                crate::tmux::TmuxCommand::new("show-options")
-                    .flag("-v")
-                    .value("-t", &target)
-                    .arg("@cdev_project_root"),
-            )
+            .run(TmuxCommand::new("show-options").flag("-v").value("-t", &target).arg("@cdev_project_root"))
             .with_context(|| format!("could not read session {session}"))?;
         let root = root.trim_end_matches('\n');
         if root.is_empty() {
-            anyhow::bail!("{session} was not made by cdev (it has no @cdev_project_root)");
+            bail!("{session} was not made by cdev (it has no @cdev_project_root)");
         }
         Ok(root.into())
     }
@@ -87,17 +80,17 @@ impl Context {
             Some(name) => Ok(name),
             None => self
                 .current_session(tmux)?
-                .ok_or_else(|| anyhow::anyhow!("no session given, and not running inside tmux")),
+                .ok_or_else(|| anyhow!("no session given, and not running inside tmux")),
         }
     }
 
     /// The hook settings file Claude panes get with `claude --settings`.
-    pub fn claude_settings_path(&self) -> std::path::PathBuf {
+    pub fn claude_settings_path(&self) -> PathBuf {
         self.paths.state_dir.join("claude-hooks.json")
     }
 
     /// [`Context::claude_settings_path`], written (when it changed) for this cdev binary.
-    pub fn install_claude_settings(&self) -> Result<std::path::PathBuf> {
+    pub fn install_claude_settings(&self) -> Result<PathBuf> {
         let path = self.claude_settings_path();
         let cdev = std::env::current_exe().context("could not find the cdev binary")?;
         crate::agent::settings::write_settings_file(&path, &cdev)?;
