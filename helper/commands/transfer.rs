@@ -17,6 +17,7 @@ use crate::input_error::InputError;
 use crate::snapshot::bundle::{self, Bundle, Conversation};
 use crate::snapshot::capture::{capture, Scrollback};
 use crate::snapshot::rebuild::{strategy, Settings, Strategy};
+use crate::snapshot::PaneSnapshot;
 use crate::tmux::state::SessionSummary;
 use crate::tmux::TmuxCommand;
 use crate::{naming, store};
@@ -61,25 +62,7 @@ pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
     let mut conversations = Vec::new();
     for pane in session.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
         if request.conversations {
-            if let Some(id) =
-                pane.options.get("@cdev_claude_session").filter(|id| bundle::check_session_id(id).is_ok())
-            {
-                let transcript =
-                    pane.options.get("@cdev_claude_transcript").map(PathBuf::from).unwrap_or_else(|| {
-                        claude
-                            .join("projects")
-                            .join(bundle::claude_project_dir(&pane.cwd))
-                            .join(format!("{id}.jsonl"))
-                    });
-                match fs::read_to_string(&transcript) {
-                    Ok(jsonl) => conversations.push(Conversation {
-                        session_id: id.clone(),
-                        cwd: bundle::relative_to(Path::new(&root), &pane.cwd),
-                        jsonl,
-                    }),
-                    Err(err) => eprintln!("cdev: no transcript for {id} ({}: {err})", transcript.display()),
-                }
-            }
+            conversations.extend(conversation_of(pane, &claude, Path::new(&root)));
         }
         pane.cwd = bundle::relative_to(Path::new(&root), &pane.cwd);
         // Paths on this machine mean nothing on another.
@@ -110,6 +93,24 @@ pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
         output.display()
     );
     Ok(())
+}
+
+/// The Claude conversation `pane` runs, read from its transcript; `None` (with a word on stderr
+/// when a transcript was expected) for a pane without one.
+fn conversation_of(pane: &PaneSnapshot, claude: &Path, root: &Path) -> Option<Conversation> {
+    let id = pane.options.get("@cdev_claude_session").filter(|id| bundle::check_session_id(id).is_ok())?;
+    let transcript = pane.options.get("@cdev_claude_transcript").map(PathBuf::from).unwrap_or_else(|| {
+        claude.join("projects").join(bundle::claude_project_dir(&pane.cwd)).join(format!("{id}.jsonl"))
+    });
+    match fs::read_to_string(&transcript) {
+        Ok(jsonl) => {
+            Some(Conversation { session_id: id.clone(), cwd: bundle::relative_to(root, &pane.cwd), jsonl })
+        }
+        Err(err) => {
+            eprintln!("cdev: no transcript for {id} ({}: {err})", transcript.display());
+            None
+        }
+    }
 }
 
 pub struct ImportRequest {
