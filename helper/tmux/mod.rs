@@ -194,7 +194,19 @@ impl Tmux {
             return Ok(Vec::new());
         }
         self.version()?.ensure_supported()?;
-        let output = self.spawn(&self.chain_argv(commands))?;
+        let argv = self.chain_argv(commands);
+        let mut output = self.spawn(&argv)?;
+        // A server on its way out (its last session just closed, or a `start-server` with no
+        // session to keep it) can accept a client and close it before running anything: tmux
+        // says "server exited unexpectedly". Nothing ran, so the call is made again; by then the
+        // socket refuses, and tmux starts a fresh server where the command asks for one.
+        for pause_ms in SERVER_EXIT_RETRY_PAUSES_MS {
+            if output.status.success() || !String::from_utf8_lossy(&output.stderr).contains(SERVER_EXITED) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+            output = self.spawn(&argv)?;
+        }
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
         if !output.status.success() {
             if is_no_server_message(&stderr) {
@@ -310,6 +322,12 @@ fn batches(commands: &[TmuxCommand], limit: usize) -> Vec<&[TmuxCommand]> {
 }
 
 /// tmux's messages when nothing listens on the socket: never started, or a stale socket file.
+/// What a tmux client says when its server goes away under it.
+const SERVER_EXITED: &str = "server exited unexpectedly";
+
+/// How long to wait before each new try of a call a shutting-down server dropped.
+const SERVER_EXIT_RETRY_PAUSES_MS: [u64; 3] = [10, 50, 200];
+
 fn is_no_server_message(stderr: &str) -> bool {
     stderr.starts_with("no server running on")
         || (stderr.starts_with("error connecting to")

@@ -93,3 +93,21 @@ fn missing_tmux_is_named() {
     let run = env.run(cmd);
     assert_eq!(run.fails_with(1).trim_end(), "cdev: could not find tmux, is it installed?");
 }
+
+#[test]
+fn a_call_dropped_by_a_server_on_its_way_out_is_made_again() {
+    // The race (a server exiting as a client connects) cannot be timed from a test; a tmux that
+    // drops the first new-session the way a dying server does stands in for it.
+    let mut env = TestEnv::new();
+    let dropped = env.path("dropped-once");
+    let script = format!(
+        "#!/bin/sh\ncase \" $* \" in *\" new-session \"*)\n  if [ ! -e '{marker}' ]; then : > '{marker}'; echo 'server exited unexpectedly' >&2; exit 1; fi;;\nesac\nexec '{real}' \"$@\"\n",
+        marker = dropped.display(),
+        real = which("tmux").display()
+    );
+    env.install_wrapper("tmux", &script);
+    let dir = env.project("app");
+    let name = env.cdev(&["new", "--no-attach", &dir.to_string_lossy()]).ok();
+    assert!(dropped.exists(), "the first new-session was not dropped: the test did not test anything");
+    assert_eq!(env.session_names(), [name.trim()]);
+}
