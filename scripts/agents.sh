@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154  # option names and defaults come from variables.sh
-# Agent awareness in tmux itself: the #{cdev_status} and #{cdev_window_status} placeholders, and
-# the hooks that clear "done" once you look at the pane.
+# Agent awareness in tmux itself: the #{cdev_status}, #{cdev_agents} and #{cdev_window_status}
+# placeholders, and the hooks that clear "done" once you look at the pane.
 
 # tmux_format_escape TEXT: TEXT safe inside a #{?…,…,…} branch.
 tmux_format_escape() {
@@ -10,21 +10,49 @@ tmux_format_escape() {
 	printf '%s' "${text//\}/#\}}"
 }
 
+# state_setting KIND STATE: the user's @cdev-KIND-STATE (icon or style), else cdev's default,
+# read through the KIND_STATE_option / KIND_STATE_default pairs in variables.sh.
+state_setting() {
+	local option="${1}_${2}_option" default="${1}_${2}_default"
+	get_tmux_option "${!option}" "${!default}"
+}
+
+# tmux_style_escape STYLE: a style safe inside a #{?…,…,…} branch (its "#[" must stay a style).
+tmux_style_escape() {
+	local text=${1//,/#,}
+	printf '%s' "${text//\}/#\}}"
+}
+
 # window_marker: a format showing the most urgent agent state among the window's panes (no
 # process runs: #{P:…} loops over the panes inside tmux).
 window_marker() {
-	local states='#{P:#{@cdev_agent_state} }' format='' state icon close=''
+	local states='#{P:#{@cdev_agent_state} }' format='' state close=''
 	for state in waiting error 'done' working; do
-		case "$state" in
-		waiting) icon=$(get_tmux_option "$icon_waiting_option" "$icon_waiting_default") ;;
-		error) icon=$(get_tmux_option "$icon_error_option" "$icon_error_default") ;;
-		done) icon=$(get_tmux_option "$icon_done_option" "$icon_done_default") ;;
-		working) icon=$(get_tmux_option "$icon_working_option" "$icon_working_default") ;;
-		esac
-		format+="#{?#{m:*${state}*,${states}},$(tmux_format_escape "$icon"),"
+		format+="#{?#{m:*${state}*,${states}},$(tmux_format_escape "$(state_setting icon "$state")"),"
 		close+='}'
 	done
 	printf '%s' "$format$close"
+}
+
+# agents_segment: #{cdev_agents}, one glyph per agent (@cdev-agents-states, in that order), each
+# in its state's style; empty without agents. A pure format: tmux loops over every pane itself at
+# each redraw, and the hook's set-option redraws every client, so a change shows at once.
+agents_segment() {
+	local format='' state glyph style
+	for state in $(get_tmux_option "$agents_states_option" "$agents_states_default"); do
+		# Only known states: the name is spliced into the format.
+		case "$state" in
+		waiting | error | 'done' | working | idle) ;;
+		*) continue ;;
+		esac
+		glyph=$(tmux_format_escape "$(state_setting icon "$state")")
+		style=$(state_setting style "$state")
+		if [ -n "$style" ]; then
+			glyph="#[$(tmux_style_escape "$style")]$glyph#[default]"
+		fi
+		format+="#{S:#{W:#{P:#{?#{==:#{@cdev_agent_state},$state},$glyph,}}}}"
+	done
+	printf '%s' "$format"
 }
 
 # replace_placeholder SCOPE OPTION PLACEHOLDER VALUE: rewrites the option when it holds the
@@ -41,17 +69,22 @@ replace_placeholder() {
 # status-interval, or with @cdev-status-mode "format" (once the helper is built) the segment as a
 # tmux format compiled by the helper: no process, updated at every redraw.
 interpolate_status() {
-	local bin=$1 command_segment status_segment marker option
+	local bin=$1 command_segment status_segment marker agents option
+	# The ": N" is the state-change counter the hook handler and the focus hooks bump: a job whose
+	# command changed is re-run at the next redraw, so the segment follows at once, not at the next
+	# status-interval. #{e|+:…,0} is always a number, whatever the option holds.
 	# shellcheck disable=SC2016  # $CDEV_BIN is for the shell that runs #(…), not this one
-	command_segment='#("$CDEV_BIN" status)'
+	command_segment='#("$CDEV_BIN" status; : #{e|+:#{@cdev_status_epoch},0})'
 	status_segment=$command_segment
 	if [ "$(get_tmux_option "$status_mode_option" "$status_mode_default")" = format ] &&
 		binary_matches "$bin"; then
 		status_segment=$("$bin" status --tmux-format) || status_segment=$command_segment
 	fi
 	marker=$(window_marker)
+	agents=$(agents_segment)
 	for option in status-left status-right; do
 		replace_placeholder -g "$option" '#{cdev_status}' "$status_segment"
+		replace_placeholder -g "$option" '#{cdev_agents}' "$agents"
 	done
 	for option in window-status-format window-status-current-format; do
 		replace_placeholder -gw "$option" '#{cdev_window_status}' "$marker"
@@ -77,7 +110,8 @@ set_hook_entry() {
 # the pane that is then current is marked idle if it was done and a client shows its window.
 register_focus_hooks() {
 	local seen='#{&&:#{==:#{@cdev_agent_state},done},#{&&:#{session_attached},#{window_active}}}'
-	local clear="if-shell -F \"$seen\" \"set-option -p @cdev_agent_state idle\"" hook
+	local bump="set-option -gF @cdev_status_epoch '#{e|+:#{@cdev_status_epoch},1}'"
+	local clear="if-shell -F \"$seen\" \"set-option -p @cdev_agent_state idle ; $bump\"" hook
 	for hook in after-select-pane after-select-window window-pane-changed session-window-changed \
 		client-session-changed client-attached pane-focus-in; do
 		set_hook_entry "$hook" "$clear"

@@ -41,6 +41,23 @@ icon_done_default="✓"
 icon_working_option="@cdev-icon-working"
 icon_working_default="⚙"
 
+# #{cdev_agents}: one glyph per agent, states in this order (others are not shown), each glyph in
+# its state's style (a tmux style, e.g. "fg=red,bold"; empty: the surrounding style).
+agents_states_option="@cdev-agents-states"
+agents_states_default="waiting error done working"
+style_waiting_option="@cdev-style-waiting"
+style_waiting_default="fg=colour214,bold"
+style_error_option="@cdev-style-error"
+style_error_default="fg=red,bold"
+style_done_option="@cdev-style-done"
+style_done_default=""
+style_working_option="@cdev-style-working"
+style_working_default=""
+icon_idle_option="@cdev-icon-idle"
+icon_idle_default="·"
+style_idle_option="@cdev-style-idle"
+style_idle_default=""
+
 # Popup size, in cells or percent of the client.
 popup_width_option="@cdev-popup-width"
 popup_width_default="80%"

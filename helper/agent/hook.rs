@@ -14,6 +14,9 @@ use super::{transition, AgentState, Transition};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::{Tmux, TmuxCommand};
 
+/// A counter of agent state changes (global), read by the `#(cdev status)` job's command line.
+pub const STATUS_EPOCH_OPTION: &str = "@cdev_status_epoch";
+
 /// Payloads are small; anything past this is not read (and will not parse).
 const MAX_PAYLOAD: u64 = 64 * 1024 * 1024;
 
@@ -57,13 +60,17 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     };
     // A token marks "this call changed the state" (for notifications on entering a state).
     let token = uuid::Uuid::new_v4().simple().to_string();
+    // Every state change bumps the epoch, which the `#(cdev status)` job has in its command line:
+    // tmux re-runs a job whose expanded command changed at the next redraw (and set-option redraws
+    // every client), so the segment does not lag until the next status-interval.
+    let bump = format!("set-option -gF {STATUS_EPOCH_OPTION} \"#{{e|+:#{{{STATUS_EPOCH_OPTION}}},1}}\"");
     let mut chain = Vec::new();
     match transition {
         Transition::To(state) => {
             chain.push(conditional(
                 format!("#{{!=:#{{@cdev_agent_state}},{state}}}"),
                 format!(
-                    "set-option -p -t {pane} @cdev_agent_since {now} ; set-option -p -t {pane} @cdev_agent_change {token}"
+                    "set-option -p -t {pane} @cdev_agent_since {now} ; set-option -p -t {pane} @cdev_agent_change {token} ; {bump}"
                 ),
             ));
             chain.push(set("@cdev_agent_state", state.as_str()));
@@ -77,7 +84,7 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
         }
         Transition::IdleIfWorking => chain.push(conditional(
             "#{==:#{@cdev_agent_state},working}".into(),
-            format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now}"),
+            format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
         )),
     }
     if let Some(id) = &payload.session_id {

@@ -253,7 +253,7 @@ fn the_plugin_fills_placeholders_and_done_clears_when_the_pane_is_seen() {
     env.tmux(&["set-option", "-gu", "@cdev-status-mode"]).ok();
     env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
     let right = env.tmux(&["show-options", "-gv", "status-right"]).ok();
-    assert_eq!(right.trim_end(), "#(\"$CDEV_BIN\" status) | %H:%M");
+    assert_eq!(right.trim_end(), "#(\"$CDEV_BIN\" status; : #{e|+:#{@cdev_status_epoch},0}) | %H:%M");
     let out = env.path("segment");
     let command = format!("\"$CDEV_BIN\" status > {}", shell_words::quote(&out.to_string_lossy()));
     env.tmux(&["run-shell", &command]).ok();
@@ -284,6 +284,61 @@ fn the_plugin_fills_placeholders_and_done_clears_when_the_pane_is_seen() {
         env.tmux(&["split-window", "-d", "-P", "-F", "#{pane_id}", "-t", "=main:0"]).ok().trim().to_string();
     env.tmux(&["select-pane", "-t", &c]).ok();
     done_clears("kill-pane", &[&["kill-pane", "-t", &c]]);
+}
+
+#[test]
+fn agent_state_changes_reach_a_real_clients_status_line_at_once() {
+    let env = TestEnv::new();
+    env.start_session("main", &env.home());
+    env.tmux(&["split-window", "-d", "-t", "main"]).ok();
+    // A status line that would not refresh by itself for an hour.
+    env.tmux(&["set-option", "-g", "status-interval", "3600"]).ok();
+    env.tmux(&["set-option", "-g", "status-right", "[#{cdev_agents}]"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    let plugin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
+    let load_plugin = || env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
+    load_plugin();
+    let right = env.tmux(&["show-options", "-gv", "status-right"]).ok();
+    assert!(!right.contains("#(") && !right.contains("cdev_agents"), "not a pure format: {right}");
+
+    let client = env.attach_terminal_client("main");
+    wait_for("the status line without agents", || client.status_line().ends_with("[]"));
+    let (tmux, first) = tmux_env(&env, "main");
+    let second = env.panes("main", "#{pane_id}")[1].clone();
+    hook(&env, &tmux, &second, &event("UserPromptSubmit", "")).ok();
+    wait_for("the working glyph", || client.status_line().ends_with("[⚙]"));
+    hook(&env, &tmux, &first, &event("PermissionRequest", "")).ok();
+    // Waiting comes first, in its own style.
+    wait_for("the waiting glyph", || client.status_line().ends_with("[⏳⚙]"));
+    let styled = env.tmux(&["display-message", "-p", "-t", "=main:0", "#{T:status-right}"]).ok();
+    assert_eq!(styled.trim_end(), "[#[fg=colour214,bold]⏳#[default]⚙]");
+    hook(&env, &tmux, &first, &event("PostToolUse", "")).ok();
+    wait_for("two working glyphs", || client.status_line().ends_with("[⚙⚙]"));
+
+    // The order is the user's; unknown words (here an attempt at a #(…) job) are dropped.
+    let pwned = env.path("pwned");
+    let states = format!("working bogus}},#(touch {}) waiting", pwned.display());
+    env.tmux(&["set-option", "-g", "@cdev-agents-states", &states]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-style-waiting", ""]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-icon-working", "W,}"]).ok();
+    env.tmux(&["set-option", "-g", "status-right", "[#{cdev_agents}]"]).ok();
+    load_plugin();
+    env.tmux(&["set-option", "-p", "-t", &first, "@cdev_agent_state", "waiting"]).ok();
+    wait_for("the user's order", || client.status_line().ends_with("[W,}⏳]"));
+    assert!(!pwned.exists());
+
+    // The #(cdev status) job too: each state change re-runs it at once, even twice in a second
+    // (tmux runs a job at most once a second unless its command line changed).
+    env.tmux(&["set-option", "-g", "status-right", "[#{cdev_status}]"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-status-format", "W{waiting} R{working}"]).ok();
+    load_plugin();
+    wait_for("the job's first output", || client.status_line().ends_with("[W1 R1]"));
+    for (event_name, shown) in
+        [("UserPromptSubmit", "[R2]"), ("PermissionRequest", "[W1 R1]"), ("StopFailure", "[R1]")]
+    {
+        hook(&env, &tmux, &first, &event(event_name, "")).ok();
+        wait_for(shown, || client.status_line().ends_with(shown));
+    }
 }
 
 #[test]

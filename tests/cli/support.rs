@@ -168,6 +168,21 @@ impl TestEnv {
         client
     }
 
+    /// Attaches a real terminal client to `session`: a tmux client running in a pane of a second,
+    /// "outer" server, whose screen (the client's status line included) can be captured.
+    pub fn attach_terminal_client(&self, session: &str) -> TerminalClient {
+        let outer = format!("{}-terminal", self.socket);
+        let attach = format!("env -u TMUX tmux -L {} -f /dev/null attach-session -t ={session}", self.socket);
+        let mut cmd = self.command("tmux");
+        cmd.args(["-L", &outer, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "12", &attach]);
+        self.run(cmd).ok();
+        let client = TerminalClient { outer, tmux_tmpdir: self.path("tmux") };
+        wait_for("the terminal client to attach", || {
+            self.tmux(&["list-clients", "-F", "#{client_session}"]).ok().lines().any(|l| l == session)
+        });
+        client
+    }
+
     /// Writes an executable script into `<temp>/bin` and puts that directory first on PATH.
     pub fn install_wrapper(&mut self, name: &str, script: &str) -> PathBuf {
         let bin = self.path("bin");
@@ -211,6 +226,39 @@ impl Drop for ControlClient {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// A tmux client on a terminal (a pane of its own "outer" server), killed on drop.
+pub struct TerminalClient {
+    outer: String,
+    tmux_tmpdir: PathBuf,
+}
+
+impl TerminalClient {
+    fn outer_tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.outer])
+            .args(args)
+            .env("TMUX_TMPDIR", &self.tmux_tmpdir)
+            .env_remove("TMUX")
+            .output()
+            .expect("spawn tmux")
+    }
+
+    /// What the client's terminal shows now, as text; the status line is the last line.
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.outer_tmux(&["capture-pane", "-p"]).stdout).into_owned()
+    }
+
+    pub fn status_line(&self) -> String {
+        self.screen().trim_end_matches('\n').lines().last().unwrap_or_default().to_string()
+    }
+}
+
+impl Drop for TerminalClient {
+    fn drop(&mut self) {
+        let _ = self.outer_tmux(&["kill-server"]);
     }
 }
 
