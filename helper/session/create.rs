@@ -23,6 +23,21 @@ pub const PANE_WRAPPER: &str = "set -m; trap : INT; \"$0\" -c \"$1\"; exec \"$0\
 /// The size a detached session is made at; tmux resizes it to the client that attaches.
 const DETACHED_SIZE: (&str, &str) = ("200", "50");
 
+/// Keeps a window at `width` × `height` while its panes are made. With tmux's default
+/// `window-size latest`, a new window takes the size of the latest client anywhere on the server,
+/// `new-session -x -y` notwithstanding: a small terminal or popup made the splits fail with "no
+/// space for new pane". `resize-window` pins the window (it sets its `window-size` to manual);
+/// [`release_size`] at the end of the chain hands it back to the clients.
+pub fn hold_size(window: &str, width: &str, height: &str) -> TmuxCommand {
+    TmuxCommand::new("resize-window").value("-t", window).value("-x", width).value("-y", height)
+}
+
+/// Undoes [`hold_size`]: the window follows the server's `window-size` again (at the next resize,
+/// such as a client switching to it).
+pub fn release_size(window: &str) -> TmuxCommand {
+    TmuxCommand::new("set-option").flag("-w").flag("-u").value("-t", window).arg("window-size")
+}
+
 /// Everything the chain needs to know besides the plan.
 pub struct Creation<'a> {
     pub name: &'a str,
@@ -93,6 +108,13 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
                 _ => command,
             };
             chain.push(with_program(command.literal("-c", &pane.cwd.to_string_lossy()), pane, c.shell));
+            if p == 0 {
+                chain.push(hold_size(
+                    &target::window(c.name, window_index),
+                    DETACHED_SIZE.0,
+                    DETACHED_SIZE.1,
+                ));
+            }
             if w == 0 && p == 0 {
                 chain.extend(session_options(c));
             }
@@ -117,6 +139,9 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
                     .arg(layout),
             );
         }
+    }
+    for w in 0..plan.windows.len() {
+        chain.push(release_size(&target::window(c.name, c.base_index + w as u32)));
     }
     let (focus_window, focus_pane) = plan.focus;
     let focus_window = c.base_index + focus_window as u32;

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{PaneSnapshot, SessionSnapshot};
+use crate::session::create::{hold_size, release_size};
 use crate::tmux::{target, TmuxCommand};
 
 /// Each pane starts by showing its saved contents (then deleting the file), then runs its
@@ -180,6 +181,10 @@ pub fn session_chain(
                     );
                 }
             }
+            if p == 0 {
+                // Its saved size while the panes are made, whatever clients are attached.
+                chain.push(hold_size(&win, &window.width.to_string(), &window.height.to_string()));
+            }
             if !pane.title.is_empty() {
                 chain.push(
                     TmuxCommand::new("select-pane").value("-t", &pane_target).literal("-T", &pane.title),
@@ -217,6 +222,9 @@ pub fn session_chain(
         if window.active {
             focus = Some(window.index);
         }
+    }
+    for window in &session.windows {
+        chain.push(release_size(&target::window(name, window.index)));
     }
     for (key, value) in &session.env {
         if value.is_none() {

@@ -329,3 +329,29 @@ fn a_chain_longer_than_tmux_takes_at_once_is_split_and_still_complete() {
     env.cdev(&["new", "--no-attach", &dir.to_string_lossy()]).ok();
     assert_eq!(env.panes("claude-dev-huge", "#{pane_id}").len(), 60);
 }
+
+#[test]
+fn a_small_terminal_attached_elsewhere_does_not_break_creation_or_restore() {
+    let env = TestEnv::new();
+    let dir = react_project(&env, "webapp");
+    let template = r#"
+[[windows]]
+name = "many"
+layout = "tiled"
+panes = [{}, {}, {}, {}, {}, {}, {}, {}]
+"#;
+    fs::write(dir.join(".cdev.toml"), template).unwrap();
+    env.start_session("main", &env.home());
+    // A 100×12 terminal on another session: tmux sizes new windows after the latest client.
+    let _client = env.attach_terminal_client("main");
+
+    env.cdev(&["new", "--no-attach", &dir.to_string_lossy()]).ok();
+    assert_eq!(env.panes("claude-dev-webapp", "#{pane_id}").len(), 8);
+    // Once made, the window follows the clients again.
+    let size = env.tmux(&["show-options", "-wqv", "-t", "=claude-dev-webapp:0", "window-size"]).ok();
+    assert_eq!(size.trim(), "", "window-size is the server's again");
+
+    env.cdev(&["kill", "claude-dev-webapp"]).ok();
+    env.cdev(&["restore", "claude-dev-webapp"]).ok();
+    assert_eq!(env.panes("claude-dev-webapp", "#{pane_id}").len(), 8);
+}
