@@ -168,6 +168,20 @@ pub enum Command {
     /// Git worktrees under .worktrees/, each with a Claude pane.
     #[command(subcommand)]
     Worktree(WorktreeCommand),
+    /// Go to a session (attach, or switch-client inside tmux), making it from the project when
+    /// there is none. NAME is a session, a project under projects_dirs, or a path. Without NAME: a
+    /// fuzzy picker on a terminal (Esc leaves it with exit status 130), else the session names.
+    Switch {
+        name: Option<String>,
+        /// The tmux client to switch (the key binding's popup passes #{client_name}).
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+    },
+    /// The projects under projects_dirs: git repositories and directories with project files.
+    Projects {
+        #[arg(long)]
+        json: bool,
+    },
     /// List every tmux session: project, windows, panes, clients, age and activity.
     List {
         /// Print JSON (an array of sessions) instead of a table.

@@ -12,6 +12,8 @@ pub mod input_error;
 pub mod log;
 pub mod naming;
 pub mod paths;
+pub mod picker;
+pub mod projects;
 pub mod session;
 pub mod snapshot;
 pub mod store;

@@ -11,6 +11,12 @@ action_command() {
 	height=$(popup_size "$(get_tmux_option "$popup_height_option" "")" "$popup_height_default")
 	case "$1" in
 	list) printf "display-popup -w %s -h %s -T ' cdev list (Esc closes) ' '\"\$CDEV_BIN\" list'" "$width" "$height" ;;
+	# The picker in a popup that closes with it (-E); control-mode clients (iTerm2's tmux -CC)
+	# cannot show popups, so they get it in a window of its own.
+	switch)
+		printf "if-shell -F '#{client_control_mode}' { new-window -n cdev '\"\$CDEV_BIN\" switch' } "
+		printf "{ display-popup -E -w %s -h %s -T ' cdev ' '\"\$CDEV_BIN\" switch --client \"#{client_name}\"' }" "$width" "$height"
+		;;
 	# run-shell expands #{client_name} when the key is pressed: the client to switch.
 	next) printf "run-shell -b '\"\$CDEV_BIN\" next --client \"#{client_name}\"'" ;;
 	# #{q:session_name} is the session name quoted for the shell.
@@ -24,6 +30,7 @@ action_command() {
 
 # The actions, each with the option naming its key and the key's default.
 cdev_actions() {
+	printf '%s %s %s\n' switch "$key_switch_option" "$key_switch_default"
 	printf '%s %s %s\n' list "$key_list_option" "$key_list_default"
 	printf '%s %s %s\n' next "$key_next_option" "$key_next_default"
 	printf '%s %s %s\n' save "$key_save_option" "$key_save_default"
@@ -52,12 +59,22 @@ define_aliases() {
 	done < <(cdev_actions)
 }
 
+# bind_keys: each action's key. A default key that the user already bound to something else is
+# left alone (an explicit @cdev-key-* option always binds).
 bind_keys() {
-	local action option default key
+	local action option default key current
 	while read -r action option default; do
 		key=$(get_tmux_option "$option" "$default")
-		if [ -n "$key" ] && [ "$key" != none ]; then
-			tmux bind-key "$key" "cdev-$action"
+		if [ -z "$key" ] || [ "$key" = none ]; then
+			continue
 		fi
+		if [ -z "$(tmux show-option -gqv "$option")" ]; then
+			current=$(tmux list-keys -T prefix -- "$key" 2>/dev/null || true)
+			case "$current" in
+			'' | *CDEV_BIN*) ;;
+			*) continue ;;
+			esac
+		fi
+		tmux bind-key -- "$key" "cdev-$action"
 	done < <(cdev_actions)
 }

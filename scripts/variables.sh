@@ -20,6 +20,10 @@ key_save_default="M-s"
 key_restore_option="@cdev-key-restore"
 key_restore_default="M-r"
 
+# Key (after the prefix) that opens the picker (`cdev switch`): any session or project.
+key_switch_option="@cdev-key-switch"
+key_switch_default="T"
+
 # Key (after the prefix) that jumps to the agent that has waited longest.
 key_next_option="@cdev-key-next"
 key_next_default="N"

@@ -130,7 +130,7 @@ pub fn next(context: &Context, client: Option<String>) -> Result<()> {
         return Ok(());
     }
     tmux.run_chain(&chain).with_context(|| format!("could not select {pane}"))?;
-    super::attach::attach_or_switch(context, &tmux, &target.session)
+    super::attach::attach_or_switch(context, &tmux, &target.session, None)
 }
 
 #[cfg(test)]

@@ -8,15 +8,23 @@ use anyhow::{Context as _, Result};
 use super::Context;
 use crate::tmux::{target, Tmux, TmuxCommand};
 
-/// The command that switches the current client to `session` (for chaining after creation).
-pub fn switch_command(session: &str) -> TmuxCommand {
-    TmuxCommand::new("switch-client").value("-t", &target::session(session))
+/// The command that switches `client` (default: the current client) to `session` (for chaining
+/// after creation).
+pub fn switch_command(session: &str, client: Option<&str>) -> TmuxCommand {
+    let command = TmuxCommand::new("switch-client");
+    let command = match client {
+        Some(client) => command.value("-c", client),
+        None => command,
+    };
+    command.value("-t", &target::session(session))
 }
 
-pub fn attach_or_switch(context: &Context, tmux: &Tmux, session: &str) -> Result<()> {
-    if context.inside_tmux {
+/// Switches `client` (key bindings and popups name theirs), else the client this process runs
+/// under, else attaches this terminal.
+pub fn attach_or_switch(context: &Context, tmux: &Tmux, session: &str, client: Option<&str>) -> Result<()> {
+    if context.inside_tmux || client.is_some() {
         return tmux
-            .run(switch_command(session))
+            .run(switch_command(session, client))
             .map(drop)
             .with_context(|| format!("could not switch to {session}"));
     }

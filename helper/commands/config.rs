@@ -30,6 +30,7 @@ pub fn run(context: &Context, json: bool) -> Result<()> {
     let dirs: Vec<String> =
         config.projects_dirs.value.iter().map(|d| toml_string(&d.display().to_string())).collect();
     line(&mut out, "projects_dirs", &format!("[{}]", dirs.join(", ")), &config.projects_dirs)?;
+    line(&mut out, "projects_depth", &config.projects_depth.value.to_string(), &config.projects_depth)?;
     line(&mut out, "claude_command", &toml_string(&config.claude_command.value), &config.claude_command)?;
     let names: Vec<String> = config.template_priority.value.iter().map(|n| toml_string(n)).collect();
     line(&mut out, "template_priority", &format!("[{}]", names.join(", ")), &config.template_priority)?;

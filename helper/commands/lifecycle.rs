@@ -9,14 +9,14 @@ use crate::agent::AgentState;
 use crate::config::Config;
 use crate::humanize::duration;
 use crate::tmux::state::{group_sessions, Pane, Session};
-use crate::tmux::{target, Tmux, TmuxCommand};
+use crate::tmux::{target, Tmux, TmuxCommand, TmuxOptions};
 
-/// The server's sessions and the effective config.
-fn read(context: &Context, tmux: &Tmux) -> Result<(Config, Vec<Session>)> {
+/// The effective config, the server's options and its sessions, from one tmux call.
+pub(super) fn read(context: &Context, tmux: &Tmux) -> Result<(Config, TmuxOptions, Vec<Session>)> {
     let read = tmux.read_with_options::<Pane>(TmuxCommand::new("list-panes").flag("-a"))?;
     let (options, panes) = read.unwrap_or_default();
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
-    Ok((config, group_sessions(panes)))
+    Ok((config, options, group_sessions(panes)))
 }
 
 fn is_cdevs(config: &Config, session: &Session) -> bool {
@@ -43,7 +43,7 @@ fn save_then_kill(context: &Context, tmux: &Tmux, config: &Config, names: &[Stri
 
 pub fn kill(context: &Context, session: Option<String>, all: bool, yes: bool) -> Result<()> {
     let tmux = context.tmux()?;
-    let (config, sessions) = read(context, &tmux)?;
+    let (config, _, sessions) = read(context, &tmux)?;
     let names: Vec<String> = match (session, all) {
         (Some(name), false) => {
             if !sessions.iter().any(|s| s.name == name) {
@@ -84,7 +84,7 @@ pub fn cleanup(context: &Context, request: Cleanup) -> Result<()> {
     // The seed's rule by default: older than 24 hours.
     let older_than = if older_than.is_none() && idle_for.is_none() { Some(24 * 3600) } else { older_than };
     let tmux = context.tmux()?;
-    let (config, sessions) = read(context, &tmux)?;
+    let (config, _, sessions) = read(context, &tmux)?;
     let now = chrono::Utc::now().timestamp();
     let mut chosen = Vec::new();
     for session in sessions.iter().filter(|s| is_cdevs(&config, s)) {

@@ -15,6 +15,7 @@ mod restore;
 mod save;
 mod snapshots;
 mod status;
+mod switch;
 mod template;
 mod transfer;
 mod worktree;
@@ -116,9 +117,10 @@ impl Context {
 pub fn run(cli: Cli) -> Result<()> {
     let context = Context::from_cli(&cli);
     match cli.command {
-        Command::New { dir, template, name, worktrees, no_attach, dry_run } => {
-            new::run(&context, new::Request { dir, template, name, worktrees, attach: !no_attach, dry_run })
-        }
+        Command::New { dir, template, name, worktrees, no_attach, dry_run } => new::run(
+            &context,
+            new::Request { dir, template, name, worktrees, attach: !no_attach, dry_run, client: None },
+        ),
         Command::Template(command) => template::run(&context, command),
         Command::Claude(command) => claude::run(&context, command),
         Command::Env(command) => env::run(&context, command),
@@ -152,5 +154,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Next { client } => agents::next(&context, client),
         Command::Config { json } => config::run(&context, json),
         Command::Completions { shell } => completions::run(shell),
+        Command::Switch { name, client } => switch::run(&context, name, client),
+        Command::Projects { json } => switch::list_projects(&context, json),
     }
 }

@@ -22,6 +22,8 @@ pub struct Request {
     pub name: Option<String>,
     pub worktrees: Vec<String>,
     pub attach: bool,
+    /// The tmux client to switch (a key binding's popup names it); default: the current one.
+    pub client: Option<String>,
     /// Print the creation command instead of running it (worktrees are not made either).
     pub dry_run: bool,
 }
@@ -49,7 +51,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     };
     if sessions.iter().any(|s| s.name == name) {
         eprintln!("cdev: {name} exists; {}", if request.attach { "going there" } else { "nothing to do" });
-        return finish(context, &tmux, &name, request.attach);
+        return finish(context, &tmux, &name, &request);
     }
 
     let open =
@@ -104,9 +106,9 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         println!("{}", tmux.command_line(&chain));
         return Ok(());
     }
-    let switch_in_chain = request.attach && context.inside_tmux;
+    let switch_in_chain = request.attach && (context.inside_tmux || request.client.is_some());
     if switch_in_chain {
-        chain.push(attach::switch_command(&name));
+        chain.push(attach::switch_command(&name, request.client.as_deref()));
     }
     if let Err(err) = tmux.run_chain(&chain) {
         // Never leave a half-made session behind.
@@ -116,12 +118,12 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     if switch_in_chain {
         return Ok(());
     }
-    finish(context, &tmux, &name, request.attach)
+    finish(context, &tmux, &name, &request)
 }
 
-fn finish(context: &Context, tmux: &Tmux, name: &str, attach: bool) -> Result<()> {
-    if attach {
-        attach::attach_or_switch(context, tmux, name)
+fn finish(context: &Context, tmux: &Tmux, name: &str, request: &Request) -> Result<()> {
+    if request.attach {
+        attach::attach_or_switch(context, tmux, name, request.client.as_deref())
     } else {
         println!("{name}");
         Ok(())

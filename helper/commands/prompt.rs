@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Result;
 
 /// The line the user typed after `question`, or `None` without a terminal.
-fn ask(question: &str) -> Result<Option<String>> {
+pub fn ask(question: &str) -> Result<Option<String>> {
     if !std::io::stdin().is_terminal() {
         return Ok(None);
     }

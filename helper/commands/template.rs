@@ -60,11 +60,19 @@ fn describe(detect: &Detect) -> String {
 
 fn show(context: &Context, name: &str) -> Result<()> {
     let template = context.templates()?.get(name)?;
-    let text = toml::to_string(&as_file(&template)).context("could not show the template")?;
-    let mut out = io::stdout().lock();
-    writeln!(out, "# {name}: {} ({} after extends)", template.description, template.origin.describe())?;
-    out.write_all(text.as_bytes())?;
+    io::stdout().lock().write_all(shown(&template)?.as_bytes())?;
     Ok(())
+}
+
+/// A template as `cdev template show` prints it: a comment line, then the TOML after `extends`.
+pub(super) fn shown(template: &Template) -> Result<String> {
+    let text = toml::to_string(&as_file(template)).context("could not show the template")?;
+    Ok(format!(
+        "# {}: {} ({} after extends)\n{text}",
+        template.name,
+        template.description,
+        template.origin.describe()
+    ))
 }
 
 fn as_file(template: &Template) -> TemplateFile {

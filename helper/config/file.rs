@@ -19,6 +19,7 @@ use crate::paths::Paths;
 struct ConfigFile {
     prefix: Option<Spanned<String>>,
     projects_dirs: Option<Spanned<Vec<String>>>,
+    projects_depth: Option<Spanned<u32>>,
     claude_command: Option<Spanned<String>>,
     template_priority: Option<Spanned<Vec<String>>>,
     default_template: Option<Spanned<String>>,
@@ -94,6 +95,16 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
         }
         config.snapshot_scrollback = Setting { value: lines.into_inner(), source: at(span) };
     }
+    if let Some(depth) = parsed.projects_depth {
+        let span = depth.span();
+        if !(1..=10).contains(depth.get_ref()) {
+            return Err(InputError::in_file(path, "must be between 1 and 10")
+                .at_line(line_of(&text, span.start))
+                .with_key("projects_depth")
+                .into());
+        }
+        config.projects_depth = Setting { value: depth.into_inner(), source: at(span) };
+    }
     if let Some(max) = parsed.max_sessions {
         let span = max.span();
         config.max_sessions = Setting { value: max.into_inner(), source: at(span) };
@@ -145,6 +156,16 @@ mod tests {
         assert_eq!(err.line, Some(3));
         assert_eq!(err.key.as_deref(), Some("prefx"));
         assert!(err.message.contains("unknown field"), "{}", err.message);
+    }
+
+    #[test]
+    fn projects_depth_is_bounded() {
+        let err = config_error("projects_depth = 0\n");
+        assert_eq!((err.line, err.key.as_deref()), (Some(1), Some("projects_depth")));
+        let err = config_error("\nprojects_depth = 99\n");
+        assert_eq!((err.line, err.message.as_str()), (Some(2), "must be between 1 and 10"));
+        let (config, _, _dir) = load("projects_depth = 2\n");
+        assert_eq!(config.unwrap().projects_depth.value, 2);
     }
 
     #[test]

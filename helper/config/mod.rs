@@ -54,6 +54,8 @@ pub struct Config {
     pub prefix: Setting<String>,
     /// Where projects are discovered.
     pub projects_dirs: Setting<Vec<PathBuf>>,
+    /// How many levels below a projects dir discovery looks for projects.
+    pub projects_depth: Setting<u32>,
     /// The command Claude panes run (before `--session-id …`).
     pub claude_command: Setting<String>,
     /// Template names tried first in detection, in order.
@@ -76,6 +78,7 @@ impl Config {
         Config {
             prefix: Setting::default(naming::DEFAULT_PREFIX.to_string()),
             projects_dirs: Setting::default(vec![paths.home.join("projects")]),
+            projects_depth: Setting::default(3),
             claude_command: Setting::default("claude".to_string()),
             template_priority: Setting::default(Vec::new()),
             default_template: Setting::default("generic".to_string()),

@@ -14,6 +14,7 @@ mod new;
 mod plugin;
 mod snapshots;
 mod support;
+mod switch;
 mod template;
 mod transfer;
 mod worktrees;
