@@ -184,23 +184,14 @@ fn pick_loop(context: &Context, client: Option<&str>) -> Result<()> {
         let tmux = context.tmux()?;
         let (config, options, mut sessions) = read_server(context, &tmux)?;
         // The session the picker runs in goes last: Enter on the first line goes somewhere else.
-        let current = match client {
-            Some(client) => tmux
-                .run(
-                    TmuxCommand::new("display-message").flag("-p").value("-c", client).arg("#{session_name}"),
-                )
-                .ok()
-                .map(|name| name.trim_end_matches('\n').to_string()),
-            None => context.current_session(&tmux).ok().flatten(),
-        };
-        if let Some(current) = current {
-            if let Some(at) = sessions.iter().position(|s| s.name == current) {
-                let session = sessions.remove(at);
-                sessions.push(session);
-            }
+        // tmux names it in $TMUX (socket,pid,session id) for panes and popups alike: no call.
+        if let Some(at) = current_session_id(context).and_then(|id| sessions.iter().position(|s| s.id == id))
+        {
+            let session = sessions.remove(at);
+            sessions.push(session);
         }
         let targets = Arc::new(Mutex::new(Vec::new()));
-        let first = first_entries(context, &config, &options, &sessions, &targets);
+        let first = first_entries(context, &options, &sessions, &targets);
         let more = later_entries(context, &config, &sessions, &targets);
         let (index, action) = match picker::pick("cdev> ", HEADER, KEYS, first, more)? {
             Outcome::Cancelled => std::process::exit(CANCELLED),
@@ -239,6 +230,16 @@ fn pick_loop(context: &Context, client: Option<&str>) -> Result<()> {
             }
         }
     }
+}
+
+/// The id (`$3`) of the session this process runs in, from `$TMUX`, when on the chosen server.
+fn current_session_id(context: &Context) -> Option<String> {
+    if !context.inside_tmux {
+        return None;
+    }
+    let tmux = std::env::var("TMUX").ok()?;
+    let id = tmux.rsplit(',').next().filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))?;
+    Some(format!("${id}"))
 }
 
 /// Lets a message be read before the picker redraws over it.
@@ -280,32 +281,25 @@ fn pick_template(context: &Context) -> Result<Option<String>> {
     }
 }
 
-/// Sessions (most recent first), then the cached projects that have none.
+/// The sessions, most recent first: the picker draws them before any project arrives.
 fn first_entries(
     context: &Context,
-    config: &Config,
     options: &TmuxOptions,
     sessions: &[Session],
     targets: &Arc<Mutex<Vec<Target>>>,
 ) -> Vec<Entry> {
-    let mut entries = Vec::new();
     let mut targets = targets.lock().unwrap();
-    for session in sessions {
-        entries.push(session_entry(context, options, session));
-        targets.push(Target::Session(session.name.clone()));
-    }
-    let (roots, depth) = (&config.projects_dirs.value, config.projects_depth.value as usize);
-    let open = open_roots(sessions);
-    for project in cache::read(&context.paths.cache_dir, roots, depth).unwrap_or_default() {
-        if !open.contains(&project.path) {
-            entries.push(project_entry(context, &project));
-            targets.push(Target::Project(project.path));
-        }
-    }
-    entries
+    sessions
+        .iter()
+        .map(|session| {
+            targets.push(Target::Session(session.name.clone()));
+            session_entry(context, options, session)
+        })
+        .collect()
 }
 
-/// Walks again in the background, adds the projects the cache did not have, and rewrites it.
+/// The projects without a session, sent while the picker is open: the cached ones at once, then
+/// those a new walk finds that the cache did not have; the walk then replaces the cache.
 fn later_entries(
     context: &Context,
     config: &Config,
@@ -313,34 +307,29 @@ fn later_entries(
     targets: &Arc<Mutex<Vec<Target>>>,
 ) -> impl FnOnce(&dyn Fn(Vec<Entry>)) + Send + 'static {
     let (roots, depth) = (config.projects_dirs.value.clone(), config.projects_depth.value as usize);
-    let cache_dir = context.paths.cache_dir.clone();
     let paths = context.paths.clone();
     let open = open_roots(sessions);
     let targets = Arc::clone(targets);
     move |send: &dyn Fn(Vec<Entry>)| {
-        let found = projects::discover(&roots, depth);
-        let shown: HashSet<PathBuf> = targets
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|t| match t {
-                Target::Project(p) => Some(p.clone()),
-                Target::Session(_) => None,
-            })
-            .collect();
-        let mut entries = Vec::new();
-        {
+        let mut shown = open;
+        let mut add = |projects: Vec<Project>| {
             let mut targets = targets.lock().unwrap();
-            for project in found.iter().filter(|p| !open.contains(&p.path) && !shown.contains(&p.path)) {
-                entries.push(project_entry_with(&paths, project));
-                targets.push(Target::Project(project.path.clone()));
+            let mut entries = Vec::new();
+            for project in projects {
+                if shown.insert(project.path.clone()) {
+                    entries.push(project_entry(&paths, &project));
+                    targets.push(Target::Project(project.path));
+                }
             }
             // Sent under the lock: the picker numbers entries in the order they arrive.
             if !entries.is_empty() {
                 send(entries);
             }
-        }
-        if let Err(err) = cache::write(&cache_dir, &roots, depth, &found) {
+        };
+        add(cache::read(&paths.cache_dir, &roots, depth).unwrap_or_default());
+        let found = projects::discover(&roots, depth);
+        add(found.clone());
+        if let Err(err) = cache::write(&paths.cache_dir, &roots, depth, &found) {
             crate::log::debug("projects", &format!("{err:#}"));
         }
     }
@@ -377,11 +366,7 @@ fn session_entry(context: &Context, options: &TmuxOptions, session: &Session) ->
     }
 }
 
-fn project_entry(context: &Context, project: &Project) -> Entry {
-    project_entry_with(&context.paths, project)
-}
-
-fn project_entry_with(paths: &crate::paths::Paths, project: &Project) -> Entry {
+fn project_entry(paths: &crate::paths::Paths, project: &Project) -> Entry {
     let root = project.path.clone();
     let git_repo = project.git;
     Entry {
