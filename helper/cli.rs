@@ -165,6 +165,18 @@ pub enum Command {
     },
     /// Agent worktrees with uncommitted changes, across every cdev session (exit status 3 if any).
     Check,
+    /// A pre-commit hook that warns about uncommitted work in agent worktrees (chains any hook
+    /// already there; never blocks a commit).
+    #[command(subcommand)]
+    GitHook(GitHookCommand),
+    /// Type `git status` into the session's git pane (the pane with role git), when it is at a
+    /// shell prompt. Bound to prefix + g.
+    GitStatus {
+        session: Option<String>,
+        /// The tmux client whose session is meant; errors go to its status line.
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+    },
     /// Git worktrees under .worktrees/, each with a Claude pane.
     #[command(subcommand)]
     Worktree(WorktreeCommand),
@@ -237,6 +249,12 @@ pub enum ClaudeCommand {
         #[arg(long)]
         project: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GitHookCommand {
+    /// Install the hook in the repository holding DIR (default: here); `core.hooksPath` honoured.
+    Install { dir: Option<PathBuf> },
 }
 
 #[derive(Debug, Subcommand)]

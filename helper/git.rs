@@ -5,16 +5,39 @@ use std::process::Command;
 
 use anyhow::{anyhow, bail, Result};
 
+/// What `git rev-parse --local-env-vars` lists: variables that point git at one repository. Git
+/// sets them for its hooks, so `cdev check` run from a pre-commit hook would read every worktree
+/// as the committing one; `-C dir` must decide alone.
+const REPOSITORY_ENV: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_PREFIX",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_GRAFT_FILE",
+    "GIT_SHALLOW_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_INTERNAL_SUPER_PREFIX",
+];
+
 /// Runs `git -C dir args…` and returns stdout; a failure carries git's own message.
 #[allow(clippy::disallowed_methods)]
 pub fn run(dir: &Path, args: &[&str]) -> Result<String> {
+    let mut command = Command::new("git");
+    for name in REPOSITORY_ENV {
+        command.env_remove(name);
+    }
     let output =
-        Command::new("git").arg("-C").arg(dir).args(args).env("GIT_TERMINAL_PROMPT", "0").output().map_err(
-            |err| match err.kind() {
+        command.arg("-C").arg(dir).args(args).env("GIT_TERMINAL_PROMPT", "0").output().map_err(|err| {
+            match err.kind() {
                 std::io::ErrorKind::NotFound => anyhow!("could not find git, is it installed?"),
                 _ => anyhow!("could not run git: {err}"),
-            },
-        )?;
+            }
+        })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
         bail!("git {} failed: {stderr}", args.join(" "));

@@ -17,6 +17,9 @@ action_command() {
 		printf "if-shell -F '#{client_control_mode}' { new-window -n cdev '\"\$CDEV_BIN\" switch' } "
 		printf "{ display-popup -E -w %s -h %s -T ' cdev ' '\"\$CDEV_BIN\" switch --client \"#{client_name}\"' }" "$width" "$height"
 		;;
+	# A flag option without a value toggles; the message reads the new value.
+	sync) printf "set-window-option synchronize-panes ; display-message 'cdev: synchronize-panes #{?synchronize-panes,ON,OFF}'" ;;
+	git-status) printf "run-shell -b '\"\$CDEV_BIN\" git-status --client \"#{client_name}\"'" ;;
 	# run-shell expands #{client_name} when the key is pressed: the client to switch.
 	next) printf "run-shell -b '\"\$CDEV_BIN\" next --client \"#{client_name}\"'" ;;
 	# #{q:session_name} is the session name quoted for the shell.
@@ -35,6 +38,8 @@ cdev_actions() {
 	printf '%s %s %s\n' next "$key_next_option" "$key_next_default"
 	printf '%s %s %s\n' save "$key_save_option" "$key_save_default"
 	printf '%s %s %s\n' restore "$key_restore_option" "$key_restore_default"
+	printf '%s %s %s\n' sync "$key_sync_option" "$key_sync_default"
+	printf '%s %s %s\n' git-status "$key_git_status_option" "$key_git_status_default"
 }
 
 # set_alias NAME COMMAND: sets command-alias NAME, reusing its index when cdev set it before, else

@@ -24,6 +24,13 @@ key_restore_default="M-r"
 key_switch_option="@cdev-key-switch"
 key_switch_default="T"
 
+# The seed's keys: toggle synchronize-panes (with an ON/OFF message), and `git status` typed into
+# the session's git pane (the pane whose template role is git).
+key_sync_option="@cdev-key-sync"
+key_sync_default="S"
+key_git_status_option="@cdev-key-git-status"
+key_git_status_default="g"
+
 # Key (after the prefix) that jumps to the agent that has waited longest.
 key_next_option="@cdev-key-next"
 key_next_default="N"

@@ -6,6 +6,8 @@ mod claude;
 mod completions;
 mod config;
 mod env;
+mod git_hook;
+mod git_pane;
 mod health;
 mod lifecycle;
 mod list;
@@ -24,7 +26,7 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GitHookCommand};
 use crate::config::Config;
 use crate::paths::Paths;
 use crate::tmux::{target, Server, Tmux, TmuxCommand};
@@ -155,6 +157,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Config { json } => config::run(&context, json),
         Command::Completions { shell } => completions::run(shell),
         Command::Switch { name, client } => switch::run(&context, name, client),
+        Command::GitHook(GitHookCommand::Install { dir }) => git_hook::install(dir),
+        Command::GitStatus { session, client } => git_pane::run(&context, session, client),
         Command::Projects { json } => switch::list_projects(&context, json),
     }
 }

@@ -188,6 +188,10 @@ fn pane_options(pane_target: &str, pane: &PanePlan) -> Vec<TmuxCommand> {
     let set = |name: &str, value: &str| {
         TmuxCommand::new("set-option").flag("-p").value("-t", pane_target).arg(name).arg(value)
     };
+    // The role lets key bindings find a pane by what it is for (the git pane), not by index.
+    if pane.role != crate::template::Role::Shell {
+        commands.push(set("@cdev_role", pane.role.as_str()));
+    }
     if let Some(id) = &pane.claude_session {
         commands.push(set("@cdev_claude_session", id));
     }

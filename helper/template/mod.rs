@@ -114,6 +114,19 @@ pub enum Role {
     Shell,
 }
 
+impl Role {
+    /// The name templates use, also recorded on the pane as `@cdev_role`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Claude => "claude",
+            Role::Editor => "editor",
+            Role::Git => "git",
+            Role::Server => "server",
+            Role::Shell => "shell",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {

@@ -7,6 +7,7 @@ mod claude_e2e;
 mod completions;
 mod config;
 mod gateway;
+mod git_tools;
 mod lifecycle;
 mod list;
 mod messages_api;

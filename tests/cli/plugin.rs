@@ -74,13 +74,15 @@ fn tpm_installs_the_plugin_which_adds_aliases_and_keys_without_touching_defaults
     assert!(env.home().join(".tmux/plugins/cdev/cdev.tmux").is_file(), "TPM cloned the plugin");
     let aliases = env.tmux(&["show-options", "-s", "command-alias"]).ok();
     let cdev_aliases: Vec<&str> = aliases.lines().filter(|l| l.contains("cdev-")).collect();
-    assert_eq!(cdev_aliases.len(), 5, "{aliases}");
+    assert_eq!(cdev_aliases.len(), 7, "{aliases}");
     assert!(cdev_aliases[0].contains("cdev-switch=if-shell -F"), "{aliases}");
     assert!(cdev_aliases[0].contains("display-popup -E -w 90 -h 60%"), "{aliases}");
     assert!(cdev_aliases[1].contains("cdev-list=display-popup -w 90 -h 60%"), "{aliases}");
     assert!(cdev_aliases[2].contains("cdev-next=run-shell -b"), "{aliases}");
     assert!(cdev_aliases[3].contains("cdev-save=run-shell -b"), "{aliases}");
     assert!(cdev_aliases[4].contains("cdev-restore=confirm-before"), "{aliases}");
+    assert!(cdev_aliases[5].contains("cdev-sync=set-window-option synchronize-panes"), "{aliases}");
+    assert!(cdev_aliases[6].contains("cdev-git-status=run-shell -b"), "{aliases}");
 
     let after = bindings(&env);
     let lost: Vec<_> = defaults.difference(&after).collect();
@@ -88,7 +90,7 @@ fn tpm_installs_the_plugin_which_adds_aliases_and_keys_without_touching_defaults
     let added: Vec<_> = after.difference(&defaults).collect();
     let cdev_keys: Vec<_> = added.iter().filter(|b| b.contains("CDEV_BIN")).collect();
     let keys: Vec<&str> = cdev_keys.iter().map(|k| k.split(' ').nth(3).unwrap()).collect();
-    assert_eq!(keys, ["M-r", "M-s", "N", "O", "T"], "{cdev_keys:#?}");
+    assert_eq!(keys, ["M-r", "M-s", "N", "O", "T", "g"], "{cdev_keys:#?}");
     // tmux-resurrect binds prefix C-s and C-r; TPM I, U and M-u.
     for taken in [" C-s ", " C-r ", " I ", " U ", " M-u "] {
         assert!(cdev_keys.iter().all(|k| !k.contains(taken)));
@@ -222,7 +224,14 @@ fn keys_follow_their_options_and_none_binds_nothing() {
     fresh.start_session("main", &fresh.home());
     fresh.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
     fresh.tmux(&["set-option", "-g", "@cdev-key-list", "none"]).ok();
-    for key in ["@cdev-key-next", "@cdev-key-save", "@cdev-key-restore", "@cdev-key-switch"] {
+    for key in [
+        "@cdev-key-next",
+        "@cdev-key-save",
+        "@cdev-key-restore",
+        "@cdev-key-switch",
+        "@cdev-key-sync",
+        "@cdev-key-git-status",
+    ] {
         fresh.tmux(&["set-option", "-g", key, "none"]).ok();
     }
     let before = bindings(&fresh);

@@ -1,0 +1,71 @@
+//! `cdev git-hook install [DIR]`: a pre-commit hook (the seed's pre-commit idea) that warns when
+//! agent worktrees hold uncommitted work, and never blocks a commit. A hook already there is kept
+//! and chained: it is moved aside and run first, its failure still failing the commit.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::{git, store};
+
+/// The first lines of cdev's hook: how a later install knows the hook is its own.
+const MARKER: &str = "# cdev pre-commit hook";
+/// Where the user's own hook goes when cdev's takes its place.
+const CHAINED: &str = "pre-commit.cdev-chained";
+
+const HOOK: &str = r#"#!/bin/sh
+# cdev pre-commit hook: warns about uncommitted work in agent worktrees; never blocks a commit.
+# Written by `cdev git-hook install`. A hook that was here before runs first (pre-commit.cdev-chained).
+hooks=$(dirname "$0")
+if [ -x "$hooks/pre-commit.cdev-chained" ]; then
+	"$hooks/pre-commit.cdev-chained" "$@" || exit $?
+fi
+cdev=${CDEV_BIN:-cdev}
+if command -v "$cdev" >/dev/null 2>&1; then
+	if ! "$cdev" check >&2; then
+		echo "cdev: agent worktrees above have uncommitted changes (the commit goes on)" >&2
+	fi
+fi
+exit 0
+"#;
+
+pub fn install(dir: Option<PathBuf>) -> Result<()> {
+    let dir = match dir {
+        Some(dir) => dir,
+        None => std::env::current_dir().context("could not read the current directory")?,
+    };
+    let hooks = hooks_dir(&dir)?;
+    let hook = hooks.join("pre-commit");
+    let chained = hooks.join(CHAINED);
+    match std::fs::read(&hook) {
+        Ok(existing)
+            if String::from_utf8_lossy(&existing).lines().nth(1).is_some_and(|l| l.starts_with(MARKER)) => {}
+        Ok(_) => {
+            if chained.exists() {
+                bail!(
+                    "could not install the pre-commit hook: both {} and {} exist; merge them by hand",
+                    hook.display(),
+                    chained.display()
+                );
+            }
+            std::fs::rename(&hook, &chained)
+                .with_context(|| format!("could not move {} aside", hook.display()))?;
+            println!("kept your hook: it runs first, from {}", chained.display());
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => bail!("could not read {}: {err}", hook.display()),
+    }
+    store::write_atomic_with_mode(&hook, HOOK.as_bytes(), Some(0o755))
+        .with_context(|| format!("could not write {}", hook.display()))?;
+    println!("installed {}", hook.display());
+    Ok(())
+}
+
+/// The repository's hooks directory (`core.hooksPath` honoured), created when missing.
+fn hooks_dir(dir: &Path) -> Result<PathBuf> {
+    let path = git::run(dir, &["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+        .with_context(|| format!("could not install the pre-commit hook in {}", dir.display()))?;
+    let hooks = PathBuf::from(path.trim_end_matches('\n'));
+    std::fs::create_dir_all(&hooks).with_context(|| format!("could not create {}", hooks.display()))?;
+    Ok(hooks)
+}

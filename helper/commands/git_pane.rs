@@ -1,0 +1,101 @@
+//! `cdev git-status`: the seed's "git status in the git pane", finding the pane by the role its
+//! template gave it (`@cdev_role git`), not by a hard-coded index, and typing into it only when its
+//! shell sits at the prompt (never into an editor or a running program).
+
+use anyhow::{anyhow, Context as _, Result};
+
+use super::Context;
+use crate::tmux::format::{plain, text, Field, Fields, Record};
+use crate::tmux::{target, TmuxCommand};
+
+/// Programs whose prompt may be typed at.
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "nu"];
+
+pub fn run(context: &Context, session: Option<String>, client: Option<String>) -> Result<()> {
+    let tmux = context.tmux()?;
+    let session = match (&session, &client) {
+        (Some(name), _) => name.clone(),
+        (None, Some(client)) => tmux
+            .run(TmuxCommand::new("display-message").flag("-p").value("-c", client).arg("#{session_name}"))?
+            .trim_end_matches('\n')
+            .to_string(),
+        (None, None) => context.session_or_current(&tmux, None)?,
+    };
+    let panes = tmux
+        .query::<RolePane>(TmuxCommand::new("list-panes").flag("-s").value("-t", &target::session(&session)))
+        .with_context(|| format!("could not read session {session}"))?;
+    // The git pane of the window in view first, else the session's first.
+    let git = panes
+        .iter()
+        .filter(|p| p.role.as_deref() == Some("git"))
+        .max_by_key(|p| p.window_active)
+        .ok_or_else(|| anyhow!("could not run git status: {session} has no pane with role git"));
+    let outcome = git.and_then(|pane| {
+        if let Some(busy) = foreground_job(pane) {
+            return Err(anyhow!("could not run git status: the git pane is running {busy}"));
+        }
+        tmux.run_chain(&[
+            TmuxCommand::new("send-keys").value("-t", &pane.id).flag("-l").arg("git status"),
+            TmuxCommand::new("send-keys").value("-t", &pane.id).arg("Enter"),
+        ])
+        .map(drop)
+    });
+    match (outcome, client) {
+        // From a key binding: say it in the status line, where the user looks.
+        (Err(err), Some(client)) => {
+            let message = crate::tmux::command::escape_format(&format!("cdev: {err:#}"));
+            tmux.run(TmuxCommand::new("display-message").value("-c", &client).arg(&message)).map(drop)
+        }
+        (outcome, _) => outcome,
+    }
+}
+
+/// What runs in the foreground of the pane instead of its shell, if anything. On Linux the
+/// terminal's foreground process group (`tpgid` in /proc) against the pane's shell, which is
+/// reliable even when `sh -c` does not exec its command; elsewhere the foreground program's name.
+fn foreground_job(pane: &RolePane) -> Option<String> {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", pane.pid)) else {
+        return (!SHELLS.contains(&pane.command.as_str())).then(|| pane.command.clone());
+    };
+    // The fields after "(comm)": state ppid pgrp session tty_nr tpgid …
+    let tpgid: u32 = stat.rsplit_once(')')?.1.split_whitespace().nth(5)?.parse().ok()?;
+    if tpgid == pane.pid {
+        return None;
+    }
+    let name = std::fs::read_to_string(format!("/proc/{tpgid}/cmdline")).ok();
+    let program =
+        name.as_deref().and_then(|c| c.split('\0').find(|a| !a.is_empty() && *a != "/bin/sh" && *a != "-c"));
+    Some(
+        program
+            .map(|p| p.split_whitespace().next().unwrap_or(p).rsplit('/').next().unwrap_or(p).to_string())
+            .unwrap_or_else(|| pane.command.clone()),
+    )
+}
+
+struct RolePane {
+    id: String,
+    pid: u32,
+    role: Option<String>,
+    command: String,
+    window_active: bool,
+}
+
+impl Record for RolePane {
+    const FIELDS: &'static [Field] = &[
+        plain("pane_id"),
+        plain("pane_pid"),
+        text("@cdev_role"),
+        text("pane_current_command"),
+        plain("window_active"),
+    ];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(RolePane {
+            id: f.string()?,
+            pid: f.number()?,
+            role: f.optional()?,
+            command: f.string()?,
+            window_active: f.flag()?,
+        })
+    }
+}
