@@ -163,6 +163,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// CPU and memory per session, each pane's whole process tree counted, busiest first.
+    Top {
+        #[arg(long)]
+        json: bool,
+        /// How long CPU use is sampled, in milliseconds.
+        #[arg(long, default_value_t = 500, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=60_000))]
+        interval: u64,
+    },
     /// Agent worktrees with uncommitted changes, across every cdev session (exit status 3 if any).
     Check,
     /// A pre-commit hook that warns about uncommitted work in agent worktrees (chains any hook

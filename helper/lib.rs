@@ -14,6 +14,7 @@ pub mod naming;
 pub mod paths;
 pub mod picker;
 pub mod projects;
+pub mod resources;
 pub mod session;
 pub mod snapshot;
 pub mod store;

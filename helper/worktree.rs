@@ -26,6 +26,11 @@ pub fn ensure_from(toplevel: &Path, feature: &str, base: Option<&str>) -> Result
     }
     let path = toplevel.join(WORKTREES_DIR).join(feature);
     exclude_worktrees_dir(toplevel).with_context(fail)?;
+    if !path.exists() && registered_worktrees(toplevel)?.iter().any(|w| w == &path) {
+        // Deleted by hand: git still lists it and refuses the path. Prune forgets the worktrees
+        // whose directories are gone (only those), as git itself would.
+        git::run(toplevel, &["worktree", "prune"]).with_context(fail)?;
+    }
     if path.exists() {
         if registered_worktrees(toplevel)?.iter().any(|w| same_path(w, &path)) {
             return Ok(path);
@@ -99,6 +104,8 @@ pub struct Status {
     /// Commits ahead of and behind the main checkout's branch.
     pub ahead: Option<u32>,
     pub behind: Option<u32>,
+    /// Its directory was deleted by hand; git still lists it until `git worktree prune`.
+    pub missing: bool,
 }
 
 /// The agent worktrees (under `.worktrees/`) of the repository at `toplevel`.
@@ -111,6 +118,18 @@ pub fn statuses(toplevel: &Path) -> Result<Vec<Status>> {
         }
         let name =
             path.strip_prefix(toplevel.join(WORKTREES_DIR)).unwrap_or(&path).to_string_lossy().into_owned();
+        if !path.exists() {
+            found.push(Status {
+                name,
+                path,
+                branch: None,
+                dirty: 0,
+                ahead: None,
+                behind: None,
+                missing: true,
+            });
+            continue;
+        }
         let branch = git::branch_of(&path);
         let dirty = git::run(&path, &["status", "--porcelain"]).map(|s| s.lines().count()).unwrap_or(0);
         let (ahead, behind) = match (&base, &branch) {
@@ -127,7 +146,7 @@ pub fn statuses(toplevel: &Path) -> Result<Vec<Status>> {
             }
             _ => (None, None),
         };
-        found.push(Status { name, path, branch, dirty, ahead, behind });
+        found.push(Status { name, path, branch, dirty, ahead, behind, missing: false });
     }
     Ok(found)
 }

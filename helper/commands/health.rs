@@ -43,6 +43,9 @@ struct SessionHealth {
     healthy: bool,
     checks: Vec<Check>,
     agents: Vec<Agent>,
+    /// Every pane's process tree, sampled while the report is made.
+    cpu_percent: Option<f64>,
+    rss_kib: Option<u64>,
 }
 
 pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()> {
@@ -67,9 +70,19 @@ pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()>
     let registry = context.templates()?;
     let now = chrono::Utc::now().timestamp();
     let snapshots = Store::new(&context.paths.state_dir);
+    let all_panes: Vec<HealthPane> = by_session.values().flatten().cloned().collect();
+    // Informational, so never a failure: a machine without /proc shows no column.
+    let usage = super::top::by_session(&all_panes, std::time::Duration::from_millis(200)).unwrap_or_default();
     let report: Vec<SessionHealth> = by_session
         .into_iter()
-        .map(|(name, panes)| check_session(&registry, &snapshots, name, &panes, now))
+        .map(|(name, panes)| {
+            let mut health = check_session(&registry, &snapshots, name, &panes, now);
+            if let Some(u) = usage.iter().find(|u| u.session == health.session) {
+                health.cpu_percent = Some(u.cpu_percent);
+                health.rss_kib = Some(u.rss_kib);
+            }
+            health
+        })
         .collect();
 
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -176,7 +189,16 @@ fn check_session(
         })
         .collect();
     let healthy = checks.iter().all(|c| c.ok);
-    SessionHealth { session, template, project_root: root, healthy, checks, agents }
+    SessionHealth {
+        session,
+        template,
+        project_root: root,
+        healthy,
+        checks,
+        agents,
+        cpu_percent: None,
+        rss_kib: None,
+    }
 }
 
 /// How many panes the session's template makes, counting Claude panes added for worktrees.
@@ -228,6 +250,9 @@ fn print_report(out: &mut impl Write, report: &[SessionHealth], context: &Contex
         )?;
         for check in &session.checks {
             writeln!(out, "  {} {}", if check.ok { good } else { bad }, check.what)?;
+        }
+        if let (Some(cpu), Some(rss)) = (session.cpu_percent, session.rss_kib) {
+            writeln!(out, "  resources: CPU {cpu:.1}%, memory {}", super::top::memory(rss))?;
         }
         for agent in &session.agents {
             let since = agent.for_seconds.map(|s| format!(" for {}", duration(s))).unwrap_or_default();

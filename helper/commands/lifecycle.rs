@@ -124,17 +124,24 @@ pub fn cleanup(context: &Context, request: Cleanup) -> Result<()> {
 
 /// `90s`, `30m`, `24h`, `7d` (or a bare number of seconds) as seconds.
 pub fn parse_duration(text: &str) -> Result<i64> {
-    let text = text.trim();
-    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let value: i64 =
-        digits.parse().with_context(|| format!("could not read the duration {text:?} (say 30m, 24h, 7d)"))?;
+    // Bad input, not a failure: exit status 2, as for any other bad argument.
+    let refuse = || {
+        crate::input_error::InputError::new(
+            "could not read the duration",
+            format!("{text:?} is not one (say 90s, 30m, 24h, 7d)"),
+        )
+    };
+    let trimmed = text.trim();
+    let (digits, unit) =
+        trimmed.split_at(trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len()));
+    let value: i64 = digits.parse().map_err(|_| refuse())?;
     let scale = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
         "w" => 7 * 86_400,
-        _ => bail!("could not read the duration {text:?} (say 30m, 24h, 7d)"),
+        _ => return Err(refuse().into()),
     };
     Ok(value.saturating_mul(scale))
 }

@@ -19,6 +19,7 @@ mod snapshots;
 mod status;
 mod switch;
 mod template;
+mod top;
 mod transfer;
 mod worktree;
 
@@ -158,6 +159,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => completions::run(shell),
         Command::Switch { name, client } => switch::run(&context, name, client),
         Command::GitHook(GitHookCommand::Install { dir }) => git_hook::install(dir),
+        Command::Top { json, interval } => top::run(&context, json, interval),
         Command::GitStatus { session, client } => git_pane::run(&context, session, client),
         Command::Projects { json } => switch::list_projects(&context, json),
     }

@@ -111,7 +111,7 @@ fn list(context: &Context, tmux: &Tmux, session: Option<String>, json: bool) -> 
                 out,
                 "{}  {}  {:>5}  {}  {}",
                 pad(&s.name, 20),
-                pad(s.branch.as_deref().unwrap_or("-"), 20),
+                pad(if s.missing { "(deleted by hand)" } else { s.branch.as_deref().unwrap_or("-") }, 20),
                 s.dirty,
                 pad(&drift, 12),
                 row.agent.as_deref().unwrap_or("-")
@@ -149,12 +149,17 @@ fn remove(context: &Context, tmux: &Tmux, feature: &str, session: Option<String>
         .collect();
     tmux.run_chain(&kills).with_context(fail)?;
     let path = status.path.to_string_lossy().into_owned();
-    let mut args = vec!["worktree", "remove"];
-    if force {
-        args.push("--force");
+    if status.missing {
+        // Nothing left on disk to lose: forget it as git would.
+        git::run(&toplevel, &["worktree", "prune"]).with_context(fail)?;
+    } else {
+        let mut args = vec!["worktree", "remove"];
+        if force {
+            args.push("--force");
+        }
+        args.extend(["--", path.as_str()]);
+        git::run(&toplevel, &args).with_context(fail)?;
     }
-    args.extend(["--", path.as_str()]);
-    git::run(&toplevel, &args).with_context(fail)?;
     println!(
         "{feature}: removed ({} panes closed; branch {} kept)",
         kills.len(),

@@ -220,6 +220,8 @@ pub struct HealthPane {
     pub worktree: Option<String>,
     pub agent_state: Option<String>,
     pub agent_since: Option<i64>,
+    /// The pane's first process (its shell), root of its process tree; 0 when dead.
+    pub pid: u32,
 }
 
 impl Record for HealthPane {
@@ -237,6 +239,7 @@ impl Record for HealthPane {
         text("@cdev_worktree"),
         text("@cdev_agent_state"),
         text("@cdev_agent_since"),
+        plain("pane_pid"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -254,6 +257,7 @@ impl Record for HealthPane {
             worktree: f.optional()?,
             agent_state: f.optional()?,
             agent_since: f.optional()?.and_then(|s| s.parse().ok()),
+            pid: f.number().unwrap_or(0),
         })
     }
 }

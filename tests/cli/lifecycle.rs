@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::support::{wait_for, TestEnv};
+use crate::support::{json, tmux_calls, wait_for, TestEnv, CDEV};
 
 #[test]
 fn kill_saves_first_and_the_session_comes_back() {
@@ -83,4 +83,36 @@ fn cleanup_spares_attached_sessions_and_busy_agents() {
     assert!(env.cdev(&["cleanup", "--yes"]).ok().is_empty());
     env.cdev(&["cleanup", "--idle-for", "0s", "--yes", "--force"]).ok();
     assert_eq!(env.session_names(), ["other"]);
+}
+
+#[test]
+fn top_sums_each_panes_process_tree_per_session_from_one_tmux_call() {
+    let mut env = TestEnv::new();
+    env.start_session("idle", &env.home());
+    // A busy child under the pane's shell: the tree, not only the pane's own process, is counted.
+    env.tmux(&["new-session", "-d", "-s", "busy", "sh -c 'yes > /dev/null; sleep 600'"]).ok();
+    env.tmux(&["split-window", "-t", "=busy:", "sleep 600"]).ok();
+    let counter = env.count_tmux_calls();
+    env.cdev(&["list"]).ok();
+    fs::remove_file(&counter).unwrap();
+
+    let rows = json(&env.cdev(&["top", "--json", "--interval", "400"]).ok());
+    assert_eq!(tmux_calls(&counter).len(), 1, "{:?}", tmux_calls(&counter));
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows[0]["session"], "busy", "busiest first: {rows:?}");
+    assert_eq!(rows[0]["panes"], 2);
+    assert!(rows[0]["processes"].as_u64().unwrap() >= 4, "the shells, yes, and the split's sleep: {rows:?}");
+    assert!(rows[0]["cpu_percent"].as_f64().unwrap() > 30.0, "{rows:?}");
+    assert!(rows[1]["cpu_percent"].as_f64().unwrap() < 30.0, "{rows:?}");
+    assert!(rows.iter().all(|r| r["rss_kib"].as_u64().unwrap() > 0));
+    let table = env.cdev(&["top", "--interval", "50"]).ok();
+    assert!(table.starts_with("SESSION  PANES  PROCS   CPU%    MEMORY"), "{table}");
+    let err = env.cdev(&["top", "--interval", "0"]).fails_with(2);
+    assert!(err.contains("--interval"), "{err}");
+
+    // health exits 3 here (busy is not a cdev session with a template): read its stdout anyway.
+    let mut cmd = env.command(CDEV);
+    cmd.args(["-L", &env.socket, "health", "busy", "--json"]);
+    let health = json(&env.run(cmd).stdout());
+    assert!(health[0]["cpu_percent"].as_f64().unwrap() > 30.0, "{health}");
 }

@@ -54,3 +54,56 @@ fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
     assert!(!env.panes(&session, "#{@cdev_worktree}").iter().any(|w| w == "feat"));
     assert!(env.git(&repo, &["branch", "--list", "feat"]).contains("feat"));
 }
+
+#[test]
+fn worktrees_survive_odd_repositories_and_hands_that_delete_them() {
+    let env = TestEnv::new();
+    env.start_session("main", &env.home());
+    // A project path with spaces and non-ASCII letters.
+    let odd = env.project("projects/my app ü");
+    env.git(&odd, &["init", "-q", "-b", "main"]);
+    env.git(&odd, &["commit", "-q", "--allow-empty", "-m", "first"]);
+    let session =
+        env.cdev(&["new", "--no-attach", "-w", "feat", &odd.to_string_lossy()]).ok().trim().to_string();
+    let cwds = env.panes(&session, "#{pane_current_path}");
+    assert!(cwds.iter().any(|c| c.ends_with("my app ü/.worktrees/feat")), "{cwds:?}");
+
+    // Deleted by hand: listed as such, added again (git's prune), removed without a fuss.
+    fs::remove_dir_all(odd.join(".worktrees/feat")).unwrap();
+    let listed = env.cdev(&["worktree", "list", "--session", &session]).ok();
+    assert!(listed.contains("(deleted by hand)"), "{listed}");
+    env.cdev(&["worktree", "add", "feat", "--session", &session]).ok();
+    assert!(odd.join(".worktrees/feat/.git").exists());
+    fs::remove_dir_all(odd.join(".worktrees/feat")).unwrap();
+    let removed = env.cdev(&["worktree", "rm", "feat", "--session", &session]).ok();
+    assert!(removed.contains("feat: removed"), "{removed}");
+    let listed = env.cdev(&["worktree", "list", "--session", &session, "--json"]).ok();
+    assert!(!listed.contains("feat"), "{listed}");
+
+    // A branch name git refuses: its reason, nothing made.
+    let err = env.cdev(&["worktree", "add", "my feature", "--session", &session]).fails_with(1);
+    assert_eq!(err.trim_end(), "cdev: could not add worktree \"my feature\": not a valid branch name");
+
+    // A repository without commits: the worktree gets an unborn branch, as git makes it.
+    let empty = env.project("projects/empty");
+    env.git(&empty, &["init", "-q"]);
+    env.cdev(&["new", "--no-attach", "-w", "feat", &empty.to_string_lossy()]).ok();
+    assert!(empty.join(".worktrees/feat").is_dir());
+
+    // A bare repository has no work tree to branch from: said plainly, the session still made.
+    let bare = env.project("projects/bare.git");
+    env.git(&bare, &["init", "-q", "--bare"]);
+    let run = env.cdev(&["new", "--no-attach", "-w", "feat", &bare.to_string_lossy()]);
+    assert!(run.output.status.success());
+    assert!(run.stderr().contains("is not a git repository: no worktrees made"), "{}", run.stderr());
+
+    // A duration in the wrong units is bad input (exit status 2), and nothing is killed.
+    let before = env.session_names();
+    let err = env.cdev(&["cleanup", "--older-than", "3 parsecs", "--yes"]).fails_with(2);
+    assert_eq!(
+        err.trim_end(),
+        "cdev: could not read the duration: \"3 parsecs\" is not one (say 90s, 30m, 24h, 7d)"
+    );
+    env.cdev(&["cleanup", "--idle-for", "99999999999999999999d", "--yes"]).fails_with(2);
+    assert_eq!(env.session_names(), before);
+}
