@@ -27,6 +27,11 @@ fn is_cdevs(config: &Config, session: &Session) -> bool {
 fn save_then_kill(context: &Context, tmux: &Tmux, config: &Config, names: &[String]) -> Result<()> {
     // The snapshot of what is being killed must be the latest, however small it is.
     let lines = super::save::save(context, tmux, config, names, true).context("nothing was killed")?;
+    // A session that ended meanwhile (its save says so) is not killed: one failing kill-session
+    // would stop the rest of the chain.
+    let alive = tmux.run(TmuxCommand::new("list-sessions").format("-F", "#{session_name}"))?;
+    let alive: Vec<&str> = alive.lines().collect();
+    let names: Vec<&String> = names.iter().filter(|n| alive.contains(&n.as_str())).collect();
     let kills: Vec<TmuxCommand> = names
         .iter()
         .map(|name| TmuxCommand::new("kill-session").value("-t", &target::session(name)))

@@ -116,3 +116,25 @@ fn top_sums_each_panes_process_tree_per_session_from_one_tmux_call() {
     let health = json(&env.run(cmd).stdout());
     assert!(health[0]["cpu_percent"].as_f64().unwrap() > 30.0, "{health}");
 }
+
+#[test]
+fn a_session_that_ends_while_cleanup_runs_is_skipped_and_the_rest_go_on() {
+    let mut env = TestEnv::new();
+    for name in ["claude-dev-a", "claude-dev-gone", "claude-dev-z"] {
+        env.start_session(name, &env.home());
+    }
+    env.start_session("keep", &env.home());
+    // The session ends just as its contents are being read.
+    let real = crate::support::which("tmux");
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in *capture-pane*) '{real}' -L '{socket}' kill-session -t =claude-dev-gone 2>/dev/null ;; esac\nexec '{real}' \"$@\"\n",
+        real = real.display(),
+        socket = env.socket
+    );
+    env.install_wrapper("tmux", &script);
+    let out = env.cdev(&["cleanup", "--older-than", "0s", "--yes", "--force"]).ok();
+    assert!(out.contains("claude-dev-a: killed") && out.contains("claude-dev-z: killed"), "{out}");
+    assert_eq!(env.session_names(), ["keep"]);
+    assert!(env.path("state/cdev/snapshots/claude-dev-a/latest").exists());
+    assert!(env.path("state/cdev/snapshots/claude-dev-z/latest").exists());
+}
