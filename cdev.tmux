@@ -14,6 +14,8 @@ source "$CDEV_PLUGIN_DIR/scripts/binary.sh"
 source "$CDEV_PLUGIN_DIR/scripts/aliases.sh"
 # shellcheck source=scripts/agents.sh
 source "$CDEV_PLUGIN_DIR/scripts/agents.sh"
+# shellcheck source=scripts/resurrect.sh
+source "$CDEV_PLUGIN_DIR/scripts/resurrect.sh"
 
 main() {
 	if ! tmux_version_at_least "$minimum_tmux_version"; then
@@ -29,5 +31,7 @@ main() {
 	bind_keys
 	interpolate_status "$bin"
 	register_focus_hooks
+	register_resurrect_hooks
+	apply_resurrect_defaults
 }
 main

@@ -163,6 +163,15 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// What cdev.tmux registers as tmux-resurrect's hooks: post-save-layout FILE (sidecar and the
+    /// empty-save guard), post-save-all, pre-restore-all (a cdev snapshot first),
+    /// post-restore-all (env, options, Claude conversations back). Never fails resurrect.
+    Resurrect {
+        #[arg(value_parser = ["post-save-layout", "post-save-all", "pre-restore-all", "post-restore-all"])]
+        hook: String,
+        /// The state file resurrect just wrote (post-save-layout).
+        file: Option<PathBuf>,
+    },
     /// CPU and memory per session, each pane's whole process tree counted, busiest first.
     Top {
         #[arg(long)]
@@ -208,6 +217,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the set-up: tmux, the plugin and helper, tmux-resurrect and tmux-continuum (autosave
+    /// really on), the status segments, Claude Code's hooks, projects dirs; each finding with its
+    /// fix. Exit status 3 when something needs a look.
+    Doctor,
     /// Show the effective configuration and where each value came from.
     Config {
         /// Print JSON instead of text.

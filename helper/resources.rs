@@ -101,6 +101,21 @@ pub fn measure(roots: &[u32], interval: Duration) -> Result<HashMap<u32, Usage>>
     Ok(usage)
 }
 
+/// Whether the shell that is a pane's first process (`pane_pid`) waits at its prompt: it holds
+/// the terminal (the tty's foreground group is its own) and runs nothing (no child). `sh -c
+/// 'sleep 9'`, which does not exec its command, is not idle; nor is a shell whose job has the
+/// terminal. `None` where /proc cannot tell (not Linux).
+pub fn shell_is_idle(pane_pid: u32) -> Option<bool> {
+    let stat = fs::read_to_string(format!("/proc/{pane_pid}/stat")).ok()?;
+    // The fields after "(comm)": state ppid pgrp session tty_nr tpgid …
+    let tpgid: i64 = stat.rsplit_once(')')?.1.split_whitespace().nth(5)?.parse().ok()?;
+    if tpgid != i64::from(pane_pid) {
+        return Some(false);
+    }
+    let children = fs::read_to_string(format!("/proc/{pane_pid}/task/{pane_pid}/children")).ok()?;
+    Some(children.trim().is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,6 +69,10 @@ icon_idle_default="·"
 style_idle_option="@cdev-style-idle"
 style_idle_default=""
 
+# Apply the seed's recommended tmux-resurrect / tmux-continuum settings where unset: on | off.
+resurrect_defaults_option="@cdev-resurrect-defaults"
+resurrect_defaults_default="on"
+
 # Popup size, in cells or percent of the client.
 popup_width_option="@cdev-popup-width"
 popup_width_default="80%"

@@ -50,26 +50,25 @@ pub fn run(context: &Context, session: Option<String>, client: Option<String>) -
     }
 }
 
-/// What runs in the foreground of the pane instead of its shell, if anything. On Linux the
-/// terminal's foreground process group (`tpgid` in /proc) against the pane's shell, which is
-/// reliable even when `sh -c` does not exec its command; elsewhere the foreground program's name.
+/// What keeps the pane's shell from its prompt, if anything: its foreground program's name.
 fn foreground_job(pane: &RolePane) -> Option<String> {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", pane.pid)) else {
-        return (!SHELLS.contains(&pane.command.as_str())).then(|| pane.command.clone());
-    };
-    // The fields after "(comm)": state ppid pgrp session tty_nr tpgid …
-    let tpgid: u32 = stat.rsplit_once(')')?.1.split_whitespace().nth(5)?.parse().ok()?;
-    if tpgid == pane.pid {
-        return None;
+    let idle = crate::resources::shell_is_idle(pane.pid).unwrap_or(SHELLS.contains(&pane.command.as_str()));
+    (!idle).then(|| foreground_name(pane.pid).unwrap_or_else(|| pane.command.clone()))
+}
+
+/// The name of the program the pane runs in its foreground: the terminal's foreground group
+/// leader, or the deepest child of `sh -c` (which does not exec its command).
+fn foreground_name(pane_pid: u32) -> Option<String> {
+    let mut pid = pane_pid;
+    for _ in 0..8 {
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+        match children.split_whitespace().next().and_then(|c| c.parse().ok()) {
+            Some(child) => pid = child,
+            None => break,
+        }
     }
-    let name = std::fs::read_to_string(format!("/proc/{tpgid}/cmdline")).ok();
-    let program =
-        name.as_deref().and_then(|c| c.split('\0').find(|a| !a.is_empty() && *a != "/bin/sh" && *a != "-c"));
-    Some(
-        program
-            .map(|p| p.split_whitespace().next().unwrap_or(p).rsplit('/').next().unwrap_or(p).to_string())
-            .unwrap_or_else(|| pane.command.clone()),
-    )
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(name.trim().to_string())
 }
 
 struct RolePane {

@@ -5,6 +5,7 @@ mod attach;
 mod claude;
 mod completions;
 mod config;
+mod doctor;
 mod env;
 mod git_hook;
 mod git_pane;
@@ -14,6 +15,7 @@ mod list;
 mod new;
 mod prompt;
 mod restore;
+mod resurrect;
 mod save;
 mod snapshots;
 mod status;
@@ -160,6 +162,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Switch { name, client } => switch::run(&context, name, client),
         Command::GitHook(GitHookCommand::Install { dir }) => git_hook::install(dir),
         Command::Top { json, interval } => top::run(&context, json, interval),
+        Command::Resurrect { hook, file } => resurrect::run(&context, &hook, file),
+        Command::Doctor => doctor::run(&context),
         Command::GitStatus { session, client } => git_pane::run(&context, session, client),
         Command::Projects { json } => switch::list_projects(&context, json),
     }

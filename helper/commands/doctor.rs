@@ -1,0 +1,163 @@
+//! `cdev doctor`: what stands between the user and a working cdev, each finding with the exact
+//! fix. tmux and the helper, tmux-resurrect and tmux-continuum (continuum's autosave lives in
+//! `status-right`, so a theme that rewrites it silently turns autosave off), cdev's status
+//! segments, Claude Code's hooks, the projects dirs. Exit status 3 when something needs a look.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::Context;
+use crate::tmux::version::MINIMUM;
+use crate::tmux::TmuxCommand;
+
+struct Finding {
+    ok: bool,
+    what: String,
+    /// What to do about it (only for findings that are not ok).
+    fix: Option<String>,
+}
+
+pub fn run(context: &Context) -> Result<()> {
+    let mut findings = Vec::new();
+    let mut add = |ok: bool, what: String, fix: Option<String>| findings.push(Finding { ok, what, fix });
+    let tmux = context.tmux()?;
+    match tmux.version() {
+        Ok(version) => add(
+            version >= MINIMUM,
+            format!("tmux {version}"),
+            (version < MINIMUM).then(|| "install tmux 3.2 or newer".to_string()),
+        ),
+        Err(err) => add(false, format!("tmux: {err:#}"), Some("install tmux 3.2 or newer".into())),
+    }
+    let options = match tmux.options() {
+        Ok(options) => options,
+        Err(_) => {
+            add(
+                false,
+                "no tmux server runs".into(),
+                Some("start tmux, then run cdev doctor inside it".into()),
+            );
+            return report(findings);
+        }
+    };
+    let option = |name: &str| options.get(name).unwrap_or_default().to_string();
+
+    let build = option("@cdev-build-status");
+    let version = env!("CARGO_PKG_VERSION");
+    match build.as_str() {
+        "" => add(false, "the cdev plugin is not loaded in this server".into(), Some(
+            "add `set -g @plugin '…/cdev'` before TPM's `run` line in ~/.tmux.conf, then prefix + I".into(),
+        )),
+        "ok" | "built" => add(true, format!("plugin loaded; helper {version} at {}", option("@cdev-bin-path")), None),
+        other => add(false, format!("plugin build status: {other} ({})", option("@cdev-build-message")), Some(
+            "run `cargo build --release --locked` in the plugin directory, then `tmux source ~/.tmux.conf`".into(),
+        )),
+    }
+
+    // Which status line holds what.
+    let status_line = format!("{} {}", option("status-left"), option("status-right"));
+    let agents_shown = status_line.contains("@cdev_agent_state") || status_line.contains("cdev\" status");
+    add(
+        agents_shown,
+        if agents_shown {
+            "agents are in the status line".into()
+        } else {
+            "no agent segment in the status line".into()
+        },
+        (!agents_shown).then(|| {
+            "put #{cdev_agents} or #{cdev_status} in status-right, and load cdev after any theme".to_string()
+        }),
+    );
+    if status_line.contains("#{cdev_") {
+        add(
+            false,
+            "a #{cdev_…} placeholder was never replaced".into(),
+            Some(
+                "a theme set status-left/right after cdev loaded: put cdev's @plugin line after the theme's"
+                    .into(),
+            ),
+        );
+    }
+
+    let keys = tmux.run(TmuxCommand::new("list-keys")).unwrap_or_default();
+    let resurrect = keys.contains("resurrect/scripts/save.sh") || !option("@resurrect-dir").is_empty();
+    if resurrect {
+        let hooks: Vec<&str> = ["post-save-layout", "post-save-all", "pre-restore-all", "post-restore-all"]
+            .into_iter()
+            .filter(|kind| !option(&format!("@resurrect-hook-{kind}")).contains(&format!("resurrect {kind}")))
+            .collect();
+        add(
+            hooks.is_empty(),
+            if hooks.is_empty() {
+                "tmux-resurrect: cdev's hooks registered (sidecar, empty-save guard, resume)".into()
+            } else {
+                format!("tmux-resurrect: cdev's hooks missing: {}", hooks.join(", "))
+            },
+            (!hooks.is_empty()).then(|| "reload the plugins: `tmux source ~/.tmux.conf`".to_string()),
+        );
+    } else {
+        add(true, "tmux-resurrect is not installed (cdev's own snapshots do the job)".into(), None);
+    }
+    let continuum = !option("@continuum-save-interval").is_empty() && keys.contains("resurrect")
+        || option("status-right").contains("continuum_save.sh");
+    if continuum || !option("@continuum-restore").is_empty() && resurrect {
+        let autosave = option("status-right").contains("continuum_save.sh");
+        add(
+            autosave,
+            if autosave {
+                "tmux-continuum autosaves (its job is in status-right)".into()
+            } else {
+                "tmux-continuum does not autosave: its job is missing from status-right".into()
+            },
+            (!autosave).then(|| {
+                "a theme overwrote status-right after continuum loaded: list continuum's @plugin line after the theme's"
+                    .to_string()
+            }),
+        );
+    }
+
+    let settings = context.claude_settings_path();
+    let hooks_ok = std::fs::read_to_string(&settings).is_ok_and(|text| text.contains("claude hook"));
+    add(
+        hooks_ok,
+        format!("Claude Code hooks for cdev's panes: {}", context.paths.display(&settings)),
+        (!hooks_ok)
+            .then(|| "run `cdev new` once (it writes them), or `cdev claude install-hooks`".to_string()),
+    );
+
+    let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
+    for dir in &config.projects_dirs.value {
+        let exists = dir.is_dir();
+        add(
+            exists,
+            format!("projects dir {}", context.paths.display(dir)),
+            (!exists).then(|| {
+                format!("mkdir -p {}, or set projects_dirs in config.toml", context.paths.display(dir))
+            }),
+        );
+    }
+    if let Ok(log) = std::fs::read_to_string(context.paths.state_dir.join("resurrect.log")) {
+        if let Some(last) = log.lines().last() {
+            add(true, format!("last resurrect note: {last}"), None);
+        }
+    }
+    report(findings)
+}
+
+fn report(findings: Vec<Finding>) -> Result<()> {
+    let plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (good, bad) = if plain { ("ok  ", "warn") } else { ("✅", "⚠️ ") };
+    let mut out = std::io::stdout().lock();
+    for f in &findings {
+        writeln!(out, "{} {}", if f.ok { good } else { bad }, f.what)?;
+        if let Some(fix) = &f.fix {
+            writeln!(out, "     fix: {fix}")?;
+        }
+    }
+    out.flush()?;
+    if findings.iter().any(|f| !f.ok) {
+        std::process::exit(super::health::UNHEALTHY);
+    }
+    Ok(())
+}

@@ -1,0 +1,378 @@
+//! `cdev resurrect …`: what cdev.tmux registers as tmux-resurrect's hooks. Resurrect keeps
+//! layouts but loses environments and cannot resume an exact Claude conversation; continuum can
+//! make an empty save the one restored. So after each save cdev writes a sidecar beside
+//! resurrect's file, refuses to let a nearly empty save become `last`, and after a restore puts
+//! back each session's env and options and resumes each Claude pane's own conversation.
+//!
+//! The hooks run inside resurrect's save and restore: they never fail it. Errors go to
+//! `CDEV_LOG` and to `resurrect.log` in cdev's state directory, which `cdev doctor` reads.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context as _, Result};
+use serde::{Deserialize, Serialize};
+
+use super::Context;
+use crate::tmux::format::{plain, text, Field, Fields, Record};
+use crate::tmux::{target, Tmux, TmuxCommand};
+use crate::{log, store};
+
+const FORMAT_VERSION: u32 = 1;
+/// A save with fewer than this share of the server's panes is taken for an empty one.
+const MIN_SHARE: f64 = 0.5;
+/// Where the post-save-layout hook leaves the name of a save it found bad, for post-save-all
+/// (which runs after resurrect has pointed `last` at it).
+const BAD_SAVE: &str = ".cdev-bad-save";
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "nu"];
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Sidecar {
+    pub version: u32,
+    /// The machine it was written on: conversations resume only there.
+    pub host: String,
+    pub sessions: Vec<SessionSide>,
+    pub panes: Vec<PaneSide>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionSide {
+    pub name: String,
+    /// The session's own environment; `None` is a variable removed from it (`-VAR`).
+    pub env: BTreeMap<String, Option<String>>,
+    /// cdev's session options (`@cdev_project_root`, `@cdev_template`).
+    pub options: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PaneSide {
+    pub session: String,
+    pub window: u32,
+    pub pane: u32,
+    pub claude_session: Option<String>,
+    pub agent_state: Option<String>,
+    pub worktree: Option<String>,
+    pub role: Option<String>,
+}
+
+pub fn run(context: &Context, hook: &str, file: Option<PathBuf>) -> Result<()> {
+    let result = match hook {
+        "post-save-layout" => match &file {
+            Some(file) => post_save_layout(context, file),
+            None => Err(anyhow!("resurrect passes the state file")),
+        },
+        "post-save-all" => post_save_all(context),
+        "pre-restore-all" => pre_restore_all(context),
+        "post-restore-all" => post_restore_all(context),
+        other => return Err(anyhow!("could not run resurrect hook {other:?}: no such hook")),
+    };
+    if let Err(err) = result {
+        note(context, &format!("{hook}: {err:#}"));
+    }
+    Ok(())
+}
+
+/// Records what happened where `cdev doctor` and the debug log can show it.
+fn note(context: &Context, line: &str) {
+    log::debug("resurrect", &line);
+    let _ = std::fs::create_dir_all(&context.paths.state_dir);
+    let path = context.paths.state_dir.join("resurrect.log");
+    let stamped = format!("{} {line}\n", chrono::Utc::now().to_rfc3339());
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, stamped.as_bytes()));
+}
+
+/// `tmux_resurrect_20261124T060000.txt` → `tmux_resurrect_20261124T060000.cdev.json`.
+pub fn sidecar_path(state_file: &Path) -> PathBuf {
+    state_file.with_extension("cdev.json")
+}
+
+fn host() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default()
+}
+
+/// The panes a resurrect state file holds (its `pane` lines).
+fn panes_in(state_file: &Path) -> Result<usize> {
+    let text =
+        std::fs::read(state_file).with_context(|| format!("could not read {}", state_file.display()))?;
+    Ok(text.split(|b| *b == b'\n').filter(|l| l.starts_with(b"pane\t")).count())
+}
+
+fn post_save_layout(context: &Context, file: &Path) -> Result<()> {
+    let tmux = context.tmux()?;
+    let panes = tmux.query::<SidePane>(TmuxCommand::new("list-panes").flag("-a"))?;
+    let saved = panes_in(file)?;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    if saved == 0 || (saved as f64) < MIN_SHARE * panes.len() as f64 {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        store::write_atomic(&dir.join(BAD_SAVE), name.as_bytes())?;
+        note(
+            context,
+            &format!("{name} holds {saved} of the server's {} panes: not to become last", panes.len()),
+        );
+    }
+    let sidecar = Sidecar {
+        version: FORMAT_VERSION,
+        host: host(),
+        sessions: session_sides(&tmux, &panes)?,
+        panes: panes
+            .into_iter()
+            .map(|p| PaneSide {
+                session: p.session,
+                window: p.window,
+                pane: p.pane,
+                claude_session: p.claude_session,
+                agent_state: p.agent_state,
+                worktree: p.worktree,
+                role: p.role,
+            })
+            .collect(),
+    };
+    // It holds session environments (API keys among them): readable by the user only.
+    store::write_private(&sidecar_path(file), &serde_json::to_vec_pretty(&sidecar)?)
+}
+
+/// Each session's environment and cdev options, read in one chained call.
+fn session_sides(tmux: &Tmux, panes: &[SidePane]) -> Result<Vec<SessionSide>> {
+    let mut names: Vec<&str> = panes.iter().map(|p| p.session.as_str()).collect();
+    names.dedup();
+    let mut chain = Vec::new();
+    for name in &names {
+        chain.push(TmuxCommand::new("display-message").flag("-p").arg("\u{1e}"));
+        chain.push(TmuxCommand::new("show-environment").value("-t", &target::session(name)));
+        chain.push(TmuxCommand::new("display-message").flag("-p").arg("\u{1f}"));
+        chain.push(TmuxCommand::new("show-options").flag("-q").value("-t", &target::session(name)));
+    }
+    if chain.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = tmux.run_chain(&chain)?;
+    let mut sides = Vec::new();
+    for (name, block) in names.iter().zip(out.split('\u{1e}').skip(1)) {
+        let (env_text, options_text) = block.split_once('\u{1f}').unwrap_or((block, ""));
+        let mut env = BTreeMap::new();
+        for line in env_text.lines().filter(|l| !l.is_empty()) {
+            match line.strip_prefix('-') {
+                Some(removed) => env.insert(removed.to_string(), None),
+                None => {
+                    line.split_once('=').and_then(|(k, v)| env.insert(k.to_string(), Some(v.to_string())))
+                }
+            };
+        }
+        let options = options_text
+            .lines()
+            .filter(|l| l.starts_with("@cdev_"))
+            .filter_map(|l| l.split_once(' '))
+            .map(|(k, v)| (k.to_string(), unquote(v)))
+            .collect();
+        sides.push(SessionSide { name: name.to_string(), env, options });
+    }
+    Ok(sides)
+}
+
+/// `show-options` quotes values with spaces: `"a b"` → `a b`.
+fn unquote(value: &str) -> String {
+    shell_words::split(value)
+        .ok()
+        .filter(|w| w.len() == 1)
+        .map(|mut w| w.remove(0))
+        .unwrap_or(value.to_string())
+}
+
+/// After resurrect pointed `last` at the new file: back to the previous good one when the new
+/// one was found (nearly) empty.
+fn post_save_all(context: &Context) -> Result<()> {
+    let Some(dir) = resurrect_dir(context)? else { return Ok(()) };
+    let marker = dir.join(BAD_SAVE);
+    let Ok(bad) = std::fs::read_to_string(&marker) else { return Ok(()) };
+    let _ = std::fs::remove_file(&marker);
+    let last = dir.join("last");
+    if std::fs::read_link(&last).ok().as_deref() != Some(Path::new(&bad)) {
+        return Ok(()); // resurrect dropped it (it matched the previous save), or `last` moved on
+    }
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            name.starts_with("tmux_resurrect_") && name.ends_with(".txt") && name != bad
+        })
+        .collect();
+    candidates.sort(); // the timestamp in the name sorts by time
+    let Some(good) = candidates.into_iter().rev().find(|p| panes_in(p).is_ok_and(|n| n > 0)) else {
+        note(context, &format!("{bad} is nearly empty, but there is no earlier save to keep as last"));
+        return Ok(());
+    };
+    let good_name = good.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // A new link renamed over the old one: `last` is never missing, even for a moment.
+    let temp = dir.join(".last.cdev.tmp");
+    let _ = std::fs::remove_file(&temp);
+    std::os::unix::fs::symlink(&good_name, &temp)?;
+    std::fs::rename(&temp, &last)?;
+    note(context, &format!("{bad} is nearly empty: last points back at {good_name}"));
+    Ok(())
+}
+
+/// resurrect's directory: `@resurrect-dir`, else its defaults, as its helpers.sh picks them.
+fn resurrect_dir(context: &Context) -> Result<Option<PathBuf>> {
+    let options = context.tmux()?.options()?;
+    let home = &context.paths.home;
+    if let Some(dir) = options.get("@resurrect-dir").filter(|d| !d.is_empty()) {
+        let dir = dir.replace("$HOME", &home.to_string_lossy()).replace("$HOSTNAME", &host());
+        return Ok(Some(context.paths.expand_tilde(&dir)));
+    }
+    let old = home.join(".tmux/resurrect");
+    if old.is_dir() {
+        return Ok(Some(old));
+    }
+    let data =
+        std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".local/share"));
+    Ok(Some(data.join("tmux/resurrect")))
+}
+
+/// Before resurrect restores into the server: cdev's own snapshot of what runs now, so a restore
+/// that merges into live sessions loses nothing.
+fn pre_restore_all(context: &Context) -> Result<()> {
+    let tmux = context.tmux()?;
+    let (config, _, sessions) = super::lifecycle::read(context, &tmux)?;
+    let names: Vec<String> = sessions.into_iter().map(|s| s.name).collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    super::save::save(context, &tmux, &config, &names, false).map(drop)
+}
+
+fn post_restore_all(context: &Context) -> Result<()> {
+    let Some(dir) = resurrect_dir(context)? else { return Ok(()) };
+    let last = dir.join("last");
+    let state =
+        std::fs::canonicalize(&last).with_context(|| format!("could not follow {}", last.display()))?;
+    let side_path = sidecar_path(&state);
+    let bytes = match std::fs::read(&side_path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()), // saved before cdev
+        Err(err) => return Err(anyhow!("could not read {}: {err}", side_path.display())),
+    };
+    let sidecar: Sidecar = serde_json::from_slice(&bytes)
+        .map_err(|err| anyhow!("could not read {}: {err}", side_path.display()))?;
+    if sidecar.version != FORMAT_VERSION {
+        return Err(anyhow!("{} has format {}, not {FORMAT_VERSION}", side_path.display(), sidecar.version));
+    }
+    let tmux = context.tmux()?;
+    let live = tmux.query::<SidePane>(TmuxCommand::new("list-panes").flag("-a"))?;
+    let mut chain = Vec::new();
+    for session in &sidecar.sessions {
+        if !live.iter().any(|p| p.session == session.name) {
+            continue;
+        }
+        let t = target::session(&session.name);
+        for (key, value) in &session.env {
+            chain.push(match value {
+                Some(value) => TmuxCommand::new("set-environment").value("-t", &t).arg(key).arg(value),
+                None => TmuxCommand::new("set-environment").value("-t", &t).flag("-r").arg(key),
+            });
+        }
+        for (key, value) in session.options.iter().filter(|(k, _)| k.starts_with("@cdev_")) {
+            chain.push(TmuxCommand::new("set-option").value("-t", &t).arg(key).arg(value));
+        }
+    }
+    let same_host = sidecar.host == host();
+    if !same_host {
+        note(
+            context,
+            &format!(
+                "{} was written on {}: conversations are not resumed here",
+                side_path.display(),
+                sidecar.host
+            ),
+        );
+    }
+    let config = context.file_config()?.with_tmux_options(&tmux.options()?, &context.paths)?;
+    let settings = context.install_claude_settings()?;
+    for pane in &sidecar.panes {
+        let Some(now) =
+            live.iter().find(|p| p.session == pane.session && p.window == pane.window && p.pane == pane.pane)
+        else {
+            continue; // the sidecar knows a pane resurrect did not restore
+        };
+        let t = target::pane(&pane.session, pane.window, pane.pane);
+        for (key, value) in [("@cdev_worktree", &pane.worktree), ("@cdev_role", &pane.role)] {
+            if let Some(value) = value {
+                chain.push(TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg(key).arg(value));
+            }
+        }
+        let Some(id) = pane.claude_session.as_deref().filter(|id| is_session_id(id)) else { continue };
+        chain.push(
+            TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg("@cdev_claude_session").arg(id),
+        );
+        // Only a pane back at its shell: one resurrect restored with a program is left alone.
+        let idle = crate::resources::shell_is_idle(now.pid).unwrap_or(SHELLS.contains(&now.command.as_str()));
+        if !same_host || pane.agent_state.as_deref() == Some("ended") || !idle {
+            continue;
+        }
+        let resume = format!(
+            "{} --settings {} --resume {id}",
+            config.claude_command.value,
+            shell_words::quote(&settings.to_string_lossy())
+        );
+        chain.push(TmuxCommand::new("send-keys").value("-t", &t).flag("-l").arg(&resume));
+        chain.push(TmuxCommand::new("send-keys").value("-t", &t).arg("Enter"));
+    }
+    if !chain.is_empty() {
+        tmux.run_chain(&chain)?;
+    }
+    Ok(())
+}
+
+/// A Claude session id as Claude Code makes them (a UUID): nothing else is typed into a pane.
+fn is_session_id(id: &str) -> bool {
+    id.len() <= 64 && !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+struct SidePane {
+    session: String,
+    window: u32,
+    pane: u32,
+    pid: u32,
+    command: String,
+    claude_session: Option<String>,
+    agent_state: Option<String>,
+    worktree: Option<String>,
+    role: Option<String>,
+}
+
+impl Record for SidePane {
+    const FIELDS: &'static [Field] = &[
+        text("session_name"),
+        plain("window_index"),
+        plain("pane_index"),
+        plain("pane_pid"),
+        text("pane_current_command"),
+        text("@cdev_claude_session"),
+        text("@cdev_agent_state"),
+        text("@cdev_worktree"),
+        text("@cdev_role"),
+    ];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(SidePane {
+            session: f.string()?,
+            window: f.number()?,
+            pane: f.number()?,
+            pid: f.number().unwrap_or(0),
+            command: f.string()?,
+            claude_session: f.optional()?,
+            agent_state: f.optional()?,
+            worktree: f.optional()?,
+            role: f.optional()?,
+        })
+    }
+}

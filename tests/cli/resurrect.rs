@@ -1,0 +1,175 @@
+//! cdev as tmux-resurrect's hooks, driven exactly as resurrect's `execute_hook` calls them
+//! (`eval "$hook $args"`, the arguments quoted with `%q`, from a run-shell job), with paths that
+//! hold spaces and quotes: the sidecar, the empty-save guard, and the restore.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::support::{wait_for, TestEnv, CDEV};
+
+const CLAUDE_ID: &str = "0f3c2a4e-1b2c-4d5e-8f90-a1b2c3d4e5f6";
+
+/// resurrect's execute_hook, as a script run by tmux (so the hook sees the server's environment).
+fn run_hook(env: &TestEnv, kind: &str, file: Option<&Path>) {
+    let script = env.path("execute-hook.sh");
+    fs::write(
+        &script,
+        "#!/usr/bin/env bash\nkind=$1; shift\nargs=''\nhook=$(tmux show-option -gqv \"@resurrect-hook-$kind\")\n\
+         if [ \"$#\" -gt 0 ]; then printf -v args '%q ' \"$@\"; fi\nif [ -n \"$hook\" ]; then eval \"$hook $args\"; fi\n",
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut command = vec![shell_words::quote(&script.to_string_lossy()).into_owned(), kind.to_string()];
+    if let Some(file) = file {
+        command.push(shell_words::quote(&file.to_string_lossy()).into_owned());
+    }
+    env.tmux(&["run-shell", &command.join(" ")]).ok();
+}
+
+/// A resurrect state file with a `pane` line for each of `panes` (session, window, pane).
+fn state_file(dir: &Path, stamp: &str, panes: &[(&str, u32, u32)]) -> PathBuf {
+    let path = dir.join(format!("tmux_resurrect_{stamp}.txt"));
+    let mut text = String::new();
+    for (session, window, pane) in panes {
+        text.push_str(&format!("pane\t{session}\t{window}\t1\t:*\t{pane}\ttitle\t:/tmp\t1\tbash\t:\n"));
+    }
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn load_plugin(env: &TestEnv) {
+    env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
+    env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
+}
+
+#[test]
+fn resurrect_saves_get_a_sidecar_and_an_empty_one_never_becomes_last() {
+    let env = TestEnv::new();
+    let dir = env.path("res dir 'q\"");
+    fs::create_dir_all(&dir).unwrap();
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["split-window", "-d", "-t", "=claude-dev-app:"]).ok();
+    env.tmux(&["set-environment", "-t", "=claude-dev-app", "API_KEY", "s3cret value"]).ok();
+    env.tmux(&["set-option", "-t", "=claude-dev-app:", "@cdev_project_root", "/p/app dir"]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.0", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    // The user's own hook stays, and gets resurrect's argument too.
+    let user_log = env.path("user hook.log");
+    let user_hook = format!("printf 'user %s\\n' >> {}", shell_words::quote(&user_log.to_string_lossy()));
+    env.tmux(&["set-option", "-g", "@resurrect-hook-post-save-layout", &user_hook]).ok();
+    load_plugin(&env);
+    load_plugin(&env); // loading twice wraps nothing twice
+
+    let good = state_file(&dir, "20261124T010000", &[("claude-dev-app", 0, 0), ("claude-dev-app", 0, 1)]);
+    run_hook(&env, "post-save-layout", Some(&good));
+    std::os::unix::fs::symlink(good.file_name().unwrap(), dir.join("last")).unwrap();
+    run_hook(&env, "post-save-all", None);
+    assert_eq!(fs::read_to_string(&user_log).unwrap(), format!("user {}\n", good.display()));
+    let sidecar = dir.join("tmux_resurrect_20261124T010000.cdev.json");
+    let text = fs::read_to_string(&sidecar).unwrap();
+    assert!(
+        text.contains("s3cret value") && text.contains(CLAUDE_ID) && text.contains("/p/app dir"),
+        "{text}"
+    );
+    assert_eq!(fs::metadata(&sidecar).unwrap().permissions().mode() & 0o777, 0o600);
+
+    // Continuum saving an empty server: resurrect points `last` at it; cdev points it back.
+    let empty = state_file(&dir, "20261124T020000", &[]);
+    run_hook(&env, "post-save-layout", Some(&empty));
+    fs::remove_file(dir.join("last")).unwrap();
+    std::os::unix::fs::symlink(empty.file_name().unwrap(), dir.join("last")).unwrap();
+    run_hook(&env, "post-save-all", None);
+    assert_eq!(fs::read_link(dir.join("last")).unwrap(), Path::new("tmux_resurrect_20261124T010000.txt"));
+    let log = fs::read_to_string(env.path("state/cdev/resurrect.log")).unwrap();
+    assert!(log.contains("last points back at tmux_resurrect_20261124T010000.txt"), "{log}");
+}
+
+#[test]
+fn after_a_resurrect_restore_env_options_and_conversations_come_back() {
+    let env = TestEnv::new();
+    let dir = env.path("res dir");
+    fs::create_dir_all(&dir).unwrap();
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["split-window", "-d", "-t", "=claude-dev-app:", "sleep 600"]).ok();
+    env.tmux(&["set-environment", "-t", "=claude-dev-app", "API_KEY", "s3cret"]).ok();
+    env.tmux(&["set-option", "-t", "=claude-dev-app:", "@cdev_project_root", "/p/app"]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.0", "@cdev_claude_session", CLAUDE_ID]).ok();
+    let other_id = "11111111-2222-4333-8444-555555555555";
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.1", "@cdev_claude_session", other_id]).ok();
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    load_plugin(&env);
+    let file = state_file(&dir, "20261124T010000", &[("claude-dev-app", 0, 0), ("claude-dev-app", 0, 1)]);
+    run_hook(&env, "post-save-layout", Some(&file));
+    std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
+
+    // A reboot: a new server, where resurrect made the session again (no env, no options), the
+    // first pane a shell and the second running another program.
+    env.kill_server();
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["split-window", "-d", "-t", "=claude-dev-app:", "sleep 600"]).ok();
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    load_plugin(&env);
+    run_hook(&env, "pre-restore-all", None);
+    run_hook(&env, "post-restore-all", None);
+
+    let show_env = env.tmux(&["show-environment", "-t", "=claude-dev-app", "API_KEY"]).ok();
+    assert_eq!(show_env.trim(), "API_KEY=s3cret");
+    let root = env.tmux(&["show-options", "-qv", "-t", "=claude-dev-app:", "@cdev_project_root"]).ok();
+    assert_eq!(root.trim(), "/p/app");
+    let first = || env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.0"]).ok();
+    wait_for("the exact conversation resumed", || first().contains(&format!("--resume {CLAUDE_ID}")));
+    assert!(!first().contains("--continue"));
+    let second = env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.1"]).ok();
+    assert!(!second.contains("--resume"), "a pane running another program is left alone: {second}");
+    assert!(env.path("state/cdev/snapshots/claude-dev-app/latest").exists(), "pre-restore saved first");
+
+    // A corrupt sidecar: resurrect's restore goes on, cdev says why in its log.
+    fs::write(dir.join("tmux_resurrect_20261124T010000.cdev.json"), "{not json").unwrap();
+    run_hook(&env, "post-restore-all", None);
+    let log = fs::read_to_string(env.path("state/cdev/resurrect.log")).unwrap();
+    assert!(log.contains("post-restore-all: could not read"), "{log}");
+}
+
+#[test]
+fn doctor_finds_a_theme_that_turned_continuum_off_and_says_how_to_fix_it() {
+    let env = TestEnv::new();
+    let doctor = |code: i32| {
+        let run = env.cdev(&["doctor"]);
+        assert_eq!(run.code(), Some(code), "{}{}", run.stdout(), run.stderr());
+        run.stdout()
+    };
+    env.start_session("main", &env.home());
+    let fresh = doctor(3);
+    assert!(fresh.contains("the cdev plugin is not loaded in this server"), "{fresh}");
+
+    // resurrect and continuum as TPM loads them, then a theme that rewrites status-right.
+    env.tmux(&["bind-key", "C-s", "run-shell", "/plugins/tmux-resurrect/scripts/save.sh"]).ok();
+    env.tmux(&["set-option", "-g", "@continuum-save-interval", "15"]).ok();
+    env.tmux(&["set-option", "-g", "status-right", "#{cdev_agents} %H:%M"]).ok();
+    load_plugin(&env);
+    env.tmux(&["set-option", "-g", "status-right", "theme %H:%M"]).ok();
+    let out = doctor(3);
+    assert!(out.contains("tmux-resurrect: cdev's hooks registered"), "{out}");
+    assert!(out.contains("tmux-continuum does not autosave: its job is missing from status-right"), "{out}");
+    assert!(out.contains("fix: a theme overwrote status-right"), "{out}");
+    assert!(out.contains("no agent segment in the status line"), "{out}");
+    // The recommended settings, where the user set none.
+    let capture = env.tmux(&["show-options", "-gv", "@resurrect-capture-pane-contents"]).ok();
+    assert_eq!(capture.trim(), "on");
+    assert_eq!(env.tmux(&["show-options", "-gv", "@continuum-save-interval"]).ok().trim(), "15");
+
+    env.tmux(&[
+        "set-option",
+        "-g",
+        "status-right",
+        "#(/plugins/tmux-continuum/scripts/continuum_save.sh)#{@cdev_agent_state}",
+    ])
+    .ok();
+    fs::create_dir_all(env.home().join("projects")).unwrap();
+    fs::create_dir_all(env.path("state/cdev")).unwrap();
+    fs::write(env.path("state/cdev/claude-hooks.json"), "\"cdev claude hook\"").unwrap();
+    let out = doctor(0);
+    assert!(out.contains("tmux-continuum autosaves"), "{out}");
+}
