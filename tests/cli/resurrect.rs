@@ -173,3 +173,44 @@ fn doctor_finds_a_theme_that_turned_continuum_off_and_says_how_to_fix_it() {
     let out = doctor(0);
     assert!(out.contains("tmux-continuum autosaves"), "{out}");
 }
+
+/// The same round trip through a real tmux-resurrect checkout, when `CDEV_TEST_RESURRECT_DIR`
+/// names one (never committed here; `git clone https://github.com/tmux-plugins/tmux-resurrect`).
+#[test]
+fn with_a_real_tmux_resurrect_a_save_and_restore_bring_the_conversation_back() {
+    let Some(resurrect) = std::env::var_os("CDEV_TEST_RESURRECT_DIR").map(PathBuf::from) else {
+        eprintln!("SKIPPED: set CDEV_TEST_RESURRECT_DIR to a tmux-resurrect checkout to run this test");
+        return;
+    };
+    let env = TestEnv::new();
+    // No space here: resurrect's restore.sh reads `$(last_resurrect_file)` unquoted.
+    let dir = env.path("resurrect-state");
+    let load = |env: &TestEnv| {
+        env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+        env.tmux(&["run-shell", &shell_words::quote(&resurrect.join("resurrect.tmux").to_string_lossy())])
+            .ok();
+        load_plugin(env);
+    };
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["set-environment", "-t", "=claude-dev-app", "API_KEY", "s3cret"]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.0", "@cdev_claude_session", CLAUDE_ID]).ok();
+    load(&env);
+    let save = resurrect.join("scripts/save.sh");
+    env.tmux(&["run-shell", &format!("{} quiet", shell_words::quote(&save.to_string_lossy()))]).ok();
+    let last = fs::canonicalize(dir.join("last")).unwrap();
+    assert!(last.with_extension("cdev.json").is_file(), "the sidecar beside {}", last.display());
+
+    env.kill_server();
+    env.start_session("scratch", &env.home());
+    load(&env);
+    let restore = resurrect.join("scripts/restore.sh");
+    env.tmux(&["run-shell", &shell_words::quote(&restore.to_string_lossy())]).ok();
+    wait_for("resurrect's session", || env.session_names().contains(&"claude-dev-app".to_string()));
+    let show_env = env.tmux(&["show-environment", "-t", "=claude-dev-app", "API_KEY"]).ok();
+    assert_eq!(show_env.trim(), "API_KEY=s3cret");
+    wait_for("the conversation resumed", || {
+        env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.0"])
+            .ok()
+            .contains(&format!("--resume {CLAUDE_ID}"))
+    });
+}
