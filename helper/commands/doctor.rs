@@ -96,6 +96,12 @@ pub fn run(context: &Context) -> Result<()> {
             },
             (!hooks.is_empty()).then(|| "reload the plugins: `tmux source ~/.tmux.conf`".to_string()),
         );
+        let dir = option("@resurrect-dir");
+        if dir.contains(char::is_whitespace) {
+            add(false, format!("@resurrect-dir {dir:?} holds a space: resurrect's restore.sh reads it unquoted and fails"), Some(
+                "set @resurrect-dir to a path without spaces".into(),
+            ));
+        }
     } else {
         add(true, "tmux-resurrect is not installed (cdev's own snapshots do the job)".into(), None);
     }

@@ -155,6 +155,9 @@ fn doctor_finds_a_theme_that_turned_continuum_off_and_says_how_to_fix_it() {
     assert!(out.contains("tmux-continuum does not autosave: its job is missing from status-right"), "{out}");
     assert!(out.contains("fix: a theme overwrote status-right"), "{out}");
     assert!(out.contains("no agent segment in the status line"), "{out}");
+    env.tmux(&["set-option", "-g", "@resurrect-dir", "~/my saves"]).ok();
+    assert!(doctor(3).contains("@resurrect-dir \"~/my saves\" holds a space"));
+    env.tmux(&["set-option", "-gu", "@resurrect-dir"]).ok();
     // The recommended settings, where the user set none.
     let capture = env.tmux(&["show-options", "-gv", "@resurrect-capture-pane-contents"]).ok();
     assert_eq!(capture.trim(), "on");
