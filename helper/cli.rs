@@ -221,6 +221,9 @@ pub enum Command {
     /// really on), the status segments, Claude Code's hooks, projects dirs; each finding with its
     /// fix. Exit status 3 when something needs a look.
     Doctor,
+    /// Add the "Attach to Claude Session" task to DIR/.vscode/tasks.json (default: here): it runs
+    /// `cdev switch ${workspaceFolder}`. Keeps the file's other tasks and comments; idempotent.
+    Vscode { dir: Option<PathBuf> },
     /// Show the effective configuration and where each value came from.
     Config {
         /// Print JSON instead of text.

@@ -9,6 +9,7 @@ pub mod envfile;
 pub mod git;
 pub mod humanize;
 pub mod input_error;
+pub mod jsonc;
 pub mod log;
 pub mod naming;
 pub mod paths;

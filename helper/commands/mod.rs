@@ -23,6 +23,7 @@ mod switch;
 mod template;
 mod top;
 mod transfer;
+mod vscode;
 mod worktree;
 
 use std::path::PathBuf;
@@ -164,6 +165,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Top { json, interval } => top::run(&context, json, interval),
         Command::Resurrect { hook, file } => resurrect::run(&context, &hook, file),
         Command::Doctor => doctor::run(&context),
+        Command::Vscode { dir } => vscode::run(dir),
         Command::GitStatus { session, client } => git_pane::run(&context, session, client),
         Command::Projects { json } => switch::list_projects(&context, json),
     }

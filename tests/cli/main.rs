@@ -19,4 +19,5 @@ mod support;
 mod switch;
 mod template;
 mod transfer;
+mod vscode;
 mod worktrees;

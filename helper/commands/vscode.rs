@@ -1,0 +1,135 @@
+//! `cdev vscode [DIR]`: the seed's "Attach to Claude Session" task in `.vscode/tasks.json`. The
+//! task runs `cdev switch ${workspaceFolder}` without a shell (so any folder name is safe), which
+//! attaches to the project's session or makes it. An existing file keeps everything of its own,
+//! comments included: the task is inserted as text. Idempotent; a file that is not JSON (with
+//! comments) is refused with its line and never written.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde_json::{json, Value};
+
+use crate::input_error::InputError;
+use crate::{jsonc, store};
+
+const LABEL: &str = "Attach to Claude Session";
+
+fn task() -> Value {
+    json!({
+        "label": LABEL,
+        "type": "process",
+        "command": "cdev",
+        "args": ["switch", "${workspaceFolder}"],
+        "group": "build",
+        "presentation": { "echo": false, "reveal": "always", "focus": true, "panel": "new" },
+        "problemMatcher": []
+    })
+}
+
+pub fn run(dir: Option<PathBuf>) -> Result<()> {
+    let dir = match dir {
+        Some(dir) => dir,
+        None => std::env::current_dir().context("could not read the current directory")?,
+    };
+    let path = dir.join(".vscode/tasks.json");
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => Some(
+            String::from_utf8(bytes)
+                .map_err(|_| InputError::new(path.display().to_string(), "not UTF-8 text"))?,
+        ),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(anyhow::anyhow!("could not read {}: {err}", path.display())),
+    };
+    let Some(text) = text else {
+        let file = json!({ "version": "2.0.0", "tasks": [task()] });
+        store::write_atomic(&path, format!("{}\n", serde_json::to_string_pretty(&file)?).as_bytes())?;
+        println!("wrote {}", path.display());
+        return Ok(());
+    };
+    let updated = with_task(&path, &text)?;
+    match updated {
+        None => println!("{}: the task is there already", path.display()),
+        Some(updated) => {
+            let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&path)?.permissions());
+            store::write_atomic_with_mode(&path, updated.as_bytes(), Some(mode & 0o7777))?;
+            println!("added the task to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// `text` with the task added, or `None` when a task with its label is there.
+fn with_task(path: &Path, text: &str) -> Result<Option<String>> {
+    let blanked = jsonc::blank(text);
+    let value: Value = serde_json::from_str(&blanked).map_err(|err| {
+        InputError::new(path.display().to_string(), format!("not JSON ({err}); left as it is"))
+            .at_line(err.line())
+    })?;
+    let refuse =
+        |message: &str| InputError::new(path.display().to_string(), format!("{message}; left as it is"));
+    let Some(root) = value.as_object() else { return Err(refuse("the top level is not an object").into()) };
+    match root.get("tasks") {
+        Some(Value::Array(tasks)) if tasks.iter().any(|t| t["label"] == LABEL) => return Ok(None),
+        Some(Value::Array(_)) | None => {}
+        Some(_) => return Err(refuse("\"tasks\" is not an array").with_key("tasks").into()),
+    }
+    let (at, in_array) =
+        jsonc::array_start(&blanked, "tasks").ok_or_else(|| refuse("no top-level object"))?;
+    let empty = blanked[at..].trim_start().starts_with(if in_array { ']' } else { '}' });
+    let task_text = indent(&serde_json::to_string_pretty(&task())?, "    ");
+    let insert = match (in_array, empty) {
+        (true, true) => format!("\n{task_text}\n  "),
+        (true, false) => format!("\n{task_text},"),
+        (false, true) => format!("\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n{task_text}\n  ]\n"),
+        (false, false) => format!("\n  \"tasks\": [\n{task_text}\n  ],"),
+    };
+    let updated = format!("{}{insert}{}", &text[..at], &text[at..]);
+    // Never write what would not read back.
+    let check: Value = serde_json::from_str(&jsonc::blank(&updated))
+        .with_context(|| format!("could not add the task to {}", path.display()))?;
+    anyhow::ensure!(check["tasks"].as_array().is_some_and(|t| t.iter().any(|t| t["label"] == LABEL)));
+    Ok(Some(updated))
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(text: &str) -> String {
+        with_task(Path::new("tasks.json"), text).unwrap().unwrap()
+    }
+
+    #[test]
+    fn the_task_joins_the_users_tasks_and_comments_stay() {
+        let text = "{\n  // build things\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    { \"label\": \"build\", \"command\": \"make\" }, // mine\n  ]\n}\n";
+        let updated = add(text);
+        assert!(updated.contains("// build things") && updated.contains("// mine"), "{updated}");
+        let value: Value = serde_json::from_str(&jsonc::blank(&updated)).unwrap();
+        let labels: Vec<&str> =
+            value["tasks"].as_array().unwrap().iter().map(|t| t["label"].as_str().unwrap()).collect();
+        assert_eq!(labels, [LABEL, "build"]);
+        assert!(with_task(Path::new("t"), &updated).unwrap().is_none(), "twice adds nothing");
+    }
+
+    #[test]
+    fn empty_arrays_objects_and_files_without_tasks_work() {
+        for text in ["{}", "{\"tasks\": []}", "{\"version\": \"2.0.0\"}", "{\"inputs\": [], /* c */ }"] {
+            let value: Value = serde_json::from_str(&jsonc::blank(&add(text))).unwrap();
+            assert_eq!(value["tasks"][0]["label"], LABEL, "{text}");
+        }
+    }
+
+    #[test]
+    fn broken_files_are_refused_with_their_line() {
+        let err =
+            with_task(Path::new("tasks.json"), "{\n  \"tasks\": [\n    { \"label\": }\n  ]\n}").unwrap_err();
+        let err = err.downcast::<InputError>().unwrap();
+        assert_eq!(err.line, Some(3));
+        assert!(with_task(Path::new("t"), "[1]").is_err());
+        assert!(with_task(Path::new("t"), "{\"tasks\": {}}").is_err());
+    }
+}
