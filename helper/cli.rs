@@ -216,7 +216,14 @@ pub enum Command {
         /// Print JSON (an array of sessions) instead of a table.
         #[arg(long)]
         json: bool,
+        /// The sessions on every host of config.toml instead, asked in parallel over ssh, each
+        /// with its own timeout (a host that does not answer is a row saying so).
+        #[arg(long)]
+        hosts: bool,
     },
+    /// Attach to (or make) PROJECT's session on HOST over ssh: cdev there if it has it, plain
+    /// tmux otherwise. HOST is a [hosts.NAME] of config.toml or an ssh destination.
+    Remote { host: String, project: Option<String> },
     /// Check the set-up: tmux, the plugin and helper, tmux-resurrect and tmux-continuum (autosave
     /// really on), the status segments, Claude Code's hooks, projects dirs; each finding with its
     /// fix. Exit status 3 when something needs a look.

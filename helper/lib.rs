@@ -18,6 +18,7 @@ pub mod projects;
 pub mod resources;
 pub mod session;
 pub mod snapshot;
+pub mod ssh;
 pub mod store;
 pub mod template;
 pub mod tmux;

@@ -14,6 +14,7 @@ mod lifecycle;
 mod list;
 mod new;
 mod prompt;
+mod remote;
 mod restore;
 mod resurrect;
 mod save;
@@ -130,7 +131,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Template(command) => template::run(&context, command),
         Command::Claude(command) => claude::run(&context, command),
         Command::Env(command) => env::run(&context, command),
-        Command::List { json } => list::run(&context, json),
+        Command::List { json, hosts: false } => list::run(&context, json),
+        Command::List { json, hosts: true } => remote::list_hosts(&context, json),
+        Command::Remote { host, project } => remote::remote(&context, &host, project),
         Command::Status { tmux_format } => status::run(&context, tmux_format),
         Command::Save { sessions, all, client, force } => save::run(&context, sessions, all, client, force),
         Command::Restore { targets, as_name, force, client } => {

@@ -28,6 +28,7 @@ struct ConfigFile {
     snapshot_scrollback: Option<Spanned<i64>>,
     restore_processes: Option<Spanned<Vec<String>>>,
     max_sessions: Option<Spanned<u32>>,
+    hosts: Option<std::collections::BTreeMap<String, super::Host>>,
 }
 
 /// Reads `path` (a missing file is fine) and overlays what it sets onto `config`.
@@ -113,6 +114,17 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
         let span = programs.span();
         config.restore_processes = Setting { value: programs.into_inner(), source: at(span) };
     }
+    if let Some(hosts) = parsed.hosts {
+        for (name, host) in &hosts {
+            let destination = host.destination.as_deref().unwrap_or(name);
+            if !crate::ssh::is_destination(destination) {
+                return Err(InputError::in_file(path, format!("{destination:?} is not a host to ssh to"))
+                    .with_key(format!("hosts.{name}"))
+                    .into());
+            }
+        }
+        config.hosts = hosts;
+    }
     Ok(())
 }
 
@@ -155,6 +167,18 @@ mod tests {
         let err = config_error("prefix = \"a-\"\n\nprefx = \"b-\"\n");
         assert_eq!(err.line, Some(3));
         assert_eq!(err.key.as_deref(), Some("prefx"));
+        assert!(err.message.contains("unknown field"), "{}", err.message);
+    }
+
+    #[test]
+    fn hosts_are_read_and_a_destination_ssh_would_misread_is_refused() {
+        let (config, _, _dir) =
+            load("[hosts.box]\ndestination = \"me@box\"\nport = 2222\nssh_options = [\"-i\", \"k\"]\n");
+        let host = &config.unwrap().hosts["box"];
+        assert_eq!((host.destination.as_deref(), host.port), (Some("me@box"), Some(2222)));
+        let err = config_error("[hosts.evil]\ndestination = \"-oProxyCommand=x\"\n");
+        assert_eq!(err.key.as_deref(), Some("hosts.evil"));
+        let err = config_error("[hosts.x]\nportt = 1\n");
         assert!(err.message.contains("unknown field"), "{}", err.message);
     }
 

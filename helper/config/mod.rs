@@ -71,6 +71,24 @@ pub struct Config {
     pub restore_processes: Setting<Vec<String>>,
     /// More cdev sessions than this and `cdev new` and `cdev health` warn (the seed's "< 10").
     pub max_sessions: Setting<u32>,
+    /// Machines for `cdev remote` and `cdev list --hosts`, by name.
+    pub hosts: std::collections::BTreeMap<String, Host>,
+}
+
+/// A `[hosts.NAME]` table of config.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// What ssh connects to (`user@host`); default: the table's name.
+    pub destination: Option<String>,
+    pub port: Option<u16>,
+    /// More ssh arguments, each its own word (`["-i", "~/.ssh/work"]`); never read by a shell.
+    #[serde(default)]
+    pub ssh_options: Vec<String>,
+    /// The cdev command there (default `cdev`); without it there, plain tmux is used.
+    pub cdev: Option<String>,
+    /// Seconds `cdev list --hosts` waits for this host (default 5).
+    pub timeout: Option<u64>,
 }
 
 impl Config {
@@ -89,6 +107,7 @@ impl Config {
                 crate::snapshot::rebuild::DEFAULT_RESTORE_PROCESSES.iter().map(|s| s.to_string()).collect(),
             ),
             max_sessions: Setting::default(10),
+            hosts: std::collections::BTreeMap::new(),
         }
     }
 

@@ -13,6 +13,7 @@ mod list;
 mod messages_api;
 mod new;
 mod plugin;
+mod remote;
 mod resurrect;
 mod snapshots;
 mod support;

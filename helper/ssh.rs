@@ -1,0 +1,135 @@
+//! The ssh runner: with the tmux gateway and the git runner, the only places that start a process.
+//! Arguments go to ssh as argv; the one string ssh hands the remote shell is built here from
+//! words each quoted for that shell, so no host, project or session name is ever read as code.
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+
+use crate::config::Host;
+
+/// Whether `destination` can only be read by ssh as a destination: not an option (`-oProxy…`),
+/// no whitespace or control characters, no shell metacharacters.
+pub fn is_destination(destination: &str) -> bool {
+    !destination.is_empty()
+        && !destination.starts_with('-')
+        && destination.chars().all(|c| c.is_alphanumeric() || "@._-:[]%".contains(c))
+}
+
+/// The ssh argv (after `ssh`) for `host`: its options, port and destination, then `--` and the
+/// remote command, each word quoted for the remote shell.
+pub fn argv(name: &str, host: &Host, extra: &[&str], remote: &[String]) -> Result<Vec<String>> {
+    let destination = host.destination.as_deref().unwrap_or(name);
+    if !is_destination(destination) {
+        bail!("{destination:?} is not a host to ssh to");
+    }
+    let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    args.extend(host.ssh_options.iter().cloned());
+    if let Some(port) = host.port {
+        args.extend(["-p".to_string(), port.to_string()]);
+    }
+    args.push(destination.to_string());
+    args.push("--".into());
+    args.push(remote.join(" "));
+    Ok(args)
+}
+
+/// Replaces this process with ssh (`cdev remote`): the terminal is ssh's from then on.
+#[allow(clippy::disallowed_methods)]
+pub fn exec(args: &[String]) -> anyhow::Error {
+    use std::os::unix::process::CommandExt;
+    let err = Command::new("ssh").args(args).exec();
+    anyhow!("could not run ssh: {err}")
+}
+
+/// Runs ssh with no terminal and waits at most `timeout`: stdout, or ssh's own error.
+#[allow(clippy::disallowed_methods)]
+pub fn output(args: &[String], timeout: Duration) -> Result<String> {
+    let mut child = Command::new("ssh")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|err| anyhow!("could not run ssh: {err}"))?;
+    // Read both pipes on threads, so a chatty ssh never blocks on a full pipe meanwhile.
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let status = wait(&mut child, timeout)?;
+    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    match status {
+        Some(status) if status.success() => Ok(out),
+        Some(_) => Err(anyhow!("{}", last_line(&err).unwrap_or("ssh failed"))),
+        None => Err(anyhow!("no answer within {} s", timeout.as_secs_f64())),
+    }
+}
+
+/// The exit status, or `None` (and the child killed) when `timeout` passed first.
+fn wait(child: &mut Child, timeout: Duration) -> Result<Option<std::process::ExitStatus>> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn last_line(text: &str) -> Option<&str> {
+    text.lines().map(str::trim).rfind(|l| !l.is_empty())
+}
+
+/// `path` with a leading `~/` left for the remote shell to expand (quoted otherwise).
+pub fn remote_word(word: &str) -> String {
+    match word.strip_prefix("~/") {
+        Some(rest) => format!("~/{}", shell_words::quote(rest)),
+        None => shell_words::quote(word).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_that_ssh_could_read_otherwise_are_refused() {
+        for ok in ["host", "me@host.example", "10.0.0.1", "[::1]", "me@host-2"] {
+            assert!(is_destination(ok), "{ok}");
+        }
+        for bad in ["-oProxyCommand=x", "a b", "h;rm -rf", "$(x)", "", "h\nx", "`x`"] {
+            assert!(!is_destination(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_remote_command_is_quoted_word_by_word() {
+        let host = Host {
+            destination: Some("me@h".into()),
+            port: Some(2222),
+            ssh_options: vec![],
+            cdev: None,
+            timeout: None,
+        };
+        let args =
+            argv("h", &host, &["-t"], &["cdev".into(), remote_word("switch"), remote_word("a b;$(x)")])
+                .unwrap();
+        assert_eq!(args, ["-t", "-p", "2222", "me@h", "--", "cdev switch 'a b;$(x)'"]);
+    }
+}
