@@ -228,6 +228,23 @@ pub enum Command {
     /// really on), the status segments, Claude Code's hooks, projects dirs; each finding with its
     /// fix. Exit status 3 when something needs a look.
     Doctor,
+    /// Let named users join SESSION through a dedicated tmux server (never a world-writable
+    /// socket): its directory is passable only, or enterable only by --group, and tmux's
+    /// server-access (tmux 3.3) admits exactly those users. Prints the command they run.
+    Share {
+        session: String,
+        /// Guests watch; what they type goes nowhere.
+        #[arg(long)]
+        read_only: bool,
+        /// A user who may join (repeatable).
+        #[arg(long = "user", value_name = "NAME")]
+        users: Vec<String>,
+        /// Every member of this group may join (the directory is the group's).
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
+    },
+    /// Stop sharing SESSION: the share's server ends and its socket is removed.
+    Unshare { session: String },
     /// Add the "Attach to Claude Session" task to DIR/.vscode/tasks.json (default: here): it runs
     /// `cdev switch ${workspaceFolder}`. Keeps the file's other tasks and comments; idempotent.
     Vscode { dir: Option<PathBuf> },

@@ -18,6 +18,7 @@ mod remote;
 mod restore;
 mod resurrect;
 mod save;
+mod share;
 mod snapshots;
 mod status;
 mod switch;
@@ -169,6 +170,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Resurrect { hook, file } => resurrect::run(&context, &hook, file),
         Command::Doctor => doctor::run(&context),
         Command::Vscode { dir } => vscode::run(dir),
+        Command::Share { session, read_only, users, group } => {
+            share::share(&context, share::Request { session, read_only, users, group })
+        }
+        Command::Unshare { session } => share::unshare(&context, &session),
         Command::GitStatus { session, client } => git_pane::run(&context, session, client),
         Command::Projects { json } => switch::list_projects(&context, json),
     }

@@ -15,6 +15,7 @@ mod new;
 mod plugin;
 mod remote;
 mod resurrect;
+mod share;
 mod snapshots;
 mod support;
 mod switch;

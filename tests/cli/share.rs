@@ -1,0 +1,101 @@
+//! `cdev share` / `unshare` with throwaway Unix users (the tests run as root, as CI runs them):
+//! a read-only guest attaches and cannot type, an unlisted user cannot connect, and after
+//! unshare nobody can.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::support::{wait_for, TestEnv};
+
+/// A Unix user made for one test and removed after it.
+struct User(String);
+
+impl User {
+    fn new(prefix: &str) -> User {
+        let name = format!("{prefix}{}", std::process::id() % 100_000);
+        let status = Command::new("useradd").args(["-M", "-s", "/bin/sh", &name]).status().expect("useradd");
+        assert!(status.success(), "useradd {name} (the share tests run as root)");
+        User(name)
+    }
+
+    /// Runs tmux as this user; its output, stdout and stderr together.
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("runuser").args(["-u", &self.0, "--", "tmux"]).args(args).output().unwrap();
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    }
+}
+
+impl Drop for User {
+    fn drop(&mut self) {
+        let _ = Command::new("pkill").args(["-u", &self.0]).status();
+        let _ = Command::new("userdel").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_guest_watches_an_unlisted_user_is_refused_and_unshare_ends_it() {
+    let env = TestEnv::new();
+    // Guests must pass through the directories above the share, as they can through /tmp.
+    for dir in [env.dir.path().to_path_buf(), env.path("tmux")] {
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o711)).unwrap();
+    }
+    env.start_session("work", &env.home());
+    env.tmux(&["send-keys", "-t", "=work:", "echo owner-was-here", "Enter"]).ok();
+    let guest = User::new("cdevro");
+    let stranger = User::new("cdevno");
+
+    let out = env.cdev(&["share", "work", "--read-only", "--user", &guest.0]).ok();
+    assert!(out.contains(&format!("work shared read-only with {}", guest.0)), "{out}");
+    let socket = out
+        .lines()
+        .find_map(|l| l.strip_prefix("they join with: tmux -S "))
+        .and_then(|rest| shell_words::split(rest).ok())
+        .map(|words| words[0].clone())
+        .expect("the join command");
+    let dir = std::path::Path::new(&socket).parent().unwrap();
+    assert_eq!(fs::metadata(dir).unwrap().permissions().mode() & 0o777, 0o711, "passable, not listable");
+    assert!(
+        !env.tmux(&["show-options", "-g", "status"]).ok().contains("off"),
+        "the user's own server is untouched"
+    );
+
+    // The guest attaches (control mode needs no terminal) and types: nothing reaches the pane.
+    let mut attach = Command::new("runuser")
+        .args(["-u", &guest.0, "--", "tmux", "-S", &socket, "-C", "attach-session", "-t", "work"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = attach.stdin.take().unwrap();
+    writeln!(stdin, "send-keys -t work 'echo guest-typed' Enter").unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    // An empty line ends a control-mode client; pkill makes sure (runuser's child is the guest's).
+    let _ = writeln!(stdin);
+    drop(stdin);
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = Command::new("pkill").args(["-u", &guest.0]).status();
+    let output = attach.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("%session-changed"), "the guest attached");
+    let screen = env.tmux(&["capture-pane", "-p", "-t", "=work:"]).ok();
+    assert!(screen.contains("owner-was-here") && !screen.contains("guest-typed"), "{screen}");
+
+    let refused = stranger.tmux(&["-S", &socket, "list-sessions"]);
+    assert!(refused.contains("access not allowed") || refused.contains("Permission denied"), "{refused}");
+
+    env.cdev(&["unshare", "work"]).ok();
+    assert!(!std::path::Path::new(&socket).exists());
+    let after = guest.tmux(&["-S", &socket, "attach-session", "-t", "work"]);
+    assert!(after.contains("no server running") || after.contains("No such file"), "{after}");
+    wait_for("the share's server to end", || {
+        !Command::new("pgrep").args(["-f", &socket]).status().unwrap().success()
+    });
+
+    let err = env.cdev(&["share", "work", "--user", "nobody;rm -rf"]).fails_with(1);
+    assert!(err.contains("there is no user \"nobody;rm -rf\""), "{err}");
+    let err = env.cdev(&["unshare", "work"]).fails_with(1);
+    assert!(err.contains("it is not shared"), "{err}");
+}
