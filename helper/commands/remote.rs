@@ -63,14 +63,26 @@ pub fn remote(context: &Context, name: &str, project: Option<String>) -> Result<
     Err(ssh::exec(&args))
 }
 
+/// Goes to the existing `session` on host `name` (the picker's remote lines).
+pub fn attach_session(context: &Context, name: &str, session: &str) -> Result<()> {
+    let host = host(context, name)?;
+    let target = format!("={session}");
+    let remote = with_cdev_or(
+        &host,
+        &["switch", session],
+        &format!("exec tmux attach-session -t {}", remote_word(&target)),
+    );
+    Err(ssh::exec(&ssh::argv(name, &host, &["-t"], &remote)?))
+}
+
 #[derive(Debug, Serialize)]
-struct HostSessions {
-    host: String,
-    reachable: bool,
-    error: Option<String>,
+pub struct HostSessions {
+    pub host: String,
+    pub reachable: bool,
+    pub error: Option<String>,
     seconds: f64,
     /// `cdev list --json` rows there, or `{"name": …}` from plain tmux.
-    sessions: Vec<Value>,
+    pub sessions: Vec<Value>,
 }
 
 pub fn list_hosts(context: &Context, json: bool) -> Result<()> {
@@ -113,7 +125,7 @@ pub fn list_hosts(context: &Context, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn ask(name: &str, host: &Host) -> HostSessions {
+pub fn ask(name: &str, host: &Host) -> HostSessions {
     let timeout = host.timeout.unwrap_or(DEFAULT_TIMEOUT).max(1);
     let connect = format!("ConnectTimeout={timeout}");
     let remote = with_cdev_or(

@@ -176,6 +176,11 @@ fn create(context: &Context, root: &Path, template: Option<String>, client: Opti
 enum Target {
     Session(String),
     Project(PathBuf),
+    /// A session on a configured host (`cdev list --hosts`).
+    Remote {
+        host: String,
+        session: String,
+    },
 }
 
 /// The picker, opened again after a kill or a rename so the user sees the result.
@@ -201,6 +206,13 @@ fn pick_loop(context: &Context, client: Option<&str>) -> Result<()> {
         match (action.as_deref(), target) {
             (None, Target::Session(name)) => return go(context, &tmux, &name, client),
             (None, Target::Project(root)) => return create(context, &root, None, client),
+            (None, Target::Remote { host, session }) => {
+                return super::remote::attach_session(context, &host, &session)
+            }
+            (Some(_), Target::Remote { host, .. }) => {
+                eprintln!("cdev: sessions on {host}: Enter goes there; the other keys work there");
+                pause();
+            }
             (Some("kill"), Target::Session(name)) => {
                 if prompt::confirm(&format!("Kill {name}? It is saved first (y/N) "))? {
                     if let Err(err) = super::lifecycle::kill(context, Some(name), false, true) {
@@ -308,6 +320,7 @@ fn later_entries(
 ) -> impl FnOnce(&dyn Fn(Vec<Entry>)) + Send + 'static {
     let (roots, depth) = (config.projects_dirs.value.clone(), config.projects_depth.value as usize);
     let paths = context.paths.clone();
+    let hosts = config.hosts.clone();
     let open = open_roots(sessions);
     let targets = Arc::clone(targets);
     move |send: &dyn Fn(Vec<Entry>)| {
@@ -331,6 +344,29 @@ fn later_entries(
         add(found.clone());
         if let Err(err) = cache::write(&paths.cache_dir, &roots, depth, &found) {
             crate::log::debug("projects", &format!("{err:#}"));
+        }
+        // Sessions on the configured hosts, asked in parallel, last (they take the longest).
+        let answers: Vec<super::remote::HostSessions> = std::thread::scope(|scope| {
+            let asks: Vec<_> = hosts
+                .iter()
+                .map(|(name, host)| scope.spawn(move || super::remote::ask(name, host)))
+                .collect();
+            asks.into_iter().filter_map(|a| a.join().ok()).collect()
+        });
+        let mut targets = targets.lock().unwrap();
+        let mut entries = Vec::new();
+        for answer in answers.iter().filter(|a| a.reachable) {
+            for session in answer.sessions.iter().filter_map(|s| s["name"].as_str()) {
+                let (host, name) = (answer.host.clone(), session.to_string());
+                entries.push(Entry {
+                    line: format!("⇄ {host}: {name}"),
+                    preview: Arc::new(move || format!("{name} on {host}\nEnter: cdev remote (ssh -t)\n")),
+                });
+                targets.push(Target::Remote { host: answer.host.clone(), session: session.to_string() });
+            }
+        }
+        if !entries.is_empty() {
+            send(entries);
         }
     }
 }

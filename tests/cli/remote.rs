@@ -134,6 +134,16 @@ fn hosts_are_asked_in_parallel_and_a_dead_one_is_a_row_not_a_failure() {
     assert!(table.contains("dead   (unreachable: no answer within 2 s)"), "{table}");
     assert!(table.contains("alpha  remote-work"), "{table}");
 
+    // The picker lists them too, after the local sessions and projects.
+    env.start_session("main", &env.home());
+    let picker = format!("{} switch", shell_words::quote(CDEV));
+    let pane =
+        env.tmux(&["new-window", "-P", "-F", "#{pane_id}", "-t", "=main:", &picker]).ok().trim().to_string();
+    wait_for("the remote sessions in the picker", || {
+        env.tmux(&["capture-pane", "-p", "-t", &pane]).ok().contains("⇄ alpha: remote-work")
+    });
+    env.tmux(&["send-keys", "-t", &pane, "Escape"]).ok();
+
     // A host key that changed: ssh's own words.
     let known = fs::read_to_string(&sshd.known_hosts).unwrap();
     let other = env.path("sshd/other_key");
