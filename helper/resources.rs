@@ -101,6 +101,15 @@ pub fn measure(roots: &[u32], interval: Duration) -> Result<HashMap<u32, Usage>>
     Ok(usage)
 }
 
+/// Programs whose prompt may be typed at.
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "nu"];
+
+/// Whether a pane waits at its shell's prompt, so that typing a command there runs it: from
+/// /proc ([`shell_is_idle`]), else (not Linux) from tmux's `pane_current_command`.
+pub fn pane_at_prompt(pane_pid: u32, current_command: &str) -> bool {
+    shell_is_idle(pane_pid).unwrap_or(SHELLS.contains(&current_command))
+}
+
 /// Whether the shell that is a pane's first process (`pane_pid`) waits at its prompt: it holds
 /// the terminal (the tty's foreground group is its own) and runs nothing (no child). `sh -c
 /// 'sleep 9'`, which does not exec its command, is not idle; nor is a shell whose job has the

@@ -8,9 +8,6 @@ use super::Context;
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::{target, TmuxCommand};
 
-/// Programs whose prompt may be typed at.
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "nu"];
-
 pub fn run(context: &Context, session: Option<String>, client: Option<String>) -> Result<()> {
     let tmux = context.tmux()?;
     let session = match (&session, &client) {
@@ -52,7 +49,7 @@ pub fn run(context: &Context, session: Option<String>, client: Option<String>) -
 
 /// What keeps the pane's shell from its prompt, if anything: its foreground program's name.
 fn foreground_job(pane: &RolePane) -> Option<String> {
-    let idle = crate::resources::shell_is_idle(pane.pid).unwrap_or(SHELLS.contains(&pane.command.as_str()));
+    let idle = crate::resources::pane_at_prompt(pane.pid, &pane.command);
     (!idle).then(|| foreground_name(pane.pid).unwrap_or_else(|| pane.command.clone()))
 }
 

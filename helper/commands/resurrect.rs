@@ -24,7 +24,6 @@ const MIN_SHARE: f64 = 0.5;
 /// Where the post-save-layout hook leaves the name of a save it found bad, for post-save-all
 /// (which runs after resurrect has pointed `last` at it).
 const BAD_SAVE: &str = ".cdev-bad-save";
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "nu"];
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Sidecar {
@@ -314,7 +313,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
             TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg("@cdev_claude_session").arg(id),
         );
         // Only a pane back at its shell: one resurrect restored with a program is left alone.
-        let idle = crate::resources::shell_is_idle(now.pid).unwrap_or(SHELLS.contains(&now.command.as_str()));
+        let idle = crate::resources::pane_at_prompt(now.pid, &now.command);
         if !same_host || pane.agent_state.as_deref() == Some("ended") || !idle {
             continue;
         }
