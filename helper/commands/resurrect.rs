@@ -190,6 +190,7 @@ fn unquote(value: &str) -> String {
 /// one was found (nearly) empty.
 fn post_save_all(context: &Context) -> Result<()> {
     let Some(dir) = resurrect_dir(context)? else { return Ok(()) };
+    prune_sidecars(&dir);
     let marker = dir.join(BAD_SAVE);
     let Ok(bad) = std::fs::read_to_string(&marker) else { return Ok(()) };
     let _ = std::fs::remove_file(&marker);
@@ -218,6 +219,20 @@ fn post_save_all(context: &Context) -> Result<()> {
     std::fs::rename(&temp, &last)?;
     note(context, &format!("{bad} is nearly empty: last points back at {good_name}"));
     Ok(())
+}
+
+/// Sidecars whose state file resurrect removed (its old-backup cleanup, or a save equal to the
+/// last one) go too.
+fn prune_sidecars(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for path in entries.flatten().map(|e| e.path()) {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if let Some(stem) = name.strip_suffix(".cdev.json") {
+            if !dir.join(format!("{stem}.txt")).exists() {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
 }
 
 /// resurrect's directory: `@resurrect-dir`, else its defaults, as its helpers.sh picks them.

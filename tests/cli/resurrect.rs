@@ -84,6 +84,12 @@ fn resurrect_saves_get_a_sidecar_and_an_empty_one_never_becomes_last() {
     assert_eq!(fs::read_link(dir.join("last")).unwrap(), Path::new("tmux_resurrect_20261124T010000.txt"));
     let log = fs::read_to_string(env.path("state/cdev/resurrect.log")).unwrap();
     assert!(log.contains("last points back at tmux_resurrect_20261124T010000.txt"), "{log}");
+
+    // resurrect deletes old saves; their sidecars go with them at the next save.
+    fs::remove_file(&empty).unwrap();
+    run_hook(&env, "post-save-all", None);
+    assert!(!dir.join("tmux_resurrect_20261124T020000.cdev.json").exists());
+    assert!(sidecar.exists());
 }
 
 #[test]
