@@ -94,6 +94,26 @@ fn a_read_only_guest_watches_an_unlisted_user_is_refused_and_unshare_ends_it() {
         !Command::new("pgrep").args(["-f", &socket]).status().unwrap().success()
     });
 
+    // Read-write: the same guest's keys reach the pane.
+    env.cdev(&["share", "work", "--user", &guest.0]).ok();
+    let mut attach = Command::new("runuser")
+        .args(["-u", &guest.0, "--", "tmux", "-S", &socket, "-C", "attach-session", "-t", "work"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = attach.stdin.take().unwrap();
+    writeln!(stdin, "send-keys -t work 'echo pair-typed' Enter").unwrap();
+    wait_for("the guest's keys", || {
+        env.tmux(&["capture-pane", "-p", "-t", "=work:"]).ok().contains("pair-typed")
+    });
+    let _ = writeln!(stdin);
+    drop(stdin);
+    let _ = Command::new("pkill").args(["-u", &guest.0]).status();
+    let _ = attach.wait();
+    env.cdev(&["unshare", "work"]).ok();
+
     let err = env.cdev(&["share", "work", "--user", "nobody;rm -rf"]).fails_with(1);
     assert!(err.contains("there is no user \"nobody;rm -rf\""), "{err}");
     let err = env.cdev(&["unshare", "work"]).fails_with(1);
