@@ -28,6 +28,24 @@ impl User {
     }
 }
 
+/// A Unix group made for one test, with `member` in it, removed after it.
+struct Group(String);
+
+impl Group {
+    fn with_member(prefix: &str, member: &User) -> Group {
+        let name = format!("{prefix}{}", std::process::id() % 100_000);
+        assert!(Command::new("groupadd").arg(&name).status().unwrap().success());
+        assert!(Command::new("usermod").args(["-a", "-G", &name, &member.0]).status().unwrap().success());
+        Group(name)
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = Command::new("groupdel").arg(&self.0).status();
+    }
+}
+
 impl Drop for User {
     fn drop(&mut self) {
         let _ = Command::new("pkill").args(["-u", &self.0]).status();
@@ -112,6 +130,18 @@ fn a_read_only_guest_watches_an_unlisted_user_is_refused_and_unshare_ends_it() {
     drop(stdin);
     let _ = Command::new("pkill").args(["-u", &guest.0]).status();
     let _ = attach.wait();
+    env.cdev(&["unshare", "work"]).ok();
+
+    // A group: its members get in, the directory is the group's, others cannot even enter it.
+    let member = User::new("cdevgm");
+    let group = Group::with_member("cdevgr", &member);
+    let out = env.cdev(&["share", "work", "--read-only", "--group", &group.0]).ok();
+    assert!(out.contains(&member.0), "{out}");
+    assert_eq!(fs::metadata(dir).unwrap().permissions().mode() & 0o777, 0o710);
+    let joined = member.tmux(&["-S", &socket, "-C", "attach-session", "-t", "work"]);
+    assert!(joined.contains("%session-changed"), "{joined}");
+    let outsider = stranger.tmux(&["-S", &socket, "list-sessions"]);
+    assert!(outsider.contains("Permission denied") || outsider.contains("access not allowed"), "{outsider}");
     env.cdev(&["unshare", "work"]).ok();
 
     let err = env.cdev(&["share", "work", "--user", "nobody;rm -rf"]).fails_with(1);
