@@ -102,8 +102,9 @@ fn top_sums_each_panes_process_tree_per_session_from_one_tmux_call() {
     assert_eq!(rows[0]["session"], "busy", "busiest first: {rows:?}");
     assert_eq!(rows[0]["panes"], 2);
     assert!(rows[0]["processes"].as_u64().unwrap() >= 4, "the shells, yes, and the split's sleep: {rows:?}");
-    assert!(rows[0]["cpu_percent"].as_f64().unwrap() > 30.0, "{rows:?}");
-    assert!(rows[1]["cpu_percent"].as_f64().unwrap() < 30.0, "{rows:?}");
+    // A busy loop gets a good share of a core even on a loaded machine; a waiting shell none.
+    let (busy, idle) = (rows[0]["cpu_percent"].as_f64().unwrap(), rows[1]["cpu_percent"].as_f64().unwrap());
+    assert!(busy > 10.0 && busy > 5.0 * idle.max(0.5), "{rows:?}");
     assert!(rows.iter().all(|r| r["rss_kib"].as_u64().unwrap() > 0));
     let table = env.cdev(&["top", "--interval", "50"]).ok();
     assert!(table.starts_with("SESSION  PANES  PROCS   CPU%    MEMORY"), "{table}");
@@ -114,7 +115,7 @@ fn top_sums_each_panes_process_tree_per_session_from_one_tmux_call() {
     let mut cmd = env.command(CDEV);
     cmd.args(["-L", &env.socket, "health", "busy", "--json"]);
     let health = json(&env.run(cmd).stdout());
-    assert!(health[0]["cpu_percent"].as_f64().unwrap() > 30.0, "{health}");
+    assert!(health[0]["cpu_percent"].as_f64().unwrap() > 10.0, "{health}");
 }
 
 #[test]
