@@ -129,9 +129,11 @@ fn hosts_are_asked_in_parallel_and_a_dead_one_is_a_row_not_a_failure() {
     assert_eq!(plain["sessions"], serde_json::json!([{"name": "remote-work"}]), "plain tmux there: {plain}");
     let dead = by_host("dead");
     assert_eq!(dead["reachable"], false);
-    assert_eq!(dead["error"], "no answer within 2 s", "{dead}");
+    // Our deadline or ssh's own ConnectTimeout, whichever fires first: both say it timed out.
+    let error = dead["error"].as_str().unwrap();
+    assert!(error == "no answer within 2 s" || error.contains("timed out"), "{dead}");
     let table = env.cdev(&["list", "--hosts"]).ok();
-    assert!(table.contains("dead   (unreachable: no answer within 2 s)"), "{table}");
+    assert!(table.contains("dead   (unreachable: "), "{table}");
     assert!(table.contains("alpha  remote-work"), "{table}");
 
     // The picker lists them too, after the local sessions and projects.
