@@ -36,6 +36,13 @@ fn the_pre_commit_hook_warns_chains_the_users_hook_and_never_blocks() {
     env.start_session("main", &env.home());
     env.cdev(&["new", "--no-attach", "-w", "feat", &dir.to_string_lossy()]).ok();
     fs::write(dir.join(".worktrees/feat/wip.txt"), "unsaved thought").unwrap();
+    // The template's git pane runs `git status`, which holds index.lock for a moment: let it end.
+    let git_pane = env.panes("claude-dev-app", "#{pane_id} #{@cdev_role}");
+    let git_pane =
+        git_pane.iter().find(|l| l.ends_with(" git")).unwrap().split(' ').next().unwrap().to_string();
+    wait_for("the git pane's git status", || {
+        env.tmux(&["capture-pane", "-p", "-t", &git_pane]).ok().contains("On branch")
+    });
     let socket = env.tmux(&["display-message", "-p", "#{socket_path}"]).ok().trim().to_string();
 
     let commit = |message: &str| {
