@@ -105,9 +105,11 @@ pub fn run(context: &Context) -> Result<()> {
     } else {
         add(true, "tmux-resurrect is not installed (cdev's own snapshots do the job)".into(), None);
     }
-    let continuum = !option("@continuum-save-interval").is_empty() && keys.contains("resurrect")
-        || option("status-right").contains("continuum_save.sh");
-    if continuum || !option("@continuum-restore").is_empty() && resurrect {
+    // Installed, not merely configured: cdev.tmux sets continuum's options itself
+    // (@cdev-resurrect-defaults), so they say nothing about whether continuum is there.
+    let continuum =
+        option("status-right").contains("continuum_save.sh") || plugin_installed(context, "tmux-continuum");
+    if continuum {
         let autosave = option("status-right").contains("continuum_save.sh");
         add(
             autosave,
@@ -149,6 +151,14 @@ pub fn run(context: &Context) -> Result<()> {
         }
     }
     report(findings)
+}
+
+/// Whether TPM installed `name`, in either of its default plugin directories.
+fn plugin_installed(context: &Context, name: &str) -> bool {
+    let home = &context.paths.home;
+    let xdg =
+        std::env::var_os("XDG_CONFIG_HOME").map_or_else(|| home.join(".config"), std::path::PathBuf::from);
+    [home.join(".tmux/plugins"), xdg.join("tmux/plugins")].iter().any(|dir| dir.join(name).is_dir())
 }
 
 fn report(findings: Vec<Finding>) -> Result<()> {

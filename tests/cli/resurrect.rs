@@ -152,9 +152,11 @@ fn doctor_finds_a_theme_that_turned_continuum_off_and_says_how_to_fix_it() {
 
     // resurrect and continuum as TPM loads them, then a theme that rewrites status-right.
     env.tmux(&["bind-key", "C-s", "run-shell", "/plugins/tmux-resurrect/scripts/save.sh"]).ok();
-    env.tmux(&["set-option", "-g", "@continuum-save-interval", "15"]).ok();
     env.tmux(&["set-option", "-g", "status-right", "#{cdev_agents} %H:%M"]).ok();
     load_plugin(&env);
+    // cdev's recommended settings alone are not continuum: no word about its autosave yet.
+    assert!(!doctor(3).contains("tmux-continuum"));
+    fs::create_dir_all(env.home().join(".tmux/plugins/tmux-continuum")).unwrap();
     env.tmux(&["set-option", "-g", "status-right", "theme %H:%M"]).ok();
     let out = doctor(3);
     assert!(out.contains("tmux-resurrect: cdev's hooks registered"), "{out}");
