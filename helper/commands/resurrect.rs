@@ -332,11 +332,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
         if !same_host || pane.agent_state.as_deref() == Some("ended") || !idle {
             continue;
         }
-        let resume = format!(
-            "{} --settings {} --resume {id}",
-            config.claude_command.value,
-            shell_words::quote(&settings.to_string_lossy())
-        );
+        let resume = crate::snapshot::rebuild::resume_command(&config.claude_command.value, &settings, id);
         chain.push(TmuxCommand::new("send-keys").value("-t", &t).flag("-l").arg(&resume));
         chain.push(TmuxCommand::new("send-keys").value("-t", &t).arg("Enter"));
     }

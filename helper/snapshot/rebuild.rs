@@ -46,18 +46,23 @@ pub struct Settings<'a> {
     pub run_listed: bool,
 }
 
+/// The command line that resumes Claude conversation `id` with cdev's hooks: `claude` is the
+/// user's own `claude_command` (shell text they wrote), the rest is quoted.
+pub fn resume_command(claude: &str, hooks_settings: &Path, id: &str) -> String {
+    format!(
+        "{claude} --settings {} --resume {}",
+        shell_words::quote(&hooks_settings.to_string_lossy()),
+        shell_words::quote(id)
+    )
+}
+
 /// The strategy for one pane. The Claude session id, when there is one, wins: the exact
 /// conversation, never `--continue` (which picks whichever conversation in the folder is newest).
 pub fn strategy(pane: &PaneSnapshot, settings: &Settings<'_>) -> Strategy {
     if let Some(id) = pane.options.get("@cdev_claude_session") {
         let ends = pane.options.get("@cdev_agent_state").is_some_and(|s| s == "ended");
         if !ends {
-            return Strategy::Run(format!(
-                "{} --settings {} --resume {}",
-                settings.claude,
-                shell_words::quote(&settings.claude_settings.to_string_lossy()),
-                shell_words::quote(id)
-            ));
+            return Strategy::Run(resume_command(settings.claude, settings.claude_settings, id));
         }
     }
     let Some(program) = pane.command.first() else { return Strategy::Shell };
