@@ -46,6 +46,30 @@ impl Drop for Group {
     }
 }
 
+impl User {
+    /// Attaches to a share as this user in control mode (no terminal needed), sends `keys` to
+    /// the session as typed, waits on `until`, then leaves; what the client printed.
+    fn type_into_share(&self, socket: &str, keys: &str, until: impl FnOnce()) -> String {
+        let mut attach = Command::new("runuser")
+            .args(["-u", &self.0, "--", "tmux", "-S", socket, "-C", "attach-session", "-t", "work"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = attach.stdin.take().unwrap();
+        writeln!(stdin, "send-keys -t work {} Enter", shell_words::quote(keys)).unwrap();
+        until();
+        // An empty line ends a control-mode client; pkill makes sure (runuser's child is the guest's).
+        let _ = writeln!(stdin);
+        drop(stdin);
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = Command::new("pkill").args(["-u", &self.0]).status();
+        let output = attach.wait_with_output().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
 impl Drop for User {
     fn drop(&mut self) {
         let _ = Command::new("pkill").args(["-u", &self.0]).status();
@@ -81,23 +105,10 @@ fn a_read_only_guest_watches_an_unlisted_user_is_refused_and_unshare_ends_it() {
     );
 
     // The guest attaches (control mode needs no terminal) and types: nothing reaches the pane.
-    let mut attach = Command::new("runuser")
-        .args(["-u", &guest.0, "--", "tmux", "-S", &socket, "-C", "attach-session", "-t", "work"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = attach.stdin.take().unwrap();
-    writeln!(stdin, "send-keys -t work 'echo guest-typed' Enter").unwrap();
-    std::thread::sleep(Duration::from_millis(800));
-    // An empty line ends a control-mode client; pkill makes sure (runuser's child is the guest's).
-    let _ = writeln!(stdin);
-    drop(stdin);
-    std::thread::sleep(Duration::from_millis(200));
-    let _ = Command::new("pkill").args(["-u", &guest.0]).status();
-    let output = attach.wait_with_output().unwrap();
-    assert!(String::from_utf8_lossy(&output.stdout).contains("%session-changed"), "the guest attached");
+    let attached = guest.type_into_share(&socket, "echo guest-typed", || {
+        std::thread::sleep(Duration::from_millis(800));
+    });
+    assert!(attached.contains("%session-changed"), "the guest attached");
     let screen = env.tmux(&["capture-pane", "-p", "-t", "=work:"]).ok();
     assert!(screen.contains("owner-was-here") && !screen.contains("guest-typed"), "{screen}");
 
@@ -114,22 +125,11 @@ fn a_read_only_guest_watches_an_unlisted_user_is_refused_and_unshare_ends_it() {
 
     // Read-write: the same guest's keys reach the pane.
     env.cdev(&["share", "work", "--user", &guest.0]).ok();
-    let mut attach = Command::new("runuser")
-        .args(["-u", &guest.0, "--", "tmux", "-S", &socket, "-C", "attach-session", "-t", "work"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = attach.stdin.take().unwrap();
-    writeln!(stdin, "send-keys -t work 'echo pair-typed' Enter").unwrap();
-    wait_for("the guest's keys", || {
-        env.tmux(&["capture-pane", "-p", "-t", "=work:"]).ok().contains("pair-typed")
+    guest.type_into_share(&socket, "echo pair-typed", || {
+        wait_for("the guest's keys", || {
+            env.tmux(&["capture-pane", "-p", "-t", "=work:"]).ok().contains("pair-typed")
+        });
     });
-    let _ = writeln!(stdin);
-    drop(stdin);
-    let _ = Command::new("pkill").args(["-u", &guest.0]).status();
-    let _ = attach.wait();
     env.cdev(&["unshare", "work"]).ok();
 
     // A group: its members get in, the directory is the group's, others cannot even enter it.
