@@ -10,15 +10,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Context;
-use crate::config::Host;
+use crate::config::{Config, Host};
 use crate::ssh::{self, remote_word};
 use crate::{humanize::pad, naming};
 
 const DEFAULT_TIMEOUT: u64 = 5;
 
 /// The configured host called `name`, else `name` itself as a destination.
-fn host(context: &Context, name: &str) -> Result<Host> {
-    let config = context.file_config()?;
+fn host(config: &Config, name: &str) -> Result<Host> {
     if let Some(host) = config.hosts.get(name) {
         return Ok(host.clone());
     }
@@ -45,8 +44,9 @@ fn with_cdev_or(host: &Host, cdev_args: &[&str], fallback: &str) -> Vec<String> 
 }
 
 pub fn remote(context: &Context, name: &str, project: Option<String>) -> Result<()> {
-    let host = host(context, name)?;
-    let prefix = context.file_config()?.prefix.value;
+    let config = context.file_config()?;
+    let host = host(&config, name)?;
+    let prefix = config.prefix.value;
     let remote = match &project {
         Some(project) => {
             let base = project.trim_end_matches('/').rsplit('/').next().unwrap_or(project);
@@ -65,7 +65,7 @@ pub fn remote(context: &Context, name: &str, project: Option<String>) -> Result<
 
 /// Goes to the existing `session` on host `name` (the picker's remote lines).
 pub fn attach_session(context: &Context, name: &str, session: &str) -> Result<()> {
-    let host = host(context, name)?;
+    let host = host(&context.file_config()?, name)?;
     let target = format!("={session}");
     let remote = with_cdev_or(
         &host,

@@ -24,9 +24,7 @@ pub struct Request {
 /// Where a session's share lives: `$TMUX_TMPDIR` (else /tmp) / `cdev-share-<uid>/<session>/`.
 fn share_dir(session: &str) -> PathBuf {
     let base = std::env::var_os("TMUX_TMPDIR").filter(|d| !d.is_empty()).map_or("/tmp".into(), PathBuf::from);
-    // The uid from /proc/self: std has no getuid.
-    let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0);
-    base.join(format!("cdev-share-{uid}")).join(crate::store::path_component(session))
+    base.join(format!("cdev-share-{}", my_uid())).join(crate::store::path_component(session))
 }
 
 pub fn share(context: &Context, request: Request) -> Result<()> {
@@ -138,8 +136,7 @@ fn create_dir(dir: &Path, mode: u32) -> Result<()> {
         Ok(()) => {}
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
             let meta = std::fs::symlink_metadata(dir)?;
-            let me = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0);
-            if !meta.is_dir() || meta.uid() != me {
+            if !meta.is_dir() || meta.uid() != my_uid() {
                 bail!("{} exists and is not a directory of yours", dir.display());
             }
         }
@@ -147,6 +144,11 @@ fn create_dir(dir: &Path, mode: u32) -> Result<()> {
     }
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))?;
     Ok(())
+}
+
+/// This process's uid, from the owner of /proc/self (std has no getuid).
+fn my_uid() -> u32 {
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0)
 }
 
 fn user_exists(name: &str) -> bool {
