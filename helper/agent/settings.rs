@@ -81,16 +81,46 @@ pub enum Outcome {
 /// Adds cdev's hook to every event in the settings file, keeping every other key and hook.
 pub fn install(path: &Path, cdev: &Path) -> Result<Outcome> {
     let (mut root, original) = read_settings(path)?;
-    let object = root.as_object_mut().expect("checked by read_settings");
+    add_hooks(&mut root, cdev).map_err(|(key, message)| InputError::in_file(path, message).with_key(key))?;
+    save_if_changed(path, &root, &original)
+}
+
+/// Removes exactly cdev's hook entries, and only the groups, events and `hooks` object that
+/// this removal leaves empty (the user's own empty ones stay).
+pub fn uninstall(path: &Path) -> Result<Outcome> {
+    if !path.exists() {
+        return Ok(Outcome::Unchanged);
+    }
+    let (mut root, original) = read_settings(path)?;
+    remove_hooks(&mut root);
+    save_if_changed(path, &root, &original)
+}
+
+/// Parses a settings file's text: empty text is `{}`; anything but a JSON object is refused.
+pub fn parse(path: &Path, text: &str) -> Result<Value> {
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    let value: Value = serde_json::from_str(text).map_err(|err| InputError::from_json(path, &err))?;
+    if !value.is_object() {
+        bail!(InputError::in_file(path, "the settings are not a JSON object"));
+    }
+    Ok(value)
+}
+
+/// Merges cdev's hook into every event of `root` (an object, as `parse` gives). The error is the
+/// key that is not what Claude Code's schema says, and why.
+pub fn add_hooks(root: &mut Value, cdev: &Path) -> Result<(), (String, &'static str)> {
+    let object = root.as_object_mut().ok_or_else(|| (String::new(), "not a JSON object"))?;
     let hooks = object.entry("hooks").or_insert_with(|| Value::Object(Map::new()));
     let Some(hooks) = hooks.as_object_mut() else {
-        bail!(InputError::in_file(path, "`hooks` is not an object").with_key("hooks"));
+        return Err(("hooks".into(), "`hooks` is not an object"));
     };
     let command = hook_command(cdev);
     for event in EVENTS {
         let groups = hooks.entry(event.to_string()).or_insert_with(|| Value::Array(Vec::new()));
         let Some(groups) = groups.as_array_mut() else {
-            bail!(InputError::in_file(path, "not an array").with_key(format!("hooks.{event}")));
+            return Err((format!("hooks.{event}"), "not an array"));
         };
         let mut found = false;
         for group in groups.iter_mut() {
@@ -108,16 +138,11 @@ pub fn install(path: &Path, cdev: &Path) -> Result<Outcome> {
             groups.push(json!({ "hooks": [hook_entry(cdev)] }));
         }
     }
-    save_if_changed(path, &root, &original)
+    Ok(())
 }
 
-/// Removes exactly cdev's hook entries, and only the groups, events and `hooks` object that
-/// this removal leaves empty (the user's own empty ones stay).
-pub fn uninstall(path: &Path) -> Result<Outcome> {
-    if !path.exists() {
-        return Ok(Outcome::Unchanged);
-    }
-    let (mut root, original) = read_settings(path)?;
+/// Takes cdev's hook entries out of `root`, and what that leaves empty (see `uninstall`).
+pub fn remove_hooks(root: &mut Value) {
     let mut emptied_hooks = false;
     if let Some(hooks) = root.get_mut("hooks").and_then(Value::as_object_mut) {
         let mut emptied_events = Vec::new();
@@ -140,10 +165,9 @@ pub fn uninstall(path: &Path) -> Result<Outcome> {
         }
         emptied_hooks = had_events && hooks.is_empty();
     }
-    if emptied_hooks {
-        root.as_object_mut().expect("checked by read_settings").shift_remove("hooks");
+    if let (true, Some(object)) = (emptied_hooks, root.as_object_mut()) {
+        object.shift_remove("hooks");
     }
-    save_if_changed(path, &root, &original)
 }
 
 /// The settings as JSON (a missing file is `{}`) and its text; a malformed file is refused.
@@ -153,14 +177,7 @@ fn read_settings(path: &Path) -> Result<(Value, Option<String>)> {
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok((Value::Object(Map::new()), None)),
         Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
     };
-    if text.trim().is_empty() {
-        return Ok((Value::Object(Map::new()), Some(text)));
-    }
-    let value: Value = serde_json::from_str(&text).map_err(|err| InputError::from_json(path, &err))?;
-    if !value.is_object() {
-        bail!(InputError::in_file(path, "the settings are not a JSON object"));
-    }
-    Ok((value, Some(text)))
+    Ok((parse(path, &text)?, Some(text)))
 }
 
 /// Writes the settings when they changed: through a symlink to its target (dotfile managers

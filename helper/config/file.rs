@@ -39,16 +39,21 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok(()),
         Err(err) => return Err(InputError::in_file(path, err.to_string()).into()),
     };
-    let parsed: ConfigFile = toml::from_str(&text).map_err(|err| InputError::from_toml(path, &text, &err))?;
+    apply_text(config, path, &text, paths)
+}
+
+/// Overlays what the text of a config file sets onto `config` (`path` names it in errors).
+pub fn apply_text(config: &mut Config, path: &Path, text: &str, paths: &Paths) -> Result<()> {
+    let parsed: ConfigFile = toml::from_str(text).map_err(|err| InputError::from_toml(path, text, &err))?;
     let at = |span: std::ops::Range<usize>| Source::File {
         path: path.to_path_buf(),
-        line: line_of(&text, span.start),
+        line: line_of(text, span.start),
     };
 
     if let Some(prefix) = parsed.prefix {
         let span = prefix.span();
         validate_prefix(prefix.get_ref()).map_err(|message| {
-            InputError::in_file(path, message).at_line(line_of(&text, span.start)).with_key("prefix")
+            InputError::in_file(path, message).at_line(line_of(text, span.start)).with_key("prefix")
         })?;
         config.prefix = Setting { value: prefix.into_inner(), source: at(span) };
     }
@@ -56,7 +61,7 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
         let span = dirs.span();
         let value: Vec<PathBuf> = dirs.into_inner().iter().map(|d| paths.expand_tilde(d)).collect();
         validate_dirs(&value).map_err(|message| {
-            InputError::in_file(path, message).at_line(line_of(&text, span.start)).with_key("projects_dirs")
+            InputError::in_file(path, message).at_line(line_of(text, span.start)).with_key("projects_dirs")
         })?;
         config.projects_dirs = Setting { value, source: at(span) };
     }
@@ -64,7 +69,7 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
         let span = command.span();
         if command.get_ref().trim().is_empty() {
             return Err(InputError::in_file(path, "must not be empty")
-                .at_line(line_of(&text, span.start))
+                .at_line(line_of(text, span.start))
                 .with_key("claude_command")
                 .into());
         }
@@ -90,7 +95,7 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
         let span = lines.span();
         if *lines.get_ref() < -1 {
             return Err(InputError::in_file(path, "-1 (all), 0 (none) or a number of lines")
-                .at_line(line_of(&text, span.start))
+                .at_line(line_of(text, span.start))
                 .with_key("snapshot_scrollback")
                 .into());
         }
@@ -100,7 +105,7 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
         let span = depth.span();
         if !(1..=10).contains(depth.get_ref()) {
             return Err(InputError::in_file(path, "must be between 1 and 10")
-                .at_line(line_of(&text, span.start))
+                .at_line(line_of(text, span.start))
                 .with_key("projects_depth")
                 .into());
         }

@@ -5,7 +5,7 @@ mod file;
 mod overlay;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::Serialize;
@@ -115,6 +115,13 @@ impl Config {
     pub fn load(paths: &Paths) -> Result<Config> {
         let mut config = Config::defaults(paths);
         file::apply(&mut config, &paths.config_file(), paths)?;
+        Ok(config)
+    }
+
+    /// Defaults overlaid with the text of a config file (`path` names it in errors).
+    pub fn from_text(paths: &Paths, path: &Path, text: &str) -> Result<Config> {
+        let mut config = Config::defaults(paths);
+        file::apply_text(&mut config, path, text, paths)?;
         Ok(config)
     }
 

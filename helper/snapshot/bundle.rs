@@ -5,6 +5,7 @@
 //! Nothing in a bundle is trusted on import: cwds must stay inside the new root, transcript ids
 //! must be plain ids (no path), and commands only run as `cdev import` allows.
 
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
@@ -25,6 +26,24 @@ pub struct Bundle {
     /// The snapshot, every cwd inside the root made relative (`.` for the root itself).
     pub session: SessionSnapshot,
     pub conversations: Vec<Conversation>,
+}
+
+/// Reads an export file's gzip-compressed bytes; the error is the reason, for the caller to put
+/// the file's name to. At most 1 GiB is decompressed (a bomb is refused, not read).
+pub fn decode(compressed: impl Read) -> Result<Bundle, String> {
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(compressed)
+        .take(1 << 30)
+        .read_to_end(&mut json)
+        .map_err(|err| format!("not a cdev export ({err})"))?;
+    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|err| format!("damaged ({err})"))?;
+    if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
+        return Err("not a cdev export".into());
+    }
+    if value.get("version").and_then(|v| v.as_u64()).is_none_or(|v| v > u64::from(VERSION)) {
+        return Err("made by a newer cdev: upgrade cdev to import it".into());
+    }
+    serde_json::from_value(value).map_err(|err| format!("damaged ({err})"))
 }
 
 /// A Claude Code transcript (`~/.claude/projects/<encoded cwd>/<id>.jsonl`).

@@ -16,6 +16,8 @@ use crate::store::{self, path_component};
 
 const LATEST: &str = "latest";
 const SUFFIX: &str = ".json.gz";
+/// Far above any real snapshot (scrollback included); a file past it is refused, not read.
+const MAX_DECOMPRESSED: u64 = 1 << 30;
 
 /// The snapshot store under the state dir.
 pub struct Store {
@@ -194,8 +196,20 @@ pub fn created_at(path: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
 /// Reads a snapshot; a damaged file (gzip's checksum, JSON) or a newer format is an error.
 pub fn load(path: &Path) -> Result<Snapshot> {
     let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    decode(file)
+}
+
+/// Reads a snapshot from its gzip-compressed bytes, as `load` does from a file.
+pub fn decode(compressed: impl Read) -> Result<Snapshot> {
     let mut json = Vec::new();
-    GzDecoder::new(file).read_to_end(&mut json).map_err(|err| anyhow!("damaged ({err})"))?;
+    // A bound, so a small file that decompresses to gigabytes cannot exhaust memory.
+    GzDecoder::new(compressed)
+        .take(MAX_DECOMPRESSED)
+        .read_to_end(&mut json)
+        .map_err(|err| anyhow!("damaged ({err})"))?;
+    if json.len() as u64 == MAX_DECOMPRESSED {
+        bail!("damaged (larger than {} MiB once decompressed)", MAX_DECOMPRESSED >> 20);
+    }
     let value: serde_json::Value = serde_json::from_slice(&json).map_err(|err| anyhow!("damaged ({err})"))?;
     let version =
         value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| anyhow!("not a cdev snapshot"))?;

@@ -281,6 +281,11 @@ fn merge(parent: TemplateFile, child: TemplateFile) -> TemplateFile {
 /// Reads a template file: JSON when it ends in `.json`, TOML otherwise.
 pub fn read_file(path: &Path) -> Result<TemplateFile> {
     let bytes = fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    parse(path, bytes)
+}
+
+/// Parses a template file's bytes (`path` names the file in errors and picks the format).
+pub fn parse(path: &Path, bytes: Vec<u8>) -> Result<TemplateFile> {
     let text = String::from_utf8(bytes)
         .map_err(|err| InputError::in_file(path, format!("not UTF-8 text ({err})")))?;
     if path.extension().is_some_and(|e| e == "json") {

@@ -108,10 +108,11 @@ fn split_record<'a>(output: &'a [u8], start: usize, fields: &[Field]) -> Result<
                     .ok()
                     .and_then(|digits| digits.parse().ok())
                     .ok_or_else(|| anyhow!("field {} has a bad length", field.name))?;
-                let end = colon + 1 + length;
-                if end > output.len() {
+                // A length past the output (even one that would overflow) is mangled output.
+                let end = (colon + 1).checked_add(length).filter(|end| *end <= output.len());
+                let Some(end) = end else {
                     bail!("field {} is longer than the output", field.name);
-                }
+                };
                 (&output[colon + 1..end], end)
             }
         };
@@ -230,8 +231,15 @@ mod tests {
 
     #[test]
     fn bad_lengths_are_errors_not_panics() {
-        for bad in [&b"\x1e%1\x1f99:/a\x1f1\n"[..], b"\x1e%1\x1fx:/a\x1f1\n", b"\x1e%1\x1f/a\x1f1\n", b"\x1e"]
-        {
+        // The last one was found by the fuzzer: a length that overflowed the end offset.
+        let overflow = b"\x1e%1\x1f18446744073709551615:/a\x1f1\n";
+        for bad in [
+            &b"\x1e%1\x1f99:/a\x1f1\n"[..],
+            b"\x1e%1\x1fx:/a\x1f1\n",
+            b"\x1e%1\x1f/a\x1f1\n",
+            b"\x1e",
+            overflow,
+        ] {
             assert!(parse_records::<Pair>(bad).is_err(), "{bad:?}");
         }
     }
