@@ -27,9 +27,31 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
+/// A path as it may be shown on a terminal: `printable`, so a directory named with an escape
+/// sequence cannot drive the terminal.
+pub fn shown_path(path: &std::path::Path) -> String {
+    printable(&path.display().to_string())
+}
+
+/// `printable` for text of several lines (an error message): newlines and tabs are kept.
+pub fn printable_lines(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_text_never_carries_an_escape_sequence() {
+        assert_eq!(printable_lines("no \x1b[31mred\nC:\\temp\tx"), "no \\u{1b}[31mred\nC:\\temp\tx");
+    }
 
     #[test]
     fn durations_read_naturally() {

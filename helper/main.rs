@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cdev::cli::Cli;
+use cdev::humanize::printable_lines;
 use cdev::input_error::InputError;
 
 fn main() -> ExitCode {
@@ -15,7 +16,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = writeln!(io::stderr(), "cdev: {err:#}");
+            // Names and paths in the message come from the user or a file: a control character
+            // in one (an escape sequence) is shown escaped, never sent to the terminal.
+            let _ = writeln!(io::stderr(), "cdev: {}", printable_lines(&format!("{err:#}")));
             if err.chain().any(|cause| cause.is::<InputError>()) {
                 ExitCode::from(2)
             } else {

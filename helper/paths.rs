@@ -50,17 +50,17 @@ impl Paths {
         }
     }
 
-    /// Shows a path with the home directory abbreviated to `~`, for human output.
+    /// `path` for a person to read: `~` for HOME, control characters escaped.
     pub fn display(&self, path: &Path) -> String {
         match path.strip_prefix(&self.home) {
             Ok(rest) if self.home != Path::new("/") => {
                 if rest.as_os_str().is_empty() {
                     "~".to_string()
                 } else {
-                    format!("~/{}", rest.display())
+                    format!("~/{}", crate::humanize::shown_path(rest))
                 }
             }
-            _ => path.display().to_string(),
+            _ => crate::humanize::shown_path(path),
         }
     }
 }

@@ -16,6 +16,8 @@ pub fn is_destination(destination: &str) -> bool {
     !destination.is_empty()
         && !destination.starts_with('-')
         && destination.chars().all(|c| c.is_alphanumeric() || "@._-:[]%".contains(c))
+        // `user@host`: neither side empty (ssh prints its usage for `@host` or `user@`).
+        && destination.rsplit_once('@').is_none_or(|(user, host)| !user.is_empty() && !host.is_empty())
 }
 
 /// The ssh argv (after `ssh`) for `host`: its options, port and destination, then `--` and the
@@ -113,7 +115,7 @@ mod tests {
         for ok in ["host", "me@host.example", "10.0.0.1", "[::1]", "me@host-2"] {
             assert!(is_destination(ok), "{ok}");
         }
-        for bad in ["-oProxyCommand=x", "a b", "h;rm -rf", "$(x)", "", "h\nx", "`x`"] {
+        for bad in ["-oProxyCommand=x", "a b", "h;rm -rf", "$(x)", "", "h\nx", "`x`", "@1", "me@", "@"] {
             assert!(!is_destination(bad), "{bad:?}");
         }
     }

@@ -5,6 +5,7 @@ use anyhow::{Context as _, Result};
 use super::Context;
 use crate::agent::{hook, settings};
 use crate::cli::ClaudeCommand;
+use crate::humanize::shown_path;
 use crate::log;
 
 pub fn run(context: &Context, command: ClaudeCommand) -> Result<()> {
@@ -54,6 +55,6 @@ fn change_hooks(context: &Context, project: bool, install: bool) -> Result<()> {
         (false, settings::Outcome::Changed) => "removed from",
         (_, settings::Outcome::Unchanged) => "already as wanted in",
     };
-    println!("cdev hooks {said} {}", path.display());
+    println!("cdev hooks {said} {}", shown_path(&path));
     Ok(())
 }

@@ -7,6 +7,7 @@ use anyhow::{bail, Context as _, Result};
 
 use super::Context;
 use crate::cli::EnvCommand;
+use crate::humanize::shown_path;
 use crate::session::env::{read_env_file, ENV_FILE};
 use crate::tmux::{target, Tmux, TmuxCommand};
 
@@ -26,7 +27,7 @@ fn load(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
         bail!("{}: {}/{ENV_FILE} does not exist", fail(), root.display());
     };
     for error in &file.errors {
-        eprintln!("cdev: skipped {}:{}: {}", path.display(), error.line, error.message);
+        eprintln!("cdev: skipped {}:{}: {}", shown_path(&path), error.line, error.message);
     }
     let session = target::session(&name);
     let chain: Vec<TmuxCommand> = file

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 
+use crate::humanize::shown_path;
 use crate::{git, store};
 
 /// The first lines of cdev's hook: how a later install knows the hook is its own.
@@ -50,14 +51,14 @@ pub fn install(dir: Option<PathBuf>) -> Result<()> {
             }
             std::fs::rename(&hook, &chained)
                 .with_context(|| format!("could not move {} aside", hook.display()))?;
-            println!("kept your hook: it runs first, from {}", chained.display());
+            println!("kept your hook: it runs first, from {}", shown_path(&chained));
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
         Err(err) => bail!("could not read {}: {err}", hook.display()),
     }
     store::write_atomic_with_mode(&hook, HOOK.as_bytes(), Some(0o755))
         .with_context(|| format!("could not write {}", hook.display()))?;
-    println!("installed {}", hook.display());
+    println!("installed {}", shown_path(&hook));
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 
 use super::{attach, Context};
 use crate::config::Config;
+use crate::humanize::shown_path;
 use crate::naming;
 use crate::session::create::{self, Creation};
 use crate::session::env::{read_env_file, session_env};
@@ -73,7 +74,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     let env_file = read_env_file(&root)?;
     if let Some((path, file)) = &env_file {
         for error in &file.errors {
-            eprintln!("cdev: skipped {}:{}: {}", path.display(), error.line, error.message);
+            eprintln!("cdev: skipped {}:{}: {}", shown_path(path), error.line, error.message);
         }
     }
     let env = session_env(&project, &root, &editor, &template.env, env_file.as_ref().map(|(_, f)| f));
@@ -197,7 +198,7 @@ fn make_worktrees(
         return Ok(Vec::new());
     }
     let Some(toplevel) = git::toplevel(root) else {
-        eprintln!("cdev: {} is not a git repository: no worktrees made", root.display());
+        eprintln!("cdev: {} is not a git repository: no worktrees made", shown_path(root));
         return Ok(Vec::new());
     };
     if dry_run {

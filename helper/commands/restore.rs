@@ -8,6 +8,7 @@ use anyhow::{bail, Context as _, Result};
 
 use super::Context;
 use crate::config::Config;
+use crate::humanize::shown_path;
 use crate::naming;
 use crate::snapshot::files::{self, Store};
 use crate::snapshot::rebuild::{session_chain, Settings};
@@ -107,7 +108,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     };
     recreate(context, &tmux, &options, &config, &sessions, &plan).context("could not restore")?;
     for (name, path, snapshot) in &chosen {
-        println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), path.display());
+        println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), shown_path(path));
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use anyhow::{bail, Context as _, Result};
 use super::Context;
 use crate::cli::TemplateCommand;
 use crate::humanize::pad;
+use crate::humanize::shown_path;
 use crate::store;
 use crate::template::{detect, read_file, Detect, Origin, Template, TemplateFile, Variable, PROJECT_FILE};
 
@@ -130,7 +131,7 @@ fn init(context: &Context, dir: Option<PathBuf>, requested: Option<String>, forc
         }
     };
     store::write_atomic(&path, starter(&base).as_bytes()).with_context(fail)?;
-    println!("{}", path.display());
+    println!("{}", shown_path(&path));
     Ok(())
 }
 

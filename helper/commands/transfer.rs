@@ -2,17 +2,16 @@
 //! `cdev import FILE [--name N] [--root DIR] [--yes]`: a session moved to another machine.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
 use super::prompt::confirm;
 use super::restore::{recreate, Recreate};
 use super::Context;
 use crate::humanize::printable;
+use crate::humanize::shown_path;
 use crate::input_error::InputError;
 use crate::snapshot::bundle::{self, Bundle, Conversation};
 use crate::snapshot::capture::{capture, Scrollback};
@@ -107,7 +106,7 @@ fn conversation_of(pane: &PaneSnapshot, claude: &Path, root: &Path) -> Option<Co
             Some(Conversation { session_id: id.clone(), cwd: bundle::relative_to(root, &pane.cwd), jsonl })
         }
         Err(err) => {
-            eprintln!("cdev: no transcript for {id} ({}: {err})", transcript.display());
+            eprintln!("cdev: no transcript for {id} ({}: {err})", shown_path(&transcript));
             None
         }
     }
@@ -122,20 +121,7 @@ pub struct ImportRequest {
 
 fn read_bundle(path: &Path) -> Result<Bundle> {
     let file = fs::File::open(path).with_context(|| format!("could not read {}", path.display()))?;
-    let mut json = Vec::new();
-    GzDecoder::new(file)
-        .take(1 << 30)
-        .read_to_end(&mut json)
-        .map_err(|err| InputError::in_file(path, format!("not a cdev export ({err})")))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&json).map_err(|err| InputError::in_file(path, format!("damaged ({err})")))?;
-    if value.get("kind").and_then(|k| k.as_str()) != Some(bundle::KIND) {
-        bail!(InputError::in_file(path, "not a cdev export"));
-    }
-    if value.get("version").and_then(|v| v.as_u64()).is_none_or(|v| v > u64::from(bundle::VERSION)) {
-        bail!(InputError::in_file(path, "made by a newer cdev: upgrade cdev to import it"));
-    }
-    serde_json::from_value(value).map_err(|err| InputError::in_file(path, format!("damaged ({err})")).into())
+    bundle::decode(file).map_err(|message| InputError::in_file(path, message).into())
 }
 
 pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
@@ -220,7 +206,7 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
             .join(bundle::claude_project_dir(&cwd_text))
             .join(format!("{}.jsonl", conversation.session_id));
         if path.exists() {
-            eprintln!("cdev: kept the existing transcript {}", path.display());
+            eprintln!("cdev: kept the existing transcript {}", shown_path(&path));
             continue;
         }
         let jsonl = bundle::rebase_transcript(&conversation.jsonl, &old_cwd.to_string_lossy(), &cwd_text);
@@ -229,6 +215,6 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
     let plan = Recreate { replacing: &[], client: None, run_all, run_listed: run_all };
     recreate(context, &tmux, &options, &config, &[(name.clone(), &bundle.session)], &plan)
         .with_context(fail)?;
-    println!("{name}: imported {} panes into {}", bundle.session.pane_count(), root.display());
+    println!("{name}: imported {} panes into {}", bundle.session.pane_count(), shown_path(&root));
     Ok(())
 }

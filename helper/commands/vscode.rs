@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde_json::{json, Value};
 
+use crate::humanize::shown_path;
 use crate::input_error::InputError;
 use crate::{jsonc, store};
 
@@ -43,16 +44,16 @@ pub fn run(dir: Option<PathBuf>) -> Result<()> {
     let Some(text) = text else {
         let file = json!({ "version": "2.0.0", "tasks": [task()] });
         store::write_atomic(&path, format!("{}\n", serde_json::to_string_pretty(&file)?).as_bytes())?;
-        println!("wrote {}", path.display());
+        println!("wrote {}", shown_path(&path));
         return Ok(());
     };
     let updated = with_task(&path, &text)?;
     match updated {
-        None => println!("{}: the task is there already", path.display()),
+        None => println!("{}: the task is there already", shown_path(&path)),
         Some(updated) => {
             let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&path)?.permissions());
             store::write_atomic_with_mode(&path, updated.as_bytes(), Some(mode & 0o7777))?;
-            println!("added the task to {}", path.display());
+            println!("added the task to {}", shown_path(&path));
         }
     }
     Ok(())

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::WorktreeCommand;
 use crate::humanize::pad;
+use crate::humanize::shown_path;
 use crate::session::create::running;
 use crate::tmux::{target, Tmux, TmuxCommand};
 use crate::{git, worktree};
@@ -65,7 +66,7 @@ fn add(
         TmuxCommand::new("select-layout").arg("tiled"),
     ];
     tmux.run_chain(&chain).with_context(|| format!("could not open a Claude pane in {name}"))?;
-    println!("{feature}: {} with a Claude pane in {name}", path.display());
+    println!("{feature}: {} with a Claude pane in {name}", shown_path(&path));
     Ok(())
 }
 
@@ -187,7 +188,7 @@ pub fn check(context: &Context) -> Result<()> {
         }
         for status in worktree::statuses(&toplevel)?.into_iter().filter(|s| s.dirty > 0) {
             dirty += 1;
-            println!("{}: {}: {} uncommitted changes", session.name, status.path.display(), status.dirty);
+            println!("{}: {}: {} uncommitted changes", session.name, shown_path(&status.path), status.dirty);
         }
         seen.push(toplevel);
     }

@@ -8,6 +8,7 @@ mod completions;
 mod config;
 mod gateway;
 mod git_tools;
+mod hostile;
 mod lifecycle;
 mod list;
 mod messages_api;

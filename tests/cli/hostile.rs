@@ -1,0 +1,362 @@
+//! The hostile sweep: every command against the hostile names and files of every earlier issue,
+//! in one run on one server. Whatever a name or a file holds, cdev must answer with success or a
+//! clear error (never a panic, never a raw escape sequence on the terminal), run nothing it was
+//! not asked to run, leave no session half-made and lose no snapshot.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::support::{Run, TestEnv};
+
+/// Names from every earlier issue's hostile list. Injections touch a file in the canary
+/// directory (absolute) or in whatever directory they run in (relative).
+fn hostile_names(canary: &Path) -> Vec<String> {
+    let c = canary.display();
+    vec![
+        format!("$(touch {c}/dollar)"),
+        "$(touch pwned-dollar)".into(),
+        format!("`touch {c}/backtick`"),
+        format!("x; touch {c}/semicolon"),
+        format!("x && touch {c}/and #"),
+        format!("#(touch {c}/tmux-format)"),
+        "#{session_name}#[fg=red]".into(),
+        "{{editor}} {{port}}".into(),
+        "it's \"quoted\" \\ back".into(),
+        "new\nline".into(),
+        "tab\there".into(),
+        "\u{1b}[31mred\u{1b}]0;title\u{7}".into(),
+        "ünïcødé 🚀 名前".into(),
+        "\u{202e}txt.exe".into(),
+        "-leading-dash".into(),
+        "--".into(),
+        "a:b.c".into(),
+        "=exact".into(),
+        "%1".into(),
+        "$1".into(),
+        "@1".into(),
+        "../../etc".into(),
+        "a/b".into(),
+        "~".into(),
+        "*".into(),
+        String::new(),
+        " ".into(),
+        "x".repeat(300),
+    ]
+}
+
+/// A run of cdev that must end well: success, or a clear error on stderr.
+#[track_caller]
+fn assert_sane(run: &Run) {
+    let describe =
+        || format!("argv: {:?}\nstatus: {}\nstderr: {}", run.argv, run.output.status, run.stderr());
+    let code = run.code().unwrap_or_else(|| panic!("killed by a signal\n{}", describe()));
+    assert!(!run.stderr().contains("panicked"), "panic\n{}", describe());
+    // `cdev remote` hands over to ssh (exec): ssh's own status and words for a host it cannot reach.
+    let ssh_said_so =
+        run.argv.get(3).is_some_and(|a| a == "remote") && code == 255 && run.stderr().contains("ssh: ");
+    assert!([0, 1, 2, 3].contains(&code) || ssh_said_so, "exit status {code}\n{}", describe());
+    if (code == 1 || code == 2) && !ssh_said_so {
+        let first = run.stderr().lines().next().unwrap_or("").to_string();
+        // clap's own usage errors read `error: …`; everything else is cdev's `cdev: could not …`.
+        assert!(first.starts_with("cdev: ") || first.starts_with("error: "), "unclear error\n{}", describe());
+    }
+    for (stream, bytes) in [("stdout", &run.output.stdout), ("stderr", &run.output.stderr)] {
+        assert!(!bytes.contains(&0x1b), "raw escape sequence on {stream}\n{}", describe());
+    }
+}
+
+/// The cdev sessions on the server and their (windows, panes), from tmux itself.
+fn shapes(env: &TestEnv) -> BTreeMap<String, (usize, usize)> {
+    let run = env.tmux(&["list-panes", "-a", "-F", "#{session_name}\t#{window_index}\t#{@cdev_template}"]);
+    let mut shapes: BTreeMap<String, (std::collections::BTreeSet<String>, usize)> = BTreeMap::new();
+    for line in run.stdout().lines() {
+        let mut fields = line.split('\t');
+        let (Some(session), Some(window), Some(template)) = (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        if template.is_empty() {
+            continue;
+        }
+        let entry = shapes.entry(session.to_string()).or_default();
+        entry.0.insert(window.to_string());
+        entry.1 += 1;
+    }
+    shapes.into_iter().map(|(name, (windows, panes))| (name, (windows.len(), panes))).collect()
+}
+
+/// Every file under `dir` whose name says an injection ran.
+fn injected_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok()) {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("pwned") {
+                found.push(path.clone());
+            }
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path);
+            }
+        }
+    }
+    found
+}
+
+fn write(path: &Path, bytes: &[u8]) -> PathBuf {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+    path.to_path_buf()
+}
+
+/// Bytes no parser should like: NULs, invalid UTF-8, control characters.
+fn binary(len: usize) -> Vec<u8> {
+    let mut state: u32 = 0x9e37_79b9;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// Hostile files for every parser a user or a colleague can hand cdev.
+fn hostile_files(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let deep_toml = format!("windows = {}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let deep_json = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let mut gzip_of_garbage = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip_of_garbage.write_all(&binary(100_000)).unwrap();
+    let mut huge = b"name = \"huge\"\n# ".to_vec();
+    huge.extend(std::iter::repeat_n(b'x', 12 << 20));
+    vec![
+        ("binary", write(&dir.join("binary.toml"), &binary(64 << 10))),
+        ("empty", write(&dir.join("empty.toml"), b"")),
+        ("huge", write(&dir.join("huge.toml"), &huge)),
+        ("deep TOML", write(&dir.join("deep.toml"), deep_toml.as_bytes())),
+        ("deep JSON", write(&dir.join("deep.json"), deep_json.as_bytes())),
+        ("gzip of garbage", write(&dir.join("garbage.json.gz"), &gzip_of_garbage.finish().unwrap())),
+        ("truncated gzip", write(&dir.join("truncated.json.gz"), &[0x1f, 0x8b, 8, 0, 0, 0])),
+    ]
+}
+
+#[test]
+fn every_command_survives_hostile_names_and_files() {
+    let env = TestEnv::new();
+    let canary = env.project("canary");
+    let project = env.project("projects/webapp");
+    fs::write(project.join("package.json"), r#"{"dependencies": {"react": "18.3.0"}}"#).unwrap();
+    env.git(&project, &["init", "-q"]);
+    env.git(&project, &["commit", "-q", "--allow-empty", "-m", "init"]);
+    let project_arg = project.to_string_lossy().into_owned();
+    env.start_session("keep", &env.home());
+    let base = env.cdev(&["new", "--no-attach", &project_arg]).ok().trim().to_string();
+    let template_shape = shapes(&env)[&base];
+    env.cdev(&["save", "--all"]).ok();
+    let export = env.path("webapp.cdev");
+    env.cdev(&["export", &base, "-o", &export.to_string_lossy()]).ok();
+    let names = hostile_names(&canary);
+    let scratch = env.project("scratch");
+    let runs = std::cell::Cell::new(0);
+    let sweep = |args: &[&str]| {
+        let run = env.cdev(args);
+        assert_sane(&run);
+        runs.set(runs.get() + 1);
+        run
+    };
+
+    // Every command that takes a name, with each hostile name in each place.
+    for (i, name) in names.iter().enumerate() {
+        let n = name.as_str();
+        let out = scratch.join(format!("out-{i}")).to_string_lossy().into_owned();
+        let before = shapes(&env);
+        for args in [
+            vec!["new", "--no-attach", "--name", n, &project_arg],
+            vec!["new", "--no-attach", "--dry-run", "-w", n, &project_arg],
+            vec!["new", "--no-attach", "--dry-run", "-t", n, &project_arg],
+        ] {
+            sweep(&args);
+        }
+        // A session made from a hostile name is whole; a refused one left nothing behind.
+        for (session, shape) in shapes(&env) {
+            if !before.contains_key(&session) {
+                assert_eq!(shape, template_shape, "session {session:?} (from {n:?}) is not whole");
+            }
+        }
+        assert!(before.keys().all(|s| shapes(&env).contains_key(s)), "a session vanished after {n:?}");
+        for args in [
+            vec!["switch", n],
+            vec!["save", n],
+            vec!["restore", n],
+            vec!["restore", &base, "--as", n],
+            vec!["snapshots", n],
+            vec!["env", "load", n],
+            vec!["env", "show", n],
+            vec!["health", n],
+            vec!["git-status", n],
+            vec!["next", "--client", n],
+            vec!["worktree", "add", n, "--session", &base],
+            vec!["worktree", "list", "--session", n],
+            vec!["worktree", "rm", n, "--session", &base],
+            vec!["template", "show", n],
+            vec!["template", "init", &scratch.to_string_lossy(), "-t", n],
+            vec!["export", n, "-o", &out],
+            vec!["import", &export.to_string_lossy(), "--name", n, "--root", &project_arg],
+            vec!["cleanup", "--older-than", n, "--dry-run"],
+            vec!["cleanup", "--idle-for", n, "--dry-run"],
+            vec!["top", "--interval", n],
+            vec!["share", n, "--read-only", "--user", n],
+            vec!["unshare", n],
+            vec!["remote", n],
+            vec!["kill", n],
+        ] {
+            sweep(&args);
+        }
+        let _ = fs::remove_file(scratch.join(".cdev.toml"));
+        // A project directory with the name (where a file system allows it).
+        if !n.is_empty() && !n.contains('/') && n.len() < 200 && n != "." && n != ".." {
+            let dir = env.project(&format!("projects/{n}"));
+            fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+            let dir_arg = dir.to_string_lossy().into_owned();
+            let before = shapes(&env);
+            for args in [
+                vec!["new", "--no-attach", &dir_arg],
+                vec!["switch", &dir_arg],
+                vec!["vscode", &dir_arg],
+                vec!["template", "init", &dir_arg],
+                vec!["git-hook", "install", &dir_arg],
+            ] {
+                sweep(&args);
+            }
+            for (session, shape) in shapes(&env) {
+                if !before.contains_key(&session) {
+                    let windows = shape.0;
+                    assert!(windows >= 1 && shape.1 >= windows, "session {session:?} in {n:?} is not whole");
+                }
+            }
+        }
+    }
+    // Commands that read the whole server or every project, once every hostile session and
+    // project exists.
+    for args in [
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["status"],
+        vec!["status", "--tmux-format"],
+        vec!["agents"],
+        vec!["agents", "--json"],
+        vec!["health"],
+        vec!["projects"],
+        vec!["worktree", "list", "--session", &base],
+        vec!["snapshots"],
+        vec!["snapshots", "verify"],
+        vec!["config"],
+        vec!["doctor"],
+        vec!["check"],
+        vec!["save", "--all"],
+    ] {
+        sweep(&args);
+    }
+
+    // Hostile files in every place a file is read.
+    let files = hostile_files(&env.path("files"));
+    let settings = env.home().join(".claude/settings.json");
+    for (what, file) in &files {
+        let file_arg = file.to_string_lossy().into_owned();
+        let bytes = fs::read(file).unwrap();
+        sweep(&["template", "validate", &file_arg]);
+        sweep(&["restore", &file_arg]);
+        sweep(&["import", &file_arg, "--root", &project_arg]);
+        // Read as the project's own files.
+        let dir = env.project(&format!("projects/files-{}", what.replace(' ', "-")));
+        fs::write(dir.join("package.json"), "{}").unwrap();
+        fs::write(dir.join(".cdev.toml"), &bytes).unwrap();
+        fs::write(dir.join(".env.claude"), &bytes).unwrap();
+        fs::create_dir_all(dir.join(".vscode")).unwrap();
+        fs::write(dir.join(".vscode/tasks.json"), &bytes).unwrap();
+        let before = shapes(&env);
+        let made = sweep(&["new", "--no-attach", &dir.to_string_lossy()]);
+        if made.code() != Some(0) {
+            assert_eq!(shapes(&env), before, "a refused {what} .cdev.toml left a session behind");
+        }
+        let vscode = sweep(&["vscode", &dir.to_string_lossy()]);
+        if vscode.code() != Some(0) {
+            assert_eq!(
+                fs::read(dir.join(".vscode/tasks.json")).unwrap(),
+                bytes,
+                "{what} tasks.json was rewritten"
+            );
+        }
+        // Claude Code's settings: refused, never overwritten.
+        write(&settings, &bytes);
+        let install = sweep(&["claude", "install-hooks"]);
+        if install.code() != Some(0) {
+            assert_eq!(fs::read(&settings).unwrap(), bytes, "{what} settings.json was rewritten");
+        }
+        // The config file: every command refuses it the same clear way, nothing is made.
+        let mut cmd = env.command(crate::support::CDEV);
+        cmd.arg("-L")
+            .arg(&env.socket)
+            .arg("new")
+            .arg("--no-attach")
+            .arg(&project_arg)
+            .env("CDEV_CONFIG", file);
+        let run = env.run(cmd);
+        assert_sane(&run);
+        // The hook handler: whatever arrives on stdin, it prints nothing and exits 0.
+        let mut cmd = env.command(crate::support::CDEV);
+        cmd.args(["claude", "hook"]).env("TMUX_PANE", "%0").stdin(fs::File::open(file).unwrap());
+        let run = env.run(cmd);
+        assert_eq!((run.code(), run.output.stdout.len(), run.output.stderr.len()), (Some(0), 0, 0), "{what}");
+        runs.set(runs.get() + 3);
+    }
+    // The hook handler with hostile panes and payload values.
+    let tmux_env = env.tmux(&["display-message", "-p", "#{socket_path},#{pid},#{session_id}"]).ok();
+    for (i, name) in names.iter().enumerate() {
+        let payload = serde_json::json!({
+            "hook_event_name": "PermissionRequest", "session_id": name, "transcript_path": name,
+            "cwd": name, "notification_type": name, "source": name,
+        });
+        let payload_file = write(&scratch.join(format!("payload-{i}.json")), payload.to_string().as_bytes());
+        for pane in [name.as_str(), "%0"] {
+            let mut cmd = env.command(crate::support::CDEV);
+            cmd.args(["claude", "hook"])
+                .env("TMUX", tmux_env.trim())
+                .env("TMUX_PANE", pane)
+                .stdin(fs::File::open(&payload_file).unwrap());
+            let run = env.run(cmd);
+            assert_eq!((run.code(), run.output.stdout.len()), (Some(0), 0), "hook with {name:?}");
+            runs.set(runs.get() + 1);
+        }
+    }
+
+    // Nothing ran that nobody asked for.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(fs::read_dir(&canary).unwrap().count(), 0, "an injection ran: {:?}", fs::read_dir(&canary));
+    let injected = injected_files(env.dir.path());
+    assert!(injected.is_empty(), "an injection ran: {injected:?}");
+
+    // No snapshot lost: every session saved above comes back whole on a fresh server.
+    sweep(&["save", "--all"]);
+    let saved = shapes(&env);
+    sweep(&["snapshots", "verify"]);
+    env.kill_server();
+    env.start_session("fresh", &env.home());
+    sweep(&["restore"]);
+    let restored = shapes(&env);
+    for (session, shape) in &saved {
+        assert_eq!(restored.get(session), Some(shape), "{session:?} did not come back whole");
+    }
+    assert!(saved.len() > names.len() / 2, "the sweep made too few sessions to check: {saved:?}");
+    eprintln!(
+        "hostile sweep: {} cdev runs, {} names, {} files, {} sessions restored",
+        runs.get(),
+        names.len(),
+        files.len(),
+        saved.len()
+    );
+}
