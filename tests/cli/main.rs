@@ -18,6 +18,7 @@ mod remote;
 mod resurrect;
 mod share;
 mod snapshots;
+mod soak;
 mod support;
 mod switch;
 mod template;
