@@ -212,6 +212,8 @@ fn every_command_survives_hostile_names_and_files() {
             vec!["share", n, "--read-only", "--user", n],
             vec!["unshare", n],
             vec!["remote", n],
+            vec!["resurrect", "post-save-layout", n],
+            vec!["completions", n],
             vec!["kill", n],
         ] {
             sweep(&args);
@@ -270,6 +272,16 @@ fn every_command_survives_hostile_names_and_files() {
         let bytes = fs::read(file).unwrap();
         sweep(&["template", "validate", &file_arg]);
         sweep(&["restore", &file_arg]);
+        // As tmux-resurrect's save file, and as the sidecar cdev keeps beside it.
+        // resurrect's hooks never fail resurrect: a note in resurrect.log, exit 0.
+        assert_eq!(sweep(&["resurrect", "post-save-layout", &file_arg]).code(), Some(0), "{what}");
+        let resurrect = env.project("resurrect");
+        let save = write(&resurrect.join("tmux_resurrect_20261124T000000.txt"), &bytes);
+        write(&resurrect.join("tmux_resurrect_20261124T000000.cdev.json"), &bytes);
+        let _ = fs::remove_file(resurrect.join("last"));
+        std::os::unix::fs::symlink(&save, resurrect.join("last")).unwrap();
+        env.tmux(&["set-option", "-g", "@resurrect-dir", &resurrect.to_string_lossy()]).ok();
+        assert_eq!(sweep(&["resurrect", "post-restore-all"]).code(), Some(0), "{what}");
         sweep(&["import", &file_arg, "--root", &project_arg]);
         // Read as the project's own files.
         let dir = env.project(&format!("projects/files-{}", what.replace(' ', "-")));
