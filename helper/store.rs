@@ -82,6 +82,26 @@ fn replace(path: &Path, contents: &[u8], mode: Option<u32>, sync_dir: bool) -> R
     result
 }
 
+/// How old a temp file must be before a sweep takes it for litter: far longer than any write
+/// (a save of many sessions included) takes, so a write in progress is never touched.
+pub const STALE_TEMP_SECONDS: u64 = 60;
+
+/// Removes the temp files in `dir` that writers killed before their rename left behind (the
+/// `.<name>.<pid>.<n>.tmp` of `replace`), once they are `STALE_TEMP_SECONDS` old.
+pub fn remove_stale_temps(dir: &Path) {
+    for entry in fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.ends_with(".tmp")) {
+            continue;
+        }
+        let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        if age.is_some_and(|age| age.as_secs() > STALE_TEMP_SECONDS) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Percent-encodes everything but ASCII letters, digits, `-` and `_`, so any name (a session's,
 /// say) is one safe path component: never `.`, `..`, empty, or something holding `/`.
 pub fn path_component(name: &str) -> String {
@@ -102,6 +122,29 @@ pub fn path_component(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_old_temp_files_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old_time = std::time::SystemTime::now() - std::time::Duration::from_secs(STALE_TEMP_SECONDS + 5);
+        let make = |name: &str, old: bool| {
+            let file = File::create(dir.path().join(name)).unwrap();
+            if old {
+                file.set_modified(old_time).unwrap();
+            }
+        };
+        make(".a.json.1.0.tmp", true);
+        make(".b.json.1.1.tmp", false);
+        make("keep.json", true);
+        make("visible.tmp", true);
+        remove_stale_temps(dir.path());
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".b.json.1.1.tmp", "keep.json", "visible.tmp"]);
+    }
 
     #[test]
     fn replaces_content_and_leaves_no_temp_files() {

@@ -55,7 +55,13 @@ pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
     }
     let mut text = serde_json::to_vec_pretty(entry)?;
     text.push(b'\n');
-    store::write_atomic(&path, &text)
+    store::write_atomic(&path, &text)?;
+    // A hook killed mid-write (Claude Code gives up on slow hooks) leaves its temp file: the
+    // session's few journal files are swept on each state change.
+    if let Some(dir) = path.parent() {
+        store::remove_stale_temps(dir);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

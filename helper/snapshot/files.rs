@@ -161,18 +161,7 @@ impl Store {
         let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(keep_days));
         let mut removed = Vec::new();
         // Temp files of saves that were killed before their rename.
-        if let Ok(entries) = fs::read_dir(self.session_dir(session)) {
-            for entry in entries.filter_map(|e| e.ok()) {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-                if name.starts_with('.')
-                    && name.ends_with(".tmp")
-                    && old.is_some_and(|age| age.as_secs() > 60)
-                {
-                    let _ = fs::remove_file(entry.path());
-                }
-            }
-        }
+        store::remove_stale_temps(&self.session_dir(session));
         for entry in self.list(Some(session))?.into_iter().skip(keep) {
             let young = created_at(&entry.path).is_some_and(|t| t > cutoff);
             if young || protected(&entry.path) {

@@ -98,6 +98,22 @@ fn seed() -> u64 {
     u64::from(nanos) | 1
 }
 
+/// The temp files (`.<name>.<pid>.<n>.tmp`) anywhere under `dir`.
+fn temp_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok()) {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            } else if entry.file_name().to_string_lossy().ends_with(".tmp") {
+                found.push(entry.path());
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn a_hundred_sessions_survive_hooks_saves_and_kill_9() {
     let seconds: u64 = std::env::var("CDEV_SOAK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
@@ -268,6 +284,26 @@ fn a_hundred_sessions_survive_hooks_saves_and_kill_9() {
         assert_eq!(row["state"].as_str().unwrap_or(""), states[pane], "cdev agents disagrees on {pane}");
     }
 
+    // What killed writers left behind: temp files never renamed into place. Once old enough
+    // they are swept by the next write in their directory (a save, a hook's state change).
+    let litter = temp_files(&env.path("state"));
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(120);
+    for file in &litter {
+        fs::File::options().write(true).open(file).unwrap().set_modified(long_ago).unwrap();
+    }
+    env.cdev(&["save", "--all"]).ok();
+    fs::write(payloads.join("SessionEnd"), r#"{"hook_event_name":"SessionEnd","session_id":"x"}"#).unwrap();
+    for pane in &panes {
+        let mut cmd = env.command(CDEV);
+        cmd.args(["claude", "hook"])
+            .env("TMUX", &tmux_env)
+            .env("TMUX_PANE", pane)
+            .stdin(fs::File::open(payloads.join("SessionEnd")).unwrap());
+        env.run(cmd).ok();
+    }
+    let left = temp_files(&env.path("state"));
+    assert!(left.is_empty(), "{} of {} temp files outlived the sweep: {left:?}", left.len(), litter.len());
+
     // Every snapshot reads back, and every session restores whole on a fresh server.
     env.cdev(&["snapshots", "verify"]).ok();
     let snapshots = json(&env.cdev(&["snapshots", "--json"]).ok()).as_array().unwrap().len();
@@ -286,10 +322,11 @@ fn a_hundred_sessions_survive_hooks_saves_and_kill_9() {
         assert_eq!(restored.get(&format!("s{s}")), Some(&PANES), "s{s} did not come back whole");
     }
     eprintln!(
-        "soak: {} s, {} sessions × {PANES} panes, {} kill -9, {snapshots} snapshots kept, all restored\n  {}\n  {}\n  {}",
+        "soak: {} s, {} sessions × {PANES} panes, {} kill -9, {snapshots} snapshots kept, all restored, {} temp files swept\n  {}\n  {}\n  {}",
         elapsed.as_secs(),
         SESSIONS,
         kills.load(Ordering::Relaxed),
+        litter.len(),
         hooks.line("hook"),
         statuses.line("status"),
         saves.line("save --all"),
