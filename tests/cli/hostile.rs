@@ -242,6 +242,35 @@ fn every_command_survives_hostile_names_and_files() {
             }
         }
     }
+    // Arguments that are not UTF-8 at all (a Latin-1 file name, say): as names and as paths.
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9-\xff");
+        let dir = env.home().join("projects").join(latin1);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("go.mod"), "module x\n").unwrap();
+        let before = shapes(&env);
+        for args in [
+            vec![std::ffi::OsStr::new("new"), "--no-attach".as_ref(), dir.as_os_str()],
+            vec!["new".as_ref(), "--no-attach".as_ref(), "--name".as_ref(), latin1, project.as_os_str()],
+            vec!["switch".as_ref(), latin1],
+            vec!["save".as_ref(), latin1],
+            vec!["template".as_ref(), "validate".as_ref(), dir.join("go.mod").as_os_str()],
+            vec!["vscode".as_ref(), dir.as_os_str()],
+            vec!["projects".as_ref()],
+        ] {
+            let mut cmd = env.command(crate::support::CDEV);
+            cmd.arg("-L").arg(&env.socket).args(&args);
+            assert_sane(&env.run(cmd));
+            runs.set(runs.get() + 1);
+        }
+        for (session, shape) in shapes(&env) {
+            if !before.contains_key(&session) {
+                assert!(shape.0 >= 1 && shape.1 >= shape.0, "session {session:?} (not UTF-8) is not whole");
+            }
+        }
+    }
+
     // Commands that read the whole server or every project, once every hostile session and
     // project exists.
     for args in [
