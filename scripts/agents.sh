@@ -50,7 +50,9 @@ agents_segment() {
 		if [ -n "$style" ]; then
 			glyph="#[$(tmux_style_escape "$style")]$glyph#[default]"
 		fi
-		format+="#{S:#{W:#{P:#{?#{==:#{@cdev_agent_state},$state},$glyph,}}}}"
+		# Sessions in a group share their windows: only the group's first member is counted
+		# (the same condition as ONE_SESSION_PER_GROUP in helper/agent/status.rs).
+		format+="#{S:#{?#{||:#{!=:#{session_grouped},1},#{==:#{session_name},#{s/,.*//:session_group_list}}},#{W:#{P:#{?#{==:#{@cdev_agent_state},$state},$glyph,}}},}}"
 	done
 	printf '%s' "$format"
 }

@@ -69,7 +69,8 @@ pub fn render(format: &str, counts: &BTreeMap<AgentState, usize>) -> String {
 
 /// The same segment as a tmux format, so the status line computes it itself: no process per
 /// refresh, and a change shows at the next redraw rather than the next `status-interval`. Each
-/// count is the length of a loop over every pane (`#{n:#{S:#{W:#{P:…}}}}`); each item is shown
+/// count is the length of a loop over every pane (`#{n:#{S:#{W:#{P:…}}}}`, each group of
+/// sessions once); each item is shown
 /// only when one of its counts is non-zero (items are followed by a space).
 pub fn tmux_format(format: &str) -> String {
     let mut out = String::new();
@@ -108,8 +109,14 @@ fn pane_loop(states: &[Option<AgentState>]) -> String {
     for state in &states[1..] {
         condition = format!("#{{||:{condition},{}}}", test(state));
     }
-    format!("#{{S:#{{W:#{{P:#{{?{condition},1,}}}}}}}}")
+    format!("#{{S:#{{?{ONE_SESSION_PER_GROUP},#{{W:#{{P:#{{?{condition},1,}}}}}},}}}}")
 }
+
+/// True for one session of each group: sessions in a group (`new-session -t`) share their
+/// windows, so a loop over every session would count their panes once per member. The group's
+/// first member (`#{session_group_list}` up to its first comma) stands for it.
+pub const ONE_SESSION_PER_GROUP: &str =
+    "#{||:#{!=:#{session_grouped},1},#{==:#{session_name},#{s/,.*//:session_group_list}}}";
 
 /// Literal text inside a `#{?…,…,…}` branch: commas and closing braces are escaped.
 fn escape(text: &str) -> String {

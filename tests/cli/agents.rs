@@ -314,6 +314,18 @@ fn agent_state_changes_reach_a_real_clients_status_line_at_once() {
     assert_eq!(styled.trim_end(), "[#[fg=colour214,bold]⏳#[default]⚙]");
     hook(&env, &tmux, &first, &event("PostToolUse", "")).ok();
     wait_for("two working glyphs", || client.status_line().ends_with("[⚙⚙]"));
+    // A grouped session (`new-session -t`) shares the windows: its agents are not counted twice,
+    // also once the group's first session is gone.
+    env.tmux(&["new-session", "-d", "-t", "main", "-s", "mirror"]).ok();
+    env.tmux(&["refresh-client", "-S"]).ok();
+    assert_eq!(env.tmux(&["display-message", "-p", "[#{T:status-right}]"]).ok().trim(), "[[⚙⚙]]");
+    env.tmux(&["new-session", "-d", "-s", "other"]).ok();
+    env.tmux(&["new-session", "-d", "-t", "other", "-s", "other-mirror"]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=other:", "@cdev_agent_state", "waiting"]).ok();
+    env.tmux(&["kill-session", "-t", "=other"]).ok();
+    let agents = env.tmux(&["display-message", "-p", "[#{T:status-right}]"]).ok();
+    assert_eq!(agents.trim(), "[[#[fg=colour214,bold]⏳#[default]⚙⚙]]");
+    env.tmux(&["kill-session", "-t", "=other-mirror"]).ok();
 
     // The order is the user's; unknown words (here an attempt at a #(…) job) are dropped.
     let pwned = env.path("pwned");
@@ -333,6 +345,9 @@ fn agent_state_changes_reach_a_real_clients_status_line_at_once() {
     env.tmux(&["set-option", "-g", "@cdev-status-format", "W{waiting} R{working}"]).ok();
     load_plugin();
     wait_for("the job's first output", || client.status_line().ends_with("[W1 R1]"));
+    // The same segment as a tmux format counts a group once too.
+    let format = env.cdev(&["status", "--tmux-format"]).ok();
+    assert_eq!(env.tmux(&["display-message", "-p", format.trim_end()]).ok().trim(), "W1 R1");
     for (event_name, shown) in
         [("UserPromptSubmit", "[R2]"), ("PermissionRequest", "[W1 R1]"), ("StopFailure", "[R1]")]
     {
