@@ -64,6 +64,21 @@ pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
     Ok(())
 }
 
+/// Every journal entry of the session called `session`, on whichever server it was (after a
+/// crash or a reboot the new server may have another socket); unreadable entries are skipped.
+pub fn read_session(state_dir: &Path, session: &str) -> Vec<Entry> {
+    let agents = state_dir.join("agents");
+    let servers = std::fs::read_dir(agents).into_iter().flatten().filter_map(|e| e.ok());
+    let dirs = servers.map(|server| server.path().join(file_name(session)));
+    let files = dirs.flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok()));
+    files
+        .filter(|file| file.file_name().to_string_lossy().ends_with(".json"))
+        .filter_map(|file| std::fs::read(file.path()).ok())
+        .filter_map(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())
+        .filter(|entry| entry.version == FORMAT_VERSION && entry.session == session)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use anyhow::{bail, Context as _, Result};
 
 use super::Context;
+use crate::agent::journal;
 use crate::config::Config;
 use crate::humanize::shown_path;
 use crate::naming;
 use crate::snapshot::files::{self, Store};
-use crate::snapshot::rebuild::{session_chain, Settings};
+use crate::snapshot::rebuild::{apply_journal, session_chain, Settings};
 use crate::snapshot::{SessionSnapshot, Snapshot};
 use crate::tmux::command::escape_format;
 use crate::tmux::state::SessionSummary;
@@ -45,8 +46,9 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
             }
         }
         for name in names {
-            let (path, snapshot, skipped) = store.latest_good(&name)?;
+            let (path, mut snapshot, skipped) = store.latest_good(&name)?;
             report_skipped(&skipped);
+            bring_up_to_date(context, &mut snapshot);
             chosen.push((name, path, snapshot));
         }
     }
@@ -60,9 +62,10 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
                 files::load(&path).with_context(|| format!("could not restore {}", path.display()))?;
             (path, snapshot)
         } else {
-            let (path, snapshot, skipped) =
+            let (path, mut snapshot, skipped) =
                 store.latest_good(target_name).with_context(|| format!("could not restore {target_name}"))?;
             report_skipped(&skipped);
+            bring_up_to_date(context, &mut snapshot);
             (path, snapshot)
         };
         chosen.push((snapshot.session.name.clone(), path, snapshot));
@@ -111,6 +114,19 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), shown_path(path));
     }
     Ok(())
+}
+
+/// A session's latest snapshot with what the agent journal learned after it (not a snapshot
+/// file named on the command line: that one is restored as it is).
+fn bring_up_to_date(context: &Context, snapshot: &mut Snapshot) {
+    let entries = journal::read_session(&context.paths.state_dir, &snapshot.session.name);
+    let changed = apply_journal(snapshot, &entries);
+    if changed > 0 {
+        eprintln!(
+            "cdev: {}: {changed} agent(s) resume the conversation the journal recorded after the snapshot",
+            snapshot.session.name
+        );
+    }
 }
 
 /// How `recreate` treats what is there and what the snapshots hold.

@@ -58,6 +58,43 @@ pub fn resume_command(claude: &str, hooks_settings: &Path, id: &str) -> String {
 
 /// The strategy for one pane. The Claude session id, when there is one, wins: the exact
 /// conversation, never `--continue` (which picks whichever conversation in the folder is newest).
+/// Brings the Claude panes of `snapshot` up to what the agent journal recorded since it was
+/// taken (a conversation started or switched with `/clear` after the last save, then the server
+/// died): a newer entry for the same window, pane and cwd gives the pane its conversation id,
+/// transcript and state. Returns how many panes changed.
+pub fn apply_journal(snapshot: &mut super::Snapshot, entries: &[crate::agent::journal::Entry]) -> usize {
+    let Ok(created) = chrono::DateTime::parse_from_rfc3339(&snapshot.created) else { return 0 };
+    let before = snapshot.session.clone();
+    // Newest last, so the newest entry for a place wins.
+    let mut entries: Vec<_> = entries.iter().filter(|e| e.updated >= created.timestamp()).collect();
+    entries.sort_by_key(|e| e.updated);
+    for entry in entries {
+        let Some(id) = entry.claude_session.as_deref() else { continue };
+        if super::bundle::check_session_id(id).is_err() {
+            continue;
+        }
+        let window = snapshot.session.windows.iter_mut().find(|w| w.index == entry.window);
+        let Some(pane) = window.and_then(|w| w.panes.iter_mut().find(|p| p.index == entry.pane)) else {
+            continue;
+        };
+        // Claude resumes a conversation by its cwd: another cwd is another agent's place.
+        if entry.cwd.as_deref().is_some_and(|cwd| cwd != pane.cwd) {
+            continue;
+        }
+        let options = &mut pane.options;
+        options.insert("@cdev_claude_session".into(), id.to_string());
+        options.insert("@cdev_agent_state".into(), entry.state.as_str().to_string());
+        match &entry.transcript {
+            Some(transcript) => options.insert("@cdev_claude_transcript".into(), transcript.clone()),
+            None => options.remove("@cdev_claude_transcript"),
+        };
+    }
+    let panes = |session: &super::SessionSnapshot| {
+        session.windows.iter().flat_map(|w| w.panes.iter().map(|p| p.options.clone())).collect::<Vec<_>>()
+    };
+    panes(&before).iter().zip(panes(&snapshot.session)).filter(|(old, new)| *old != new).count()
+}
+
 pub fn strategy(pane: &PaneSnapshot, settings: &Settings<'_>) -> Strategy {
     if let Some(id) = pane.options.get("@cdev_claude_session") {
         let ends = pane.options.get("@cdev_agent_state").is_some_and(|s| s == "ended");
@@ -268,6 +305,66 @@ mod tests {
             options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
             contents: None,
         }
+    }
+
+    #[test]
+    fn only_newer_journal_entries_for_the_same_place_and_cwd_update_a_snapshot() {
+        use crate::agent::journal::{Entry, FORMAT_VERSION};
+        use crate::agent::AgentState;
+        let mut snapshot = super::super::Snapshot {
+            version: 1,
+            created: "2026-11-24T10:00:00.500Z".into(),
+            cdev_version: "0".into(),
+            session: super::super::SessionSnapshot {
+                name: "web".into(),
+                env: Vec::new(),
+                options: BTreeMap::new(),
+                history_limit: 2000,
+                windows: vec![super::super::WindowSnapshot {
+                    index: 1,
+                    name: "agents".into(),
+                    auto_name: false,
+                    layout: String::new(),
+                    active: true,
+                    zoomed: false,
+                    width: 80,
+                    height: 24,
+                    panes: vec![pane(&[], &[("@cdev_claude_session", "old")])],
+                }],
+            },
+        };
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().timestamp();
+        let entry = |id: &str, updated: i64, cwd: &str, pane: u32| Entry {
+            version: FORMAT_VERSION,
+            server: "/tmp/tmux-0/default".into(),
+            session: "web".into(),
+            window: 1,
+            pane,
+            pane_id: "%1".into(),
+            state: AgentState::Working,
+            since: updated,
+            claude_session: Some(id.into()),
+            transcript: None,
+            cwd: Some(cwd.into()),
+            updated,
+        };
+        let here = "/nonexistent/cdev/dir";
+        let ignored = [
+            entry("older", at - 1, here, 0),
+            entry("elsewhere", at + 5, "/other/project", 0),
+            entry("other-pane", at + 5, here, 3),
+            entry("../../etc/passwd", at + 5, here, 0),
+        ];
+        assert_eq!(apply_journal(&mut snapshot, &ignored), 0);
+        let id = |s: &super::super::Snapshot| {
+            s.session.windows[0].panes[0].options["@cdev_claude_session"].clone()
+        };
+        assert_eq!(id(&snapshot), "old");
+        // The same second as the snapshot counts (the hook may have come just after it).
+        let newer = [entry("newest", at + 9, here, 0), entry("same-second", at, here, 0)];
+        assert_eq!(apply_journal(&mut snapshot, &newer), 1);
+        assert_eq!(id(&snapshot), "newest");
+        assert_eq!(snapshot.session.windows[0].panes[0].options["@cdev_agent_state"], "working");
     }
 
     #[test]

@@ -112,6 +112,54 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
 }
 
 #[test]
+fn a_conversation_switched_after_the_last_save_survives_a_crash() {
+    let mut env = TestEnv::new();
+    let claude_log = env.path("claude-args");
+    let fake_claude = env.install_wrapper(
+        "fake-claude",
+        &format!("#!/bin/sh\necho \"$@\" > '{}'\nexec sleep 600\n", claude_log.display()),
+    );
+    let work = env.project("work");
+    env.start_session("work", &work);
+    let old_id = "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
+    env.tmux(&["set-option", "-p", "-t", "=work:0.0", "@cdev_claude_session", old_id]).ok();
+    env.cdev(&["save", "work"]).ok();
+    // After the save, /clear in Claude starts another conversation: only the hook sees it.
+    let new_id = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
+    let tmux_env =
+        env.tmux(&["display-message", "-p", "-t", "=work:", "#{socket_path},#{pid},#{session_id}"]).ok();
+    let pane = env.tmux(&["display-message", "-p", "-t", "=work:", "#{pane_id}"]).ok();
+    let payload = format!(
+        r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{new_id}","cwd":"{}"}}"#,
+        work.display()
+    );
+    fs::write(env.path("payload.json"), payload).unwrap();
+    let mut hook = env.command(CDEV);
+    hook.args(["claude", "hook"])
+        .env("TMUX", tmux_env.trim())
+        .env("TMUX_PANE", pane.trim())
+        .stdin(fs::File::open(env.path("payload.json")).unwrap());
+    env.run(hook).ok();
+    // The server dies without another save.
+    let pid = env.tmux(&["display-message", "-p", "#{pid}"]).ok();
+    Command::new("kill").args(["-9", pid.trim()]).status().unwrap();
+    wait_for("the server to die", || !env.tmux(&["list-sessions"]).output.status.success());
+
+    env.start_session("other", &env.home());
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
+    let restore = env.cdev(&["restore", "work"]);
+    restore.ok();
+    assert!(
+        restore.stderr().contains("1 agent(s) resume the conversation the journal recorded"),
+        "{}",
+        restore.stderr()
+    );
+    wait_for("claude to be resumed", || claude_log.exists());
+    let args = fs::read_to_string(&claude_log).unwrap();
+    assert!(args.trim_end().ends_with(&format!("--resume {new_id}")), "{args}");
+}
+
+#[test]
 fn restoring_over_a_live_session_is_refused_unless_renamed_or_forced() {
     let env = TestEnv::new();
     env.start_session("s", &env.home());
