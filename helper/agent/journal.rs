@@ -79,6 +79,28 @@ pub fn read_session(state_dir: &Path, session: &str) -> Vec<Entry> {
         .collect()
 }
 
+/// The newest of `entries` for the pane at `window`.`pane` written in or after second `since`
+/// with a conversation id that is a plain id, unless it was recorded in another cwd than `cwd`
+/// (Claude resumes a conversation by its cwd: another cwd is another agent's place).
+pub fn newest_for<'a>(
+    entries: &'a [Entry],
+    window: u32,
+    pane: u32,
+    since: i64,
+    cwd: &str,
+) -> Option<&'a Entry> {
+    entries
+        .iter()
+        .filter(|e| e.window == window && e.pane == pane && e.updated >= since)
+        .filter(|e| {
+            e.claude_session
+                .as_deref()
+                .is_some_and(|id| crate::snapshot::bundle::check_session_id(id).is_ok())
+        })
+        .filter(|e| e.cwd.as_deref().is_none_or(|c| c == cwd))
+        .max_by_key(|e| e.updated)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

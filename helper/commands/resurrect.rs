@@ -14,6 +14,7 @@ use anyhow::{anyhow, Context as _, Result};
 use serde::{Deserialize, Serialize};
 
 use super::Context;
+use crate::agent::journal;
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::{target, Tmux, TmuxCommand};
 use crate::{log, store};
@@ -311,6 +312,13 @@ fn post_restore_all(context: &Context) -> Result<()> {
     }
     let config = context.file_config()?.with_tmux_options(&tmux.options()?, &context.paths)?;
     let settings = context.install_claude_settings()?;
+    // A conversation started or switched after this save is in the agent journal.
+    let saved_at = std::fs::metadata(&side_path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(i64::MAX, |d| d.as_secs() as i64);
+    let mut journals: BTreeMap<&str, Vec<journal::Entry>> = BTreeMap::new();
     for pane in &sidecar.panes {
         let Some(now) =
             live.iter().find(|p| p.session == pane.session && p.window == pane.window && p.pane == pane.pane)
@@ -323,13 +331,19 @@ fn post_restore_all(context: &Context) -> Result<()> {
                 chain.push(TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg(key).arg(value));
             }
         }
-        let Some(id) = pane.claude_session.as_deref().filter(|id| is_session_id(id)) else { continue };
+        let entries = journals
+            .entry(pane.session.as_str())
+            .or_insert_with(|| journal::read_session(&context.paths.state_dir, &pane.session));
+        let newer = journal::newest_for(entries, pane.window, pane.pane, saved_at, &now.cwd);
+        let id = newer.and_then(|e| e.claude_session.as_deref()).or(pane.claude_session.as_deref());
+        let state = newer.map(|e| e.state.as_str()).or(pane.agent_state.as_deref());
+        let Some(id) = id.filter(|id| is_session_id(id)) else { continue };
         chain.push(
             TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg("@cdev_claude_session").arg(id),
         );
         // Only a pane back at its shell: one resurrect restored with a program is left alone.
         let idle = crate::resources::pane_at_prompt(now.pid, &now.command);
-        if !same_host || pane.agent_state.as_deref() == Some("ended") || !idle {
+        if !same_host || state == Some("ended") || !idle {
             continue;
         }
         let resume = crate::snapshot::rebuild::resume_command(&config.claude_command.value, &settings, id);
@@ -353,6 +367,7 @@ struct SidePane {
     pane: u32,
     pid: u32,
     command: String,
+    cwd: String,
     claude_session: Option<String>,
     agent_state: Option<String>,
     worktree: Option<String>,
@@ -366,6 +381,7 @@ impl Record for SidePane {
         plain("pane_index"),
         plain("pane_pid"),
         text("pane_current_command"),
+        text("pane_current_path"),
         text("@cdev_claude_session"),
         text("@cdev_agent_state"),
         text("@cdev_worktree"),
@@ -379,6 +395,7 @@ impl Record for SidePane {
             pane: f.number()?,
             pid: f.number().unwrap_or(0),
             command: f.string()?,
+            cwd: f.string()?,
             claude_session: f.optional()?,
             agent_state: f.optional()?,
             worktree: f.optional()?,

@@ -64,35 +64,29 @@ pub fn resume_command(claude: &str, hooks_settings: &Path, id: &str) -> String {
 /// transcript and state. Returns how many panes changed.
 pub fn apply_journal(snapshot: &mut super::Snapshot, entries: &[crate::agent::journal::Entry]) -> usize {
     let Ok(created) = chrono::DateTime::parse_from_rfc3339(&snapshot.created) else { return 0 };
-    let before = snapshot.session.clone();
-    // Newest last, so the newest entry for a place wins.
-    let mut entries: Vec<_> = entries.iter().filter(|e| e.updated >= created.timestamp()).collect();
-    entries.sort_by_key(|e| e.updated);
-    for entry in entries {
-        let Some(id) = entry.claude_session.as_deref() else { continue };
-        if super::bundle::check_session_id(id).is_err() {
-            continue;
+    let mut changed = 0;
+    for window in &mut snapshot.session.windows {
+        for pane in &mut window.panes {
+            let newest = crate::agent::journal::newest_for(
+                entries,
+                window.index,
+                pane.index,
+                created.timestamp(),
+                &pane.cwd,
+            );
+            let Some(entry) = newest else { continue };
+            let before = pane.options.clone();
+            let options = &mut pane.options;
+            options.insert("@cdev_claude_session".into(), entry.claude_session.clone().unwrap_or_default());
+            options.insert("@cdev_agent_state".into(), entry.state.as_str().to_string());
+            match &entry.transcript {
+                Some(transcript) => options.insert("@cdev_claude_transcript".into(), transcript.clone()),
+                None => options.remove("@cdev_claude_transcript"),
+            };
+            changed += usize::from(*options != before);
         }
-        let window = snapshot.session.windows.iter_mut().find(|w| w.index == entry.window);
-        let Some(pane) = window.and_then(|w| w.panes.iter_mut().find(|p| p.index == entry.pane)) else {
-            continue;
-        };
-        // Claude resumes a conversation by its cwd: another cwd is another agent's place.
-        if entry.cwd.as_deref().is_some_and(|cwd| cwd != pane.cwd) {
-            continue;
-        }
-        let options = &mut pane.options;
-        options.insert("@cdev_claude_session".into(), id.to_string());
-        options.insert("@cdev_agent_state".into(), entry.state.as_str().to_string());
-        match &entry.transcript {
-            Some(transcript) => options.insert("@cdev_claude_transcript".into(), transcript.clone()),
-            None => options.remove("@cdev_claude_transcript"),
-        };
     }
-    let panes = |session: &super::SessionSnapshot| {
-        session.windows.iter().flat_map(|w| w.panes.iter().map(|p| p.options.clone())).collect::<Vec<_>>()
-    };
-    panes(&before).iter().zip(panes(&snapshot.session)).filter(|(old, new)| *old != new).count()
+    changed
 }
 
 pub fn strategy(pane: &PaneSnapshot, settings: &Settings<'_>) -> Strategy {

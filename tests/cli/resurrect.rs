@@ -139,6 +139,44 @@ fn after_a_resurrect_restore_env_options_and_conversations_come_back() {
 }
 
 #[test]
+fn a_conversation_switched_after_the_resurrect_save_is_the_one_resumed() {
+    let env = TestEnv::new();
+    let dir = env.path("res");
+    fs::create_dir_all(&dir).unwrap();
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.0", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    load_plugin(&env);
+    let file = state_file(&dir, "20261124T020000", &[("claude-dev-app", 0, 0)]);
+    run_hook(&env, "post-save-layout", Some(&file));
+    std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
+    // /clear after the save: a new conversation only the hook (and its journal) knows.
+    let new_id = "22222222-3333-4444-8555-666666666666";
+    let tmux_env = env.tmux(&["display-message", "-p", "#{socket_path},#{pid},#{session_id}"]).ok();
+    let pane = env.tmux(&["display-message", "-p", "#{pane_id}"]).ok();
+    let payload = format!(
+        r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{new_id}","cwd":"{}"}}"#,
+        env.home().display()
+    );
+    fs::write(env.path("payload.json"), payload).unwrap();
+    let mut hook = env.command(CDEV);
+    hook.args(["claude", "hook"])
+        .env("TMUX", tmux_env.trim())
+        .env("TMUX_PANE", pane.trim())
+        .stdin(fs::File::open(env.path("payload.json")).unwrap());
+    env.run(hook).ok();
+
+    env.kill_server();
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    load_plugin(&env);
+    run_hook(&env, "post-restore-all", None);
+    let screen = || env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.0"]).ok();
+    wait_for("the newer conversation resumed", || screen().contains(&format!("--resume {new_id}")));
+    assert!(!screen().contains(CLAUDE_ID), "{}", screen());
+}
+
+#[test]
 fn doctor_finds_a_theme_that_turned_continuum_off_and_says_how_to_fix_it() {
     let env = TestEnv::new();
     let doctor = |code: i32| {
