@@ -20,11 +20,16 @@ pub fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(len)))
 }
 
-/// `text` with control characters shown as escapes, so a newline in a path cannot break a table row.
+/// `text` with control characters shown as escapes, so a newline in a path cannot break a table
+/// row, and bidirectional overrides too, so a name cannot reorder what is printed after it.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
-        .collect()
+    text.chars().map(|c| if is_unsafe(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+/// Control characters and the invisible marks that change the direction of the text around them.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A path as it may be shown on a terminal: `printable`, so a directory named with an escape
@@ -38,7 +43,7 @@ pub fn printable_lines(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\n' | '\t' => c.to_string(),
-            c if c.is_control() => c.escape_default().to_string(),
+            c if is_unsafe(c) => c.escape_default().to_string(),
             c => c.to_string(),
         })
         .collect()
@@ -51,6 +56,7 @@ mod tests {
     #[test]
     fn error_text_never_carries_an_escape_sequence() {
         assert_eq!(printable_lines("no \x1b[31mred\nC:\\temp\tx"), "no \\u{1b}[31mred\nC:\\temp\tx");
+        assert_eq!(printable("\u{202e}txt.exe"), "\\u{202e}txt.exe");
     }
 
     #[test]

@@ -11,7 +11,16 @@ use cdev::humanize::printable_lines;
 use cdev::input_error::InputError;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version hold no user input: clap prints them (styled when on a terminal).
+        Err(err) if !err.use_stderr() => err.exit(),
+        // A usage error quotes the argument it refused: shown escaped, like every other error.
+        Err(err) => {
+            let _ = write!(io::stderr(), "{}", printable_lines(&err.render().to_string()));
+            return ExitCode::from(err.exit_code() as u8);
+        }
+    };
     match cdev::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -13,6 +13,11 @@ pub struct Paths {
     pub cache_dir: PathBuf,
 }
 
+/// This process's uid, from the owner of /proc/self (std has no getuid).
+pub fn current_uid() -> u32 {
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0)
+}
+
 impl Paths {
     /// Resolves the directories from `HOME` and the `XDG_*_HOME` variables. Relative XDG values are
     /// ignored, as the XDG spec requires.

@@ -48,7 +48,9 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         for name in names {
             let (path, mut snapshot, skipped) = store.latest_good(&name)?;
             report_skipped(&skipped);
-            bring_up_to_date(context, &mut snapshot);
+            if request.as_name.is_none() {
+                bring_up_to_date(context, &tmux, &mut snapshot);
+            }
             chosen.push((name, path, snapshot));
         }
     }
@@ -65,7 +67,11 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
             let (path, mut snapshot, skipped) =
                 store.latest_good(target_name).with_context(|| format!("could not restore {target_name}"))?;
             report_skipped(&skipped);
-            bring_up_to_date(context, &mut snapshot);
+            // Not for a copy (--as) or a session replaced while it runs (saved just now): the
+            // journal's newer conversations belong to the live agents.
+            if request.as_name.is_none() && !is_running(target_name) {
+                bring_up_to_date(context, &tmux, &mut snapshot);
+            }
             (path, snapshot)
         };
         chosen.push((snapshot.session.name.clone(), path, snapshot));
@@ -117,13 +123,19 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
 }
 
 /// A session's latest snapshot with what the agent journal learned after it (not a snapshot
-/// file named on the command line: that one is restored as it is).
-fn bring_up_to_date(context: &Context, snapshot: &mut Snapshot) {
-    let entries = journal::read_session(&context.paths.state_dir, &snapshot.session.name);
-    let changed = apply_journal(snapshot, &entries);
-    if changed > 0 {
+/// file named on the command line: that one is restored as it is). Only entries of this server
+/// or of servers that are gone count: a live server's agents are running conversations.
+fn bring_up_to_date(context: &Context, tmux: &Tmux, snapshot: &mut Snapshot) {
+    let ours = tmux.server().socket_path();
+    let mut entries = journal::read_session(&context.paths.state_dir, &snapshot.session.name);
+    entries.retain(|e| {
+        let server = std::path::Path::new(&e.server);
+        server == ours || std::os::unix::net::UnixStream::connect(server).is_err()
+    });
+    let resumed = apply_journal(snapshot, &entries);
+    if resumed > 0 {
         eprintln!(
-            "cdev: {}: {changed} agent(s) resume the conversation the journal recorded after the snapshot",
+            "cdev: {}: {resumed} agent(s) resume the conversation the journal recorded after the snapshot",
             snapshot.session.name
         );
     }

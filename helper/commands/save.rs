@@ -61,13 +61,16 @@ pub fn save(
         0 => Scrollback::None,
         n => Scrollback::Lines(n as u32),
     };
+    // Stamped before the capture: a hook that changes a pane while it runs is newer than the
+    // snapshot, so a restore takes it from the agent journal (`rebuild::apply_journal`).
+    let created = chrono::Utc::now().to_rfc3339();
     let (snapshots, vanished) = capture(tmux, sessions, scrollback).context("could not save")?;
     let mut lines: Vec<String> =
         vanished.into_iter().map(|name| format!("{name}: gone while it was being saved, skipped")).collect();
     // Each session's file is compressed and fsynced on its own thread: the syncs overlap.
     let (keep, keep_days) = (config.snapshot_keep.value as usize, config.snapshot_keep_days.value);
     let results: Vec<Result<String>> = std::thread::scope(|scope| {
-        let store = &store;
+        let (store, created) = (&store, &created);
         let handles: Vec<_> = snapshots
             .into_iter()
             .map(|session| {
@@ -76,7 +79,7 @@ pub fn save(
                     let panes = session.pane_count();
                     let snapshot = Snapshot {
                         version: FORMAT_VERSION,
-                        created: chrono::Utc::now().to_rfc3339(),
+                        created: created.clone(),
                         cdev_version: env!("CARGO_PKG_VERSION").to_string(),
                         session,
                     };

@@ -24,7 +24,8 @@ pub struct Request {
 /// Where a session's share lives: `$TMUX_TMPDIR` (else /tmp) / `cdev-share-<uid>/<session>/`.
 fn share_dir(session: &str) -> PathBuf {
     let base = std::env::var_os("TMUX_TMPDIR").filter(|d| !d.is_empty()).map_or("/tmp".into(), PathBuf::from);
-    base.join(format!("cdev-share-{}", my_uid())).join(crate::store::path_component(session))
+    base.join(format!("cdev-share-{}", crate::paths::current_uid()))
+        .join(crate::store::path_component(session))
 }
 
 pub fn share(context: &Context, request: Request) -> Result<()> {
@@ -136,7 +137,7 @@ fn create_dir(dir: &Path, mode: u32) -> Result<()> {
         Ok(()) => {}
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
             let meta = std::fs::symlink_metadata(dir)?;
-            if !meta.is_dir() || meta.uid() != my_uid() {
+            if !meta.is_dir() || meta.uid() != crate::paths::current_uid() {
                 bail!("{} exists and is not a directory of yours", dir.display());
             }
         }
@@ -144,11 +145,6 @@ fn create_dir(dir: &Path, mode: u32) -> Result<()> {
     }
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))?;
     Ok(())
-}
-
-/// This process's uid, from the owner of /proc/self (std has no getuid).
-fn my_uid() -> u32 {
-    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0)
 }
 
 fn user_exists(name: &str) -> bool {

@@ -12,6 +12,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use super::{attach, new, prompt, Context};
 use crate::agent::{status, AgentState};
 use crate::config::Config;
+use crate::humanize::printable;
 use crate::picker::{self, ActionKey, Entry, Outcome};
 use crate::projects::{self, cache, Project};
 use crate::tmux::state::Session;
@@ -40,7 +41,7 @@ pub fn run(context: &Context, name: Option<String>, client: Option<String>) -> R
             let (_, _, sessions) = read_server(context, &tmux)?;
             let mut out = std::io::stdout().lock();
             for session in sessions {
-                writeln!(out, "{}", session.name)?;
+                writeln!(out, "{}", printable(&session.name))?;
             }
             Ok(())
         }
@@ -59,7 +60,7 @@ pub fn list_projects(context: &Context, json: bool) -> Result<()> {
         writeln!(out)?;
     } else {
         for project in &found {
-            writeln!(out, "{}\t{}", project.name, context.paths.display(&project.path))?;
+            writeln!(out, "{}\t{}", printable(&project.name), context.paths.display(&project.path))?;
         }
     }
     Ok(())

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::Context;
 use crate::cli::WorktreeCommand;
-use crate::humanize::pad;
 use crate::humanize::shown_path;
+use crate::humanize::{pad, printable};
 use crate::session::create::running;
 use crate::tmux::{target, Tmux, TmuxCommand};
 use crate::{git, worktree};
@@ -66,7 +66,7 @@ fn add(
         TmuxCommand::new("select-layout").arg("tiled"),
     ];
     tmux.run_chain(&chain).with_context(|| format!("could not open a Claude pane in {name}"))?;
-    println!("{feature}: {} with a Claude pane in {name}", shown_path(&path));
+    println!("{}: {} with a Claude pane in {name}", printable(feature), shown_path(&path));
     Ok(())
 }
 
@@ -162,9 +162,10 @@ fn remove(context: &Context, tmux: &Tmux, feature: &str, session: Option<String>
         git::run(&toplevel, &args).with_context(fail)?;
     }
     println!(
-        "{feature}: removed ({} panes closed; branch {} kept)",
+        "{}: removed ({} panes closed; branch {} kept)",
+        printable(feature),
         kills.len(),
-        status.branch.as_deref().unwrap_or("-")
+        printable(status.branch.as_deref().unwrap_or("-"))
     );
     Ok(())
 }

@@ -56,12 +56,11 @@ pub fn resume_command(claude: &str, hooks_settings: &Path, id: &str) -> String {
     )
 }
 
-/// The strategy for one pane. The Claude session id, when there is one, wins: the exact
-/// conversation, never `--continue` (which picks whichever conversation in the folder is newest).
 /// Brings the Claude panes of `snapshot` up to what the agent journal recorded since it was
 /// taken (a conversation started or switched with `/clear` after the last save, then the server
 /// died): a newer entry for the same window, pane and cwd gives the pane its conversation id,
-/// transcript and state. Returns how many panes changed.
+/// transcript and state. Returns how many panes now resume another conversation than the
+/// snapshot said (ended agents are not resumed, so they are not counted).
 pub fn apply_journal(snapshot: &mut super::Snapshot, entries: &[crate::agent::journal::Entry]) -> usize {
     let Ok(created) = chrono::DateTime::parse_from_rfc3339(&snapshot.created) else { return 0 };
     let mut changed = 0;
@@ -75,7 +74,7 @@ pub fn apply_journal(snapshot: &mut super::Snapshot, entries: &[crate::agent::jo
                 &pane.cwd,
             );
             let Some(entry) = newest else { continue };
-            let before = pane.options.clone();
+            let before = pane.options.get("@cdev_claude_session").cloned();
             let options = &mut pane.options;
             options.insert("@cdev_claude_session".into(), entry.claude_session.clone().unwrap_or_default());
             options.insert("@cdev_agent_state".into(), entry.state.as_str().to_string());
@@ -83,12 +82,15 @@ pub fn apply_journal(snapshot: &mut super::Snapshot, entries: &[crate::agent::jo
                 Some(transcript) => options.insert("@cdev_claude_transcript".into(), transcript.clone()),
                 None => options.remove("@cdev_claude_transcript"),
             };
-            changed += usize::from(*options != before);
+            let resumes = entry.state != crate::agent::AgentState::Ended;
+            changed += usize::from(resumes && before != entry.claude_session);
         }
     }
     changed
 }
 
+/// The strategy for one pane. The Claude session id, when there is one, wins: the exact
+/// conversation, never `--continue` (which picks whichever conversation in the folder is newest).
 pub fn strategy(pane: &PaneSnapshot, settings: &Settings<'_>) -> Strategy {
     if let Some(id) = pane.options.get("@cdev_claude_session") {
         let ends = pane.options.get("@cdev_agent_state").is_some_and(|s| s == "ended");
@@ -355,10 +357,17 @@ mod tests {
         };
         assert_eq!(id(&snapshot), "old");
         // The same second as the snapshot counts (the hook may have come just after it).
-        let newer = [entry("newest", at + 9, here, 0), entry("same-second", at, here, 0)];
+        assert_eq!(apply_journal(&mut snapshot, &[entry("same-second", at, here, 0)]), 1);
+        assert_eq!(id(&snapshot), "same-second");
+        // The newest entry wins, whatever order they come in.
+        let newer = [entry("newest", at + 9, here, 0), entry("newer", at + 5, here, 0)];
         assert_eq!(apply_journal(&mut snapshot, &newer), 1);
         assert_eq!(id(&snapshot), "newest");
         assert_eq!(snapshot.session.windows[0].panes[0].options["@cdev_agent_state"], "working");
+        // An agent that ended after the snapshot is not resumed, so it is not counted.
+        let ended = Entry { state: AgentState::Ended, ..entry("ended-one", at + 20, here, 0) };
+        assert_eq!(apply_journal(&mut snapshot, &[ended]), 0);
+        assert_eq!(snapshot.session.windows[0].panes[0].options["@cdev_agent_state"], "ended");
     }
 
     #[test]

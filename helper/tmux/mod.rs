@@ -56,6 +56,18 @@ impl Server {
         }
     }
 
+    /// The socket this server listens on, found as tmux finds it: `-S` as given, else
+    /// `$TMUX_TMPDIR` (or `/tmp`) / `tmux-<uid>` / the `-L` name or `default`.
+    pub fn socket_path(&self) -> PathBuf {
+        let name = match self {
+            Server::Socket(path) => return path.clone(),
+            Server::Name(name) => name.as_str(),
+            Server::Default => "default",
+        };
+        let base = env::var_os("TMUX_TMPDIR").filter(|d| !d.is_empty()).unwrap_or_else(|| "/tmp".into());
+        PathBuf::from(base).join(format!("tmux-{}", crate::paths::current_uid())).join(name)
+    }
+
     fn args(&self) -> Vec<OsString> {
         match self {
             Server::Default => vec![],

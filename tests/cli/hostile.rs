@@ -62,8 +62,16 @@ fn assert_sane(run: &Run) {
         // clap's own usage errors read `error: …`; everything else is cdev's `cdev: could not …`.
         assert!(first.starts_with("cdev: ") || first.starts_with("error: "), "unclear error\n{}", describe());
     }
+    let json = run.argv.iter().any(|a| a == "--json");
     for (stream, bytes) in [("stdout", &run.output.stdout), ("stderr", &run.output.stderr)] {
         assert!(!bytes.contains(&0x1b), "raw escape sequence on {stream}\n{}", describe());
+        // A right-to-left override reorders the rest of the line (JSON is for programs: exact).
+        let rlo = "\u{202e}".as_bytes();
+        assert!(
+            json || !bytes.windows(3).any(|w| w == rlo),
+            "raw direction override on {stream}\n{}",
+            describe()
+        );
     }
 }
 
@@ -156,6 +164,11 @@ fn every_command_survives_hostile_names_and_files() {
     env.start_session("keep", &env.home());
     let base = env.cdev(&["new", "--no-attach", &project_arg]).ok().trim().to_string();
     let template_shape = shapes(&env)[&base];
+    // The shape a clean-named Rust project gets, for the hostile-named ones below.
+    let rust_baseline = env.project("projects/rust-baseline");
+    fs::write(rust_baseline.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+    let rust_session = env.cdev(&["new", "--no-attach", &rust_baseline.to_string_lossy()]).ok();
+    let rust_shape = shapes(&env)[rust_session.trim()];
     env.cdev(&["save", "--all"]).ok();
     let export = env.path("webapp.cdev");
     env.cdev(&["export", &base, "-o", &export.to_string_lossy()]).ok();
@@ -236,8 +249,7 @@ fn every_command_survives_hostile_names_and_files() {
             }
             for (session, shape) in shapes(&env) {
                 if !before.contains_key(&session) {
-                    let windows = shape.0;
-                    assert!(windows >= 1 && shape.1 >= windows, "session {session:?} in {n:?} is not whole");
+                    assert_eq!(shape, rust_shape, "session {session:?} in {n:?} is not whole");
                 }
             }
         }
@@ -264,9 +276,13 @@ fn every_command_survives_hostile_names_and_files() {
             assert_sane(&env.run(cmd));
             runs.set(runs.get() + 1);
         }
+        let go_baseline = env.project("projects/go-baseline");
+        fs::write(go_baseline.join("go.mod"), "module x\n").unwrap();
+        let go_session = env.cdev(&["new", "--no-attach", &go_baseline.to_string_lossy()]).ok();
+        let go_shape = shapes(&env)[go_session.trim()];
         for (session, shape) in shapes(&env) {
-            if !before.contains_key(&session) {
-                assert!(shape.0 >= 1 && shape.1 >= shape.0, "session {session:?} (not UTF-8) is not whole");
+            if !before.contains_key(&session) && session != go_session.trim() {
+                assert_eq!(shape, go_shape, "session {session:?} (not UTF-8) is not whole");
             }
         }
     }
@@ -292,6 +308,9 @@ fn every_command_survives_hostile_names_and_files() {
     ] {
         sweep(&args);
     }
+
+    let tmux_env = env.tmux(&["display-message", "-p", "#{socket_path},#{pid},#{session_id}"]).ok();
+    let tmux_env = tmux_env.trim().to_string();
 
     // Hostile files in every place a file is read.
     let files = hostile_files(&env.path("files"));
@@ -350,13 +369,16 @@ fn every_command_survives_hostile_names_and_files() {
         assert_sane(&run);
         // The hook handler: whatever arrives on stdin, it prints nothing and exits 0.
         let mut cmd = env.command(crate::support::CDEV);
-        cmd.args(["claude", "hook"]).env("TMUX_PANE", "%0").stdin(fs::File::open(file).unwrap());
+        // Inside tmux, so the payload is read and parsed, not skipped.
+        cmd.args(["claude", "hook"])
+            .env("TMUX", &tmux_env)
+            .env("TMUX_PANE", "%0")
+            .stdin(fs::File::open(file).unwrap());
         let run = env.run(cmd);
         assert_eq!((run.code(), run.output.stdout.len(), run.output.stderr.len()), (Some(0), 0, 0), "{what}");
         runs.set(runs.get() + 3);
     }
     // The hook handler with hostile panes and payload values.
-    let tmux_env = env.tmux(&["display-message", "-p", "#{socket_path},#{pid},#{session_id}"]).ok();
     for (i, name) in names.iter().enumerate() {
         let payload = serde_json::json!({
             "hook_event_name": "PermissionRequest", "session_id": name, "transcript_path": name,
@@ -366,7 +388,7 @@ fn every_command_survives_hostile_names_and_files() {
         for pane in [name.as_str(), "%0"] {
             let mut cmd = env.command(crate::support::CDEV);
             cmd.args(["claude", "hook"])
-                .env("TMUX", tmux_env.trim())
+                .env("TMUX", &tmux_env)
                 .env("TMUX_PANE", pane)
                 .stdin(fs::File::open(&payload_file).unwrap());
             let run = env.run(cmd);
@@ -374,12 +396,6 @@ fn every_command_survives_hostile_names_and_files() {
             runs.set(runs.get() + 1);
         }
     }
-
-    // Nothing ran that nobody asked for.
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(fs::read_dir(&canary).unwrap().count(), 0, "an injection ran: {:?}", fs::read_dir(&canary));
-    let injected = injected_files(env.dir.path());
-    assert!(injected.is_empty(), "an injection ran: {injected:?}");
 
     // No snapshot lost: every session saved above comes back whole on a fresh server.
     sweep(&["save", "--all"]);
@@ -393,6 +409,13 @@ fn every_command_survives_hostile_names_and_files() {
         assert_eq!(restored.get(session), Some(shape), "{session:?} did not come back whole");
     }
     assert!(saved.len() > names.len() / 2, "the sweep made too few sessions to check: {saved:?}");
+
+    // Nothing ran that nobody asked for: not from the commands, nor from what the restore typed
+    // into its panes (their shells are given time to run anything they were handed).
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(fs::read_dir(&canary).unwrap().count(), 0, "an injection ran: {:?}", fs::read_dir(&canary));
+    let injected = injected_files(env.dir.path());
+    assert!(injected.is_empty(), "an injection ran: {injected:?}");
     eprintln!(
         "hostile sweep: {} cdev runs, {} names, {} files, {} sessions restored",
         runs.get(),

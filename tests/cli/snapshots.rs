@@ -157,6 +157,15 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
     wait_for("claude to be resumed", || claude_log.exists());
     let args = fs::read_to_string(&claude_log).unwrap();
     assert!(args.trim_end().ends_with(&format!("--resume {new_id}")), "{args}");
+
+    // A copy (--as) is the snapshot as it was: the newer conversation belongs to the live agent.
+    fs::remove_file(&claude_log).unwrap();
+    let copy = env.cdev(&["restore", "work", "--as", "work-copy"]);
+    copy.ok();
+    assert!(!copy.stderr().contains("journal"), "{}", copy.stderr());
+    wait_for("the copy's claude to start", || claude_log.exists());
+    let args = fs::read_to_string(&claude_log).unwrap();
+    assert!(args.trim_end().ends_with(&format!("--resume {old_id}")), "{args}");
 }
 
 #[test]
