@@ -71,14 +71,29 @@ type Expected = (Option<&'static str>, Vec<&'static str>);
 type Running = Arc<Mutex<Vec<u32>>>;
 
 /// Runs `cmd` to the end, registered as killable while it runs; returns its status and stderr.
+/// It leads a process group of its own, so a kill takes its tmux client with it (an orphaned
+/// client would still change a pane after the soak has moved on). It is reaped under the lock
+/// the killer holds, so a pid is never killed after it was freed for another process.
 fn run_killable(running: &Running, mut cmd: Command) -> (std::process::ExitStatus, Vec<u8>) {
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-    let child: Child = cmd.spawn().expect("spawn cdev");
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped()).process_group(0);
+    let mut child: Child = cmd.spawn().expect("spawn cdev");
     let pid = child.id();
     running.lock().unwrap().push(pid);
-    let output = child.wait_with_output().expect("wait for cdev");
-    running.lock().unwrap().retain(|p| *p != pid);
-    (output.status, output.stderr)
+    let status = loop {
+        {
+            let mut running = running.lock().unwrap();
+            if let Some(status) = child.try_wait().expect("wait for cdev") {
+                running.retain(|p| *p != pid);
+                break status;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let mut stderr = Vec::new();
+    let _ = child.stderr.take().expect("piped").read_to_end(&mut stderr);
+    (status, stderr)
 }
 
 /// A small xorshift generator: the soak needs variety, not statistics.
@@ -226,9 +241,10 @@ fn a_hundred_sessions_survive_hooks_saves_and_kill_9() {
                         continue;
                     }
                     let pid = running[random.below(running.len())];
-                    // Under the lock: the pid cannot be reaped and reused while it is listed.
+                    // Under the lock: a listed pid is not reaped yet, so it is still this process.
+                    let group = format!("-{pid}");
                     let killed =
-                        Command::new("kill").args(["-9", &pid.to_string()]).stderr(Stdio::null()).status();
+                        Command::new("kill").args(["-9", "--", &group]).stderr(Stdio::null()).status();
                     if killed.is_ok_and(|s| s.success()) {
                         kills.fetch_add(1, Ordering::Relaxed);
                     }
@@ -268,6 +284,33 @@ fn a_hundred_sessions_survive_hooks_saves_and_kill_9() {
             "pane {pane} is {state:?}; last finished call {finished:?}, killed after it {killed_after:?}"
         );
     }
+    // The journal agrees too: each pane's entry is a state one of its calls set (a call killed
+    // between tmux and the journal leaves the journal one state behind, never elsewhere).
+    let mut journals = 0;
+    let mut stack = vec![env.path("state/cdev/agents")];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok()) {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+                continue;
+            }
+            if !entry.file_name().to_string_lossy().ends_with(".json") {
+                continue;
+            }
+            let journal = json(&fs::read_to_string(entry.path()).unwrap());
+            let pane = journal["pane_id"].as_str().unwrap().to_string();
+            let state = journal["state"].as_str().unwrap();
+            let (finished, killed_after) = &expected[&pane];
+            let allowed = finished.iter().chain(killed_after.iter()).any(|s| *s == state);
+            assert!(
+                allowed,
+                "journal of {pane} says {state:?}; last finished {finished:?}, killed after {killed_after:?}"
+            );
+            journals += 1;
+        }
+    }
+    assert!(journals > SESSIONS, "too few journal entries to check: {journals}");
+
     // The segment and `cdev agents` agree with the panes' own options.
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for state in states.values().filter(|s| !s.is_empty()) {
