@@ -52,7 +52,7 @@ agents_segment() {
 		fi
 		# Sessions in a group share their windows: only the group's first member is counted
 		# (the same condition as ONE_SESSION_PER_GROUP in helper/agent/status.rs).
-		format+="#{S:#{?#{||:#{!=:#{session_grouped},1},#{==:#{session_name},#{s/,.*//:session_group_list}}},#{W:#{P:#{?#{==:#{@cdev_agent_state},$state},$glyph,}}},}}"
+		format+="#{S:#{?#{?#{session_grouped},#{==:#{session_name},#{s/,.*//:session_group_list}},1},#{W:#{P:#{?#{==:#{@cdev_agent_state},$state},$glyph,}}},}}"
 	done
 	printf '%s' "$format"
 }

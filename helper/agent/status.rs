@@ -114,9 +114,12 @@ fn pane_loop(states: &[Option<AgentState>]) -> String {
 
 /// True for one session of each group: sessions in a group (`new-session -t`) share their
 /// windows, so a loop over every session would count their panes once per member. The group's
-/// first member (`#{session_group_list}` up to its first comma) stands for it.
+/// first member (`#{session_group_list}` up to its first comma) stands for it. A conditional,
+/// not `#{||:…}` (which expands both sides): the regex runs for grouped sessions only, so an
+/// ungrouped server pays nothing for it (measured: 7.2 ms either way at 100 sessions, 8.2 ms
+/// with `||`).
 pub const ONE_SESSION_PER_GROUP: &str =
-    "#{||:#{!=:#{session_grouped},1},#{==:#{session_name},#{s/,.*//:session_group_list}}}";
+    "#{?#{session_grouped},#{==:#{session_name},#{s/,.*//:session_group_list}},1}";
 
 /// Literal text inside a `#{?…,…,…}` branch: commas and closing braces are escaped.
 fn escape(text: &str) -> String {
