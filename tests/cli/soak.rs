@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{json, TestEnv, CDEV};
+use crate::support::{files_under, json, TestEnv, CDEV};
 
 const SESSIONS: usize = 100;
 const PANES: usize = 4;
@@ -115,21 +115,13 @@ fn seed() -> u64 {
 
 /// The temp files (`.<name>.<pid>.<n>.tmp`) anywhere under `dir`.
 fn temp_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok()) {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push(entry.path());
-            } else if entry.file_name().to_string_lossy().ends_with(".tmp") {
-                found.push(entry.path());
-            }
-        }
-    }
-    found
+    files_under(dir).into_iter().filter(|p| p.to_string_lossy().ends_with(".tmp")).collect()
 }
 
+// Heavy (400 shells, thousands of processes): alongside the rest it starves tests that wait on
+// real timeouts (sshd's). `scripts/test` runs it on its own, after the suite, never skipped.
 #[test]
+#[ignore = "heavy: scripts/test runs it alone after the suite (cargo test -- --ignored)"]
 fn a_hundred_sessions_survive_hooks_saves_and_kill_9() {
     let seconds: u64 = std::env::var("CDEV_SOAK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
     let env = TestEnv::new();
@@ -287,27 +279,20 @@ fn a_hundred_sessions_survive_hooks_saves_and_kill_9() {
     // The journal agrees too: each pane's entry is a state one of its calls set (a call killed
     // between tmux and the journal leaves the journal one state behind, never elsewhere).
     let mut journals = 0;
-    let mut stack = vec![env.path("state/cdev/agents")];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok()) {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push(entry.path());
-                continue;
-            }
-            if !entry.file_name().to_string_lossy().ends_with(".json") {
-                continue;
-            }
-            let journal = json(&fs::read_to_string(entry.path()).unwrap());
-            let pane = journal["pane_id"].as_str().unwrap().to_string();
-            let state = journal["state"].as_str().unwrap();
-            let (finished, killed_after) = &expected[&pane];
-            let allowed = finished.iter().chain(killed_after.iter()).any(|s| *s == state);
-            assert!(
-                allowed,
-                "journal of {pane} says {state:?}; last finished {finished:?}, killed after {killed_after:?}"
-            );
-            journals += 1;
+    for file in files_under(&env.path("state/cdev/agents")) {
+        if !file.to_string_lossy().ends_with(".json") {
+            continue;
         }
+        let journal = json(&fs::read_to_string(&file).unwrap());
+        let pane = journal["pane_id"].as_str().unwrap().to_string();
+        let state = journal["state"].as_str().unwrap();
+        let (finished, killed_after) = &expected[&pane];
+        let allowed = finished.iter().chain(killed_after.iter()).any(|s| *s == state);
+        assert!(
+            allowed,
+            "journal of {pane} says {state:?}; last finished {finished:?}, killed after {killed_after:?}"
+        );
+        journals += 1;
     }
     assert!(journals > SESSIONS, "too few journal entries to check: {journals}");
 

@@ -277,6 +277,22 @@ pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}):\n{text}"))
 }
 
+/// Every file under `dir`, at any depth (an unreadable or missing directory holds none).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok()) {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            } else {
+                found.push(entry.path());
+            }
+        }
+    }
+    found
+}
+
 /// Polls `condition` every 50 ms until it holds; panics with `what` after 60 s (generous: a
 /// loaded two-core CI machine runs these in parallel). For effects that happen in another process
 /// (a pane's command), never a timing assertion.
