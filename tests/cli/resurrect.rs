@@ -152,19 +152,11 @@ fn a_conversation_switched_after_the_resurrect_save_is_the_one_resumed() {
     std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
     // /clear after the save: a new conversation only the hook (and its journal) knows.
     let new_id = "22222222-3333-4444-8555-666666666666";
-    let tmux_env = env.tmux(&["display-message", "-p", "#{socket_path},#{pid},#{session_id}"]).ok();
-    let pane = env.tmux(&["display-message", "-p", "#{pane_id}"]).ok();
     let payload = format!(
         r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{new_id}","cwd":"{}"}}"#,
         env.home().display()
     );
-    fs::write(env.path("payload.json"), payload).unwrap();
-    let mut hook = env.command(CDEV);
-    hook.args(["claude", "hook"])
-        .env("TMUX", tmux_env.trim())
-        .env("TMUX_PANE", pane.trim())
-        .stdin(fs::File::open(env.path("payload.json")).unwrap());
-    env.run(hook).ok();
+    env.claude_hook("claude-dev-app", &payload).ok();
 
     env.kill_server();
     env.start_session("claude-dev-app", &env.home());

@@ -126,20 +126,11 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
     env.cdev(&["save", "work"]).ok();
     // After the save, /clear in Claude starts another conversation: only the hook sees it.
     let new_id = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
-    let tmux_env =
-        env.tmux(&["display-message", "-p", "-t", "=work:", "#{socket_path},#{pid},#{session_id}"]).ok();
-    let pane = env.tmux(&["display-message", "-p", "-t", "=work:", "#{pane_id}"]).ok();
     let payload = format!(
         r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{new_id}","cwd":"{}"}}"#,
         work.display()
     );
-    fs::write(env.path("payload.json"), payload).unwrap();
-    let mut hook = env.command(CDEV);
-    hook.args(["claude", "hook"])
-        .env("TMUX", tmux_env.trim())
-        .env("TMUX_PANE", pane.trim())
-        .stdin(fs::File::open(env.path("payload.json")).unwrap());
-    env.run(hook).ok();
+    env.claude_hook("work", &payload).ok();
     // The server dies without another save.
     let pid = env.tmux(&["display-message", "-p", "#{pid}"]).ok();
     Command::new("kill").args(["-9", pid.trim()]).status().unwrap();

@@ -277,6 +277,25 @@ pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}):\n{text}"))
 }
 
+impl TestEnv {
+    /// Runs `cdev claude hook` as Claude Code does from the active pane of `session`: inside
+    /// tmux (`TMUX`, `TMUX_PANE`), the JSON payload on stdin.
+    pub fn claude_hook(&self, session: &str, payload: &str) -> Run {
+        let target = format!("={session}:");
+        let tmux =
+            self.tmux(&["display-message", "-p", "-t", &target, "#{socket_path},#{pid},#{session_id}"]).ok();
+        let pane = self.tmux(&["display-message", "-p", "-t", &target, "#{pane_id}"]).ok();
+        let file = self.path("claude-hook-payload.json");
+        fs::write(&file, payload).unwrap();
+        let mut cmd = self.command(CDEV);
+        cmd.args(["claude", "hook"])
+            .env("TMUX", tmux.trim())
+            .env("TMUX_PANE", pane.trim())
+            .stdin(fs::File::open(&file).unwrap());
+        self.run(cmd)
+    }
+}
+
 /// Every file under `dir`, at any depth (an unreadable or missing directory holds none).
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
