@@ -64,9 +64,25 @@ pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
     Ok(())
 }
 
-/// Every journal entry of the session called `session`, on whichever server it was (after a
-/// crash or a reboot the new server may have another socket); unreadable entries are skipped.
-pub fn read_session(state_dir: &Path, session: &str) -> Vec<Entry> {
+/// The journal entries of the session called `session` that a restore onto the server at
+/// `socket` may use: those that server wrote (before it died: after a crash or reboot the new
+/// server has the same socket), and those of servers that are gone. A server that still answers
+/// on its socket runs those agents now: their conversations are not resumed a second time.
+/// Socket paths are compared resolved, as tmux resolves its socket directory.
+pub fn read_for_restore(state_dir: &Path, session: &str, socket: &Path) -> Vec<Entry> {
+    let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let ours = resolved(socket);
+    let mut entries = read_session(state_dir, session);
+    entries.retain(|e| {
+        let server = Path::new(&e.server);
+        resolved(server) == ours || std::os::unix::net::UnixStream::connect(server).is_err()
+    });
+    entries
+}
+
+/// Every journal entry of the session called `session`, on whichever server it was;
+/// unreadable entries are skipped.
+fn read_session(state_dir: &Path, session: &str) -> Vec<Entry> {
     let agents = state_dir.join("agents");
     let servers = std::fs::read_dir(agents).into_iter().flatten().filter_map(|e| e.ok());
     let dirs = servers.map(|server| server.path().join(file_name(session)));
@@ -146,6 +162,26 @@ mod tests {
         assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), before);
         write(dir.path(), &Entry { state: AgentState::Waiting, ..e }).unwrap();
         assert_ne!(std::fs::metadata(&file).unwrap().modified().unwrap(), before);
+    }
+
+    #[test]
+    fn a_restore_takes_entries_of_its_own_server_and_of_dead_ones_never_of_a_live_other() {
+        use std::os::unix::net::UnixListener;
+        let dir = tempfile::tempdir().unwrap();
+        let sockets = dir.path().join("sockets");
+        std::fs::create_dir_all(&sockets).unwrap();
+        // Our server, reached through a symlinked directory as tmux may be (it resolves it).
+        std::os::unix::fs::symlink(&sockets, dir.path().join("link")).unwrap();
+        let _ours = UnixListener::bind(sockets.join("ours")).unwrap();
+        let _other = UnixListener::bind(sockets.join("other")).unwrap();
+        let server = |name: &str| sockets.join(name).to_string_lossy().into_owned();
+        for (name, pane) in [("ours", 0), ("other", 1), ("dead", 2)] {
+            write(dir.path(), &Entry { server: server(name), pane, ..entry("web") }).unwrap();
+        }
+        let ours = dir.path().join("link/ours");
+        let mut panes: Vec<u32> = read_for_restore(dir.path(), "web", &ours).iter().map(|e| e.pane).collect();
+        panes.sort();
+        assert_eq!(panes, [0, 2], "the live other server's entry (pane 1) is not taken");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use anyhow::{bail, Context as _, Result};
 use super::Context;
 use crate::agent::journal;
 use crate::config::Config;
-use crate::humanize::shown_path;
+use crate::humanize::{printable, shown_path};
 use crate::naming;
 use crate::snapshot::files::{self, Store};
 use crate::snapshot::rebuild::{apply_journal, session_chain, Settings};
@@ -33,6 +33,9 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
     let store = Store::new(&context.paths.state_dir);
     let is_running = |name: &str| running.iter().any(|s| s.name == name);
+    // Not for a copy (--as) or a session replaced while it runs (saved just now): the journal's
+    // newer conversations belong to the live agents.
+    let takes_journal = |name: &str| request.as_name.is_none() && !is_running(name);
 
     let mut chosen: Vec<(String, PathBuf, Snapshot)> = Vec::new();
     if request.targets.is_empty() {
@@ -48,7 +51,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         for name in names {
             let (path, mut snapshot, skipped) = store.latest_good(&name)?;
             report_skipped(&skipped);
-            if request.as_name.is_none() {
+            if takes_journal(&name) {
                 bring_up_to_date(context, &tmux, &mut snapshot);
             }
             chosen.push((name, path, snapshot));
@@ -67,9 +70,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
             let (path, mut snapshot, skipped) =
                 store.latest_good(target_name).with_context(|| format!("could not restore {target_name}"))?;
             report_skipped(&skipped);
-            // Not for a copy (--as) or a session replaced while it runs (saved just now): the
-            // journal's newer conversations belong to the live agents.
-            if request.as_name.is_none() && !is_running(target_name) {
+            if takes_journal(target_name) {
                 bring_up_to_date(context, &tmux, &mut snapshot);
             }
             (path, snapshot)
@@ -123,20 +124,15 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
 }
 
 /// A session's latest snapshot with what the agent journal learned after it (not a snapshot
-/// file named on the command line: that one is restored as it is). Only entries of this server
-/// or of servers that are gone count: a live server's agents are running conversations.
+/// file named on the command line: that one is restored as it is).
 fn bring_up_to_date(context: &Context, tmux: &Tmux, snapshot: &mut Snapshot) {
-    let ours = tmux.server().socket_path();
-    let mut entries = journal::read_session(&context.paths.state_dir, &snapshot.session.name);
-    entries.retain(|e| {
-        let server = std::path::Path::new(&e.server);
-        server == ours || std::os::unix::net::UnixStream::connect(server).is_err()
-    });
+    let socket = tmux.server().socket_path();
+    let entries = journal::read_for_restore(&context.paths.state_dir, &snapshot.session.name, &socket);
     let resumed = apply_journal(snapshot, &entries);
     if resumed > 0 {
         eprintln!(
             "cdev: {}: {resumed} agent(s) resume the conversation the journal recorded after the snapshot",
-            snapshot.session.name
+            printable(&snapshot.session.name)
         );
     }
 }

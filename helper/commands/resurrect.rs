@@ -318,6 +318,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(i64::MAX, |d| d.as_secs() as i64);
+    let socket = tmux.server().socket_path();
     let mut journals: BTreeMap<&str, Vec<journal::Entry>> = BTreeMap::new();
     for pane in &sidecar.panes {
         let Some(now) =
@@ -333,7 +334,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
         }
         let entries = journals
             .entry(pane.session.as_str())
-            .or_insert_with(|| journal::read_session(&context.paths.state_dir, &pane.session));
+            .or_insert_with(|| journal::read_for_restore(&context.paths.state_dir, &pane.session, &socket));
         let newer = journal::newest_for(entries, pane.window, pane.pane, saved_at, &now.cwd);
         let id = newer.and_then(|e| e.claude_session.as_deref()).or(pane.claude_session.as_deref());
         let state = newer.map(|e| e.state.as_str()).or(pane.agent_state.as_deref());
