@@ -25,14 +25,17 @@ fn geometry(env: &TestEnv, session: &str) -> Vec<String> {
     env.panes(session, "#{window_index}:#{pane_index} #{pane_left},#{pane_top} #{pane_width}x#{pane_height} #{pane_active}#{window_active}")
 }
 
+/// A `claude` that writes its arguments to the returned log and stays running.
+fn install_fake_claude(env: &mut TestEnv) -> (PathBuf, PathBuf) {
+    let log = env.path("claude-args");
+    let script = format!("#!/bin/sh\necho \"$@\" > '{}'\nexec sleep 600\n", log.display());
+    (env.install_wrapper("fake-claude", &script), log)
+}
+
 #[test]
 fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
     let mut env = TestEnv::new();
-    let claude_log = env.path("claude-args");
-    let fake_claude = env.install_wrapper(
-        "fake-claude",
-        &format!("#!/bin/sh\necho \"$@\" > '{}'\nexec sleep 600\n", claude_log.display()),
-    );
+    let (fake_claude, claude_log) = install_fake_claude(&mut env);
     let work = env.project("work dir");
     env.start_session("work", &work);
     env.tmux(&["send-keys", "-t", "=work:0.0", "printf 'before-save \\033[31mred\\033[0m\\n'", "Enter"]).ok();
@@ -114,11 +117,7 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
 #[test]
 fn a_conversation_switched_after_the_last_save_survives_a_crash() {
     let mut env = TestEnv::new();
-    let claude_log = env.path("claude-args");
-    let fake_claude = env.install_wrapper(
-        "fake-claude",
-        &format!("#!/bin/sh\necho \"$@\" > '{}'\nexec sleep 600\n", claude_log.display()),
-    );
+    let (fake_claude, claude_log) = install_fake_claude(&mut env);
     let work = env.project("work");
     env.start_session("work", &work);
     let old_id = "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
