@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
 use super::{procs, PaneSnapshot, SessionSnapshot, WindowSnapshot};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
@@ -168,11 +168,15 @@ fn read_contents(
     sessions: &BTreeMap<String, Vec<SavePane>>,
     scrollback: Scrollback,
 ) -> Result<Contents> {
+    // The marker's text is expanded by tmux (a format, then strftime), so it holds only what
+    // neither can touch: the token's hex digits and a counter. Never a pane id: `%5` is strftime's.
     let token = format!("\u{1e}cdev-{}", uuid::Uuid::new_v4().simple());
     let marker = |target: &str, what: &str| {
         TmuxCommand::new("display-message").flag("-p").value("-t", target).arg(&format!("{token} {what}"))
     };
     let mut chain = Vec::new();
+    // The pane ids in chain order: marker `pane N` is the Nth of them.
+    let mut pane_ids: Vec<&str> = Vec::new();
     for (name, panes) in sessions {
         let session = target::session(name);
         chain.push(marker(&session, &format!("env {}", chain.len())));
@@ -181,7 +185,8 @@ fn read_contents(
             continue;
         }
         for pane in panes {
-            chain.push(marker(&pane.pane_id, &format!("pane {}", pane.pane_id)));
+            chain.push(marker(&pane.pane_id, &format!("pane {}", pane_ids.len())));
+            pane_ids.push(&pane.pane_id);
             let capture = TmuxCommand::new("capture-pane").flag("-p").flag("-e").flag("-J");
             let capture = match scrollback {
                 Scrollback::All => capture.value("-S", "-"),
@@ -213,7 +218,14 @@ fn read_contents(
                 finish(&current, &mut body, &mut contents);
                 let rest = rest.trim();
                 current = match rest.strip_prefix("pane ") {
-                    Some(pane) => Some((false, pane.to_string())),
+                    Some(n) => {
+                        let id = n.parse::<usize>().ok().and_then(|n| pane_ids.get(n));
+                        Some((
+                            false,
+                            id.ok_or_else(|| anyhow!("tmux answered with a bad marker {rest:?}"))?
+                                .to_string(),
+                        ))
+                    }
                     None => names.next().map(|s| (true, s.clone())),
                 };
             }

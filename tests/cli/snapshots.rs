@@ -392,3 +392,33 @@ fn a_command_off_the_restore_list_is_typed_at_the_prompt_not_run() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_ne!(env.panes("t", "#{pane_current_command}"), ["sleep"], "typed, not run");
 }
+
+/// Issue 16, defect 1: on a server that has been up a while pane ids are `%40` and up, and the
+/// contents of every such pane were dropped (their capture markers went through strftime).
+#[test]
+fn pane_contents_come_back_on_a_lived_in_server_issue_16() {
+    let env = TestEnv::lived_in();
+    let dir = env.project("x");
+    env.start_session("claude-dev-x", &dir);
+    env.tmux(&["split-window", "-t", "=claude-dev-x:", "-c", &dir.to_string_lossy()]).ok();
+    let ids = env.panes("claude-dev-x", "#{pane_id}");
+    assert!(ids.iter().all(|id| id[1..].parse::<u32>().unwrap() >= 40), "a lived-in server: {ids:?}");
+    for (n, id) in ids.iter().enumerate() {
+        env.tmux(&["send-keys", "-t", id, &format!("echo marker-{n}-%3-%H"), "Enter"]).ok();
+    }
+    for (n, id) in ids.iter().enumerate() {
+        wait_for("the marker on screen", || {
+            env.tmux(&["capture-pane", "-p", "-t", id]).ok().lines().any(|l| l == format!("marker-{n}-%3-%H"))
+        });
+    }
+    env.cdev(&["save", "claude-dev-x"]).ok();
+    env.tmux(&["kill-session", "-t", "=claude-dev-x"]).ok();
+    env.cdev(&["restore", "claude-dev-x"]).ok();
+    let restored = env.panes("claude-dev-x", "#{pane_id}");
+    assert_eq!(restored.len(), 2);
+    for (n, id) in restored.iter().enumerate() {
+        wait_for("the saved contents on screen again", || {
+            env.tmux(&["capture-pane", "-p", "-t", id]).ok().contains(&format!("marker-{n}-%3-%H"))
+        });
+    }
+}

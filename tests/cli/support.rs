@@ -63,6 +63,9 @@ pub struct TestEnv {
     pub socket: String,
     /// Prepended to PATH for cdev and tmux runs (for wrappers such as the tmux call counter).
     pub extra_path: Option<PathBuf>,
+    /// The config file every tmux server of this test starts with (`-f`): `/dev/null`, or the
+    /// lived-in world's `~/.tmux.conf` (which a server cdev starts reads too).
+    tmux_conf: String,
 }
 
 impl TestEnv {
@@ -73,7 +76,43 @@ impl TestEnv {
         }
         let socket =
             format!("cdev-test-{}-{}", std::process::id(), SERVER_COUNTER.fetch_add(1, Ordering::Relaxed));
-        TestEnv { dir, socket, extra_path: None }
+        TestEnv { dir, socket, extra_path: None, tmux_conf: "/dev/null".to_string() }
+    }
+
+    /// A server that looks like a user's after a day of work, not a fresh one: a `~/.tmux.conf`
+    /// with `base-index 1` and `pane-base-index 1` (read by every server started here, by the test
+    /// or by cdev), forty panes made and closed (so new pane ids are `%40` and up, and `%N` text
+    /// reaches every code path), and a session `notes` made by plain tmux whose window indexes
+    /// have gaps (1, 4, 7). Snapshot, restore, journal and resurrect tests start from it.
+    pub fn lived_in() -> TestEnv {
+        let mut env = TestEnv::new();
+        let conf = env.home().join(".tmux.conf");
+        fs::write(&conf, "set -g base-index 1\nsetw -g pane-base-index 1\n").unwrap();
+        env.tmux_conf = conf.to_string_lossy().into_owned();
+        env.age_server();
+        env
+    }
+
+    /// Makes the server (started if need be) lived-in: forty panes opened and closed in a session
+    /// that then ends, and the plain-tmux session `notes` with gaps in its window indexes. Call it
+    /// again after a crash test starts a new server, to make the new one lived-in too.
+    pub fn age_server(&self) {
+        let home = self.home().to_string_lossy().into_owned();
+        // `notes` first: a server whose last session ends exits.
+        let mut args: Vec<&str> =
+            vec!["new-session", "-d", "-s", "notes", "-c", &home, "-x", "120", "-y", "40"];
+        for _ in 0..6 {
+            args.extend([";", "new-window", "-d", "-t", "notes"]);
+        }
+        for window in ["notes:2", "notes:3", "notes:5", "notes:6"] {
+            args.extend([";", "kill-window", "-t", window]);
+        }
+        args.extend([";", "new-session", "-d", "-s", "churn", "-c", &home, "-x", "120", "-y", "40"]);
+        for _ in 0..39 {
+            args.extend([";", "new-window", "-d", "-t", "churn"]);
+        }
+        args.extend([";", "kill-session", "-t", "=churn"]);
+        self.tmux(&args).ok();
     }
 
     pub fn home(&self) -> PathBuf {
@@ -113,7 +152,7 @@ impl TestEnv {
 
     /// The argv of a tmux call on this test's server.
     fn tmux_argv<'a>(&'a self, args: &'a [&'a str]) -> Vec<&'a str> {
-        let mut argv = vec!["-L", self.socket.as_str(), "-f", "/dev/null"];
+        let mut argv = vec!["-L", self.socket.as_str(), "-f", self.tmux_conf.as_str()];
         argv.extend_from_slice(args);
         argv
     }
