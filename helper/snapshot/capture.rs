@@ -21,7 +21,7 @@ pub enum Scrollback {
 
 /// cdev's pane options worth keeping.
 const PANE_OPTIONS: &[&str] =
-    &["@cdev_claude_session", "@cdev_claude_transcript", "@cdev_worktree", "@cdev_agent_state"];
+    &["@cdev_claude_session", "@cdev_claude_transcript", "@cdev_worktree", "@cdev_agent_state", "@cdev_role"];
 /// cdev's session options worth keeping.
 const SESSION_OPTIONS: &[&str] = &["@cdev_project_root", "@cdev_template"];
 
@@ -67,6 +67,7 @@ impl Record for SavePane {
         text("@cdev_claude_transcript"),
         text("@cdev_worktree"),
         text("@cdev_agent_state"),
+        text("@cdev_role"),
         text("@cdev_project_root"),
         text("@cdev_template"),
         plain("history-limit"),

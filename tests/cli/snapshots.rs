@@ -422,3 +422,28 @@ fn pane_contents_come_back_on_a_lived_in_server_issue_16() {
         });
     }
 }
+
+/// Issue 16, defect 2: a restore kept no pane roles, so `cdev git-status` (and `prefix + g`)
+/// found "no pane with role git" afterwards.
+#[test]
+fn pane_roles_come_back_with_a_restore_issue_16() {
+    let env = TestEnv::lived_in();
+    let dir = env.project("projects/app");
+    fs::write(
+        dir.join(".cdev.toml"),
+        "[[windows]]\npanes = [{ role = \"git\" }, { role = \"editor\", command = \"sleep 600\" }]\n",
+    )
+    .unwrap();
+    env.cdev(&["new", "--no-attach", &dir.to_string_lossy()]).ok();
+    let roles = || {
+        let mut roles = env.panes("claude-dev-app", "#{@cdev_role}");
+        roles.sort();
+        roles
+    };
+    assert_eq!(roles(), ["editor", "git"]);
+    env.cdev(&["save", "claude-dev-app"]).ok();
+    env.tmux(&["kill-session", "-t", "=claude-dev-app"]).ok();
+    env.cdev(&["restore", "claude-dev-app"]).ok();
+    assert_eq!(roles(), ["editor", "git"]);
+    env.cdev(&["git-status", "claude-dev-app"]).ok();
+}
