@@ -111,13 +111,20 @@ fn post_save_layout(context: &Context, file: &Path) -> Result<()> {
     let panes = tmux.query::<SidePane>(TmuxCommand::new("list-panes").flag("-a"))?;
     let saved = panes_in(file)?;
     let dir = file.parent().unwrap_or(Path::new("."));
-    if saved == 0 || (saved as f64) < MIN_SHARE * panes.len() as f64 {
+    // `last` still names the previous save here: resurrect moves it after this hook.
+    let previous = std::fs::read_link(dir.join("last")).ok().map(|name| dir.join(name));
+    let previous = previous.filter(|p| p.as_path() != file).and_then(|path| {
+        let panes = panes_in(&path).ok().filter(|n| *n > 0)?;
+        let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+        Some(PreviousSave { path, panes, written })
+    });
+    let started = panes.first().map(|p| p.server_started).unwrap_or(0);
+    if let Some(why) = nearly_empty(saved, panes.len(), previous.as_ref(), started) {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        store::write_atomic(&dir.join(BAD_SAVE), name.as_bytes())?;
-        note(
-            context,
-            &format!("{name} holds {saved} of the server's {} panes: not to become last", panes.len()),
-        );
+        let keep =
+            previous.as_ref().and_then(|p| p.path.file_name()).map(|n| n.to_string_lossy().into_owned());
+        store::write_atomic(&dir.join(BAD_SAVE), format!("{name}\n{}", keep.unwrap_or_default()).as_bytes())?;
+        note(context, &format!("{name} {why}: not to become last"));
     }
     let sidecar = Sidecar {
         version: FORMAT_VERSION,
@@ -187,28 +194,64 @@ fn unquote(value: &str) -> String {
         .unwrap_or(value.to_string())
 }
 
-/// After resurrect pointed `last` at the new file: back to the previous good one when the new
-/// one was found (nearly) empty.
+/// The save `last` named before this one, as the empty-save guard compares with it.
+struct PreviousSave {
+    path: PathBuf,
+    panes: usize,
+    written: std::time::SystemTime,
+}
+
+/// Why a save of `saved` panes must not become `last`, if it must not: it holds no panes, under
+/// half the live server's, or under half the previous save's on a server started after that save
+/// was written — the save continuum takes right after a reboot or a crash, before any restore,
+/// which is the one the guard exists for. On the server that wrote the previous save, fewer panes
+/// are the user's own doing (sessions ended on purpose) and the smaller save is the right one.
+fn nearly_empty(
+    saved: usize,
+    live: usize,
+    previous: Option<&PreviousSave>,
+    server_started: u64,
+) -> Option<String> {
+    if saved == 0 {
+        return Some("holds no panes".into());
+    }
+    if (saved as f64) < MIN_SHARE * live as f64 {
+        return Some(format!("holds {saved} of the server's {live} panes"));
+    }
+    let previous = previous?;
+    let written = previous.written.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let name = previous.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    (server_started > written && (saved as f64) < MIN_SHARE * previous.panes as f64).then(|| {
+        format!(
+            "holds {saved} panes, {name} {}, and this server started after that save (a reboot or a crash?)",
+            previous.panes
+        )
+    })
+}
+
+/// After resurrect pointed `last` at the new file: back to the save it named before when the new
+/// one was found (nearly) empty (else the newest earlier save that holds panes).
 fn post_save_all(context: &Context) -> Result<()> {
     let Some(dir) = resurrect_dir(context)? else { return Ok(()) };
     prune_sidecars(&dir);
     let marker = dir.join(BAD_SAVE);
-    let Ok(bad) = std::fs::read_to_string(&marker) else { return Ok(()) };
+    let Ok(text) = std::fs::read_to_string(&marker) else { return Ok(()) };
     let _ = std::fs::remove_file(&marker);
+    let (bad, kept) = text.split_once('\n').unwrap_or((&text, ""));
     let last = dir.join("last");
-    if std::fs::read_link(&last).ok().as_deref() != Some(Path::new(&bad)) {
+    if std::fs::read_link(&last).ok().as_deref() != Some(Path::new(bad)) {
         return Ok(()); // resurrect dropped it (it matched the previous save), or `last` moved on
     }
+    let is_save = |name: &str| name.starts_with("tmux_resurrect_") && name.ends_with(".txt") && name != bad;
+    let kept = Some(dir.join(kept)).filter(|p| is_save(kept) && panes_in(p).is_ok_and(|n| n > 0));
     let mut candidates: Vec<PathBuf> = std::fs::read_dir(&dir)?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            name.starts_with("tmux_resurrect_") && name.ends_with(".txt") && name != bad
-        })
+        .filter(|p| is_save(&p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
         .collect();
     candidates.sort(); // the timestamp in the name sorts by time
-    let Some(good) = candidates.into_iter().rev().find(|p| panes_in(p).is_ok_and(|n| n > 0)) else {
+    let newest_good = || candidates.into_iter().rev().find(|p| panes_in(p).is_ok_and(|n| n > 0));
+    let Some(good) = kept.or_else(newest_good) else {
         note(context, &format!("{bad} is nearly empty, but there is no earlier save to keep as last"));
         return Ok(());
     };
@@ -363,6 +406,8 @@ fn is_session_id(id: &str) -> bool {
 }
 
 struct SidePane {
+    /// When the server started (Unix time), the same on every pane.
+    server_started: u64,
     session: String,
     window: u32,
     pane: u32,
@@ -377,6 +422,7 @@ struct SidePane {
 
 impl Record for SidePane {
     const FIELDS: &'static [Field] = &[
+        plain("start_time"),
         text("session_name"),
         plain("window_index"),
         plain("pane_index"),
@@ -391,6 +437,7 @@ impl Record for SidePane {
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(SidePane {
+            server_started: f.number()?,
             session: f.string()?,
             window: f.number()?,
             pane: f.number()?,

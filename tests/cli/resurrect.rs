@@ -255,3 +255,49 @@ fn with_a_real_tmux_resurrect_a_save_and_restore_bring_the_conversation_back() {
             .contains(&format!("--resume {CLAUDE_ID}"))
     });
 }
+
+/// Issue 16, defect 3: continuum's first save after a reboot holds the fresh server's one pane;
+/// it matched the live server, so it became `last` and the ten saved panes were lost for good.
+#[test]
+fn the_first_saves_after_a_reboot_never_replace_the_last_full_one_issue_16() {
+    // A fresh server is exactly what a reboot starts.
+    let env = TestEnv::new();
+    let dir = env.path("resurrect");
+    fs::create_dir_all(&dir).unwrap();
+    let ten: Vec<(&str, u32, u32)> = (0..10).map(|i| ("claude-dev-app", i / 2, i % 2)).collect();
+    let good = state_file(&dir, "20261124T010000", &ten);
+    let touched = std::process::Command::new("touch").args(["-d", "1 hour ago"]).arg(&good).status();
+    assert!(touched.unwrap().success());
+    std::os::unix::fs::symlink(good.file_name().unwrap(), dir.join("last")).unwrap();
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    load_plugin(&env);
+    // What resurrect's save does: the layout hook, `last` moved to the new file, the final hook.
+    let resurrect_save = |stamp: &str, panes: &[(&str, u32, u32)]| {
+        let file = state_file(&dir, stamp, panes);
+        run_hook(&env, "post-save-layout", Some(&file));
+        fs::remove_file(dir.join("last")).unwrap();
+        std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
+        run_hook(&env, "post-save-all", None);
+        fs::read_link(dir.join("last")).unwrap()
+    };
+    let one = [("claude-dev-app", 0, 0)];
+    assert_eq!(resurrect_save("20261125T010000", &one), Path::new("tmux_resurrect_20261124T010000.txt"));
+    // The next autosave, still before any restore: the full save again, not the first small one.
+    assert_eq!(resurrect_save("20261125T011500", &one), Path::new("tmux_resurrect_20261124T010000.txt"));
+    let log = fs::read_to_string(env.path("state/cdev/resurrect.log")).unwrap();
+    assert!(log.contains("this server started after that save"), "{log}");
+
+    // On the server that wrote the previous save, fewer panes are the user's doing: they stay.
+    for _ in 0..9 {
+        env.tmux(&["split-window", "-t", "=claude-dev-app:", "-l", "1"]).ok();
+        env.tmux(&["select-layout", "-t", "=claude-dev-app:", "tiled"]).ok();
+    }
+    assert_eq!(resurrect_save("20261125T020000", &ten), Path::new("tmux_resurrect_20261125T020000.txt"));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let two = [("claude-dev-app", 0, 0), ("claude-dev-app", 0, 1)];
+    for _ in 0..8 {
+        env.tmux(&["kill-pane", "-t", "=claude-dev-app:.1"]).ok();
+    }
+    assert_eq!(resurrect_save("20261125T030000", &two), Path::new("tmux_resurrect_20261125T030000.txt"));
+}
