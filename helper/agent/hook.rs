@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::journal::{self, Entry};
 use super::{transition, AgentState, Transition};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
+use crate::tmux::state::ServerId;
 use crate::tmux::{Tmux, TmuxCommand};
 
 /// A counter of agent state changes (global), read by the `#(cdev status)` job's command line.
@@ -50,6 +51,9 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     if !pane.starts_with('%') || !pane[1..].bytes().all(|b| b.is_ascii_digit()) || pane.len() < 2 {
         return Err(anyhow!("TMUX_PANE {pane:?} is not a pane id"));
     }
+    // Held from the tmux call to the journal write: racing hooks of this pane write the journal
+    // in the order tmux ran them. Without it (another hook held it too long), that hook writes.
+    let journal_lock = journal::lock_pane(state_dir, &tmux.server().socket_path().to_string_lossy(), pane);
     let set = |name: &str, value: &str| {
         TmuxCommand::new("set-option").flag("-p").value("-t", pane).arg(name).arg(value)
     };
@@ -109,9 +113,13 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     if started_waiting && matches!(place.notify.as_deref(), Some("bell" | "message")) {
         notify(tmux, place.notify.as_deref() == Some("bell"), &place.session, place.window, place.pane)?;
     }
+    if journal_lock.is_none() {
+        return Ok(());
+    }
     let entry = Entry {
         version: journal::FORMAT_VERSION,
         server: place.socket,
+        server_id: Some(place.server),
         session: place.session,
         window: place.window,
         pane: place.pane,
@@ -152,6 +160,7 @@ fn notify(tmux: &Tmux, bell: bool, session: &str, window: u32, pane: u32) -> Res
 /// Where a pane is, read back in the same tmux call that updated it.
 struct PanePlace {
     socket: String,
+    server: ServerId,
     session: String,
     window: u32,
     pane: u32,
@@ -168,6 +177,8 @@ struct PanePlace {
 impl Record for PanePlace {
     const FIELDS: &'static [Field] = &[
         text("socket_path"),
+        plain("pid"),
+        plain("start_time"),
         plain("session_name"),
         plain("window_index"),
         plain("pane_index"),
@@ -183,6 +194,7 @@ impl Record for PanePlace {
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(PanePlace {
             socket: f.string()?,
+            server: ServerId::from_fields(f)?,
             session: f.string()?,
             window: f.number()?,
             pane: f.number()?,

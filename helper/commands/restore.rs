@@ -128,12 +128,16 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
 fn bring_up_to_date(context: &Context, tmux: &Tmux, snapshot: &mut Snapshot) {
     let socket = tmux.server().socket_path();
     let entries = journal::read_for_restore(&context.paths.state_dir, &snapshot.session.name, &socket);
-    let resumed = apply_journal(snapshot, &entries);
-    if resumed > 0 {
+    let applied = apply_journal(snapshot, &entries);
+    let name = printable(&snapshot.session.name);
+    if applied.resumed > 0 {
         eprintln!(
-            "cdev: {}: {resumed} agent(s) resume the conversation the journal recorded after the snapshot",
-            printable(&snapshot.session.name)
+            "cdev: {name}: {} agent(s) resume the conversation the journal recorded after the snapshot",
+            applied.resumed
         );
+    }
+    for line in &applied.added {
+        eprintln!("cdev: {name}: {line}");
     }
 }
 

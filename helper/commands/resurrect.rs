@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::Context;
 use crate::agent::journal;
 use crate::tmux::format::{plain, text, Field, Fields, Record};
+use crate::tmux::state::ServerId;
 use crate::tmux::{target, Tmux, TmuxCommand};
 use crate::{log, store};
 
@@ -31,6 +32,9 @@ pub struct Sidecar {
     pub version: u32,
     /// The machine it was written on: conversations resume only there.
     pub host: String,
+    /// The server the save was taken from: with each pane's id, what finds its journal entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerId>,
     pub sessions: Vec<SessionSide>,
     pub panes: Vec<PaneSide>,
 }
@@ -46,6 +50,9 @@ pub struct SessionSide {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PaneSide {
+    /// The pane's id on the server that saved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pane_id: Option<String>,
     pub session: String,
     pub window: u32,
     pub pane: u32,
@@ -118,7 +125,8 @@ fn post_save_layout(context: &Context, file: &Path) -> Result<()> {
         let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
         Some(PreviousSave { path, panes, written })
     });
-    let started = panes.first().map(|p| p.server_started).unwrap_or(0);
+    let server = panes.first().map(|p| p.server);
+    let started = server.map_or(0, |s| s.started);
     if let Some(why) = nearly_empty(saved, panes.len(), previous.as_ref(), started) {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let keep =
@@ -129,10 +137,12 @@ fn post_save_layout(context: &Context, file: &Path) -> Result<()> {
     let sidecar = Sidecar {
         version: FORMAT_VERSION,
         host: host(),
+        server,
         sessions: session_sides(&tmux, &panes)?,
         panes: panes
             .into_iter()
             .map(|p| PaneSide {
+                pane_id: Some(p.pane_id),
                 session: p.session,
                 window: p.window,
                 pane: p.pane,
@@ -378,7 +388,13 @@ fn post_restore_all(context: &Context) -> Result<()> {
         let entries = journals
             .entry(pane.session.as_str())
             .or_insert_with(|| journal::read_for_restore(&context.paths.state_dir, &pane.session, &socket));
-        let newer = journal::newest_for(entries, pane.window, pane.pane, saved_at, &now.cwd);
+        let saved = journal::SavedPane {
+            id: pane.pane_id.as_deref(),
+            window: pane.window,
+            pane: pane.pane,
+            cwd: &now.cwd,
+        };
+        let newer = journal::newest_for(entries, sidecar.server, &saved, saved_at);
         let id = newer.and_then(|e| e.claude_session.as_deref()).or(pane.claude_session.as_deref());
         let state = newer.map(|e| e.state.as_str()).or(pane.agent_state.as_deref());
         let Some(id) = id.filter(|id| is_session_id(id)) else { continue };
@@ -394,6 +410,26 @@ fn post_restore_all(context: &Context) -> Result<()> {
         chain.push(TmuxCommand::new("send-keys").value("-t", &t).flag("-l").arg(&resume));
         chain.push(TmuxCommand::new("send-keys").value("-t", &t).arg("Enter"));
     }
+    // Agents in panes made after the save have no pane in resurrect's file: say how to get them.
+    for (session, entries) in &journals {
+        let saved: Vec<&str> = sidecar
+            .panes
+            .iter()
+            .filter(|p| p.session == *session)
+            .filter_map(|p| p.pane_id.as_deref())
+            .collect();
+        for entry in journal::unplaced(entries, sidecar.server, &saved, saved_at) {
+            note(
+                context,
+                &format!(
+                    "{session}: the agent of pane {} started after the save and has no pane in it: resume it with `claude --resume {}` in {}",
+                    entry.pane_id,
+                    entry.claude_session.as_deref().unwrap_or_default(),
+                    entry.cwd.as_deref().unwrap_or("its project")
+                ),
+            );
+        }
+    }
     if !chain.is_empty() {
         tmux.run_chain(&chain)?;
     }
@@ -406,9 +442,10 @@ fn is_session_id(id: &str) -> bool {
 }
 
 struct SidePane {
-    /// When the server started (Unix time), the same on every pane.
-    server_started: u64,
+    /// The same on every pane.
+    server: ServerId,
     session: String,
+    pane_id: String,
     window: u32,
     pane: u32,
     pid: u32,
@@ -422,8 +459,10 @@ struct SidePane {
 
 impl Record for SidePane {
     const FIELDS: &'static [Field] = &[
+        plain("pid"),
         plain("start_time"),
         text("session_name"),
+        plain("pane_id"),
         plain("window_index"),
         plain("pane_index"),
         plain("pane_pid"),
@@ -437,8 +476,9 @@ impl Record for SidePane {
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(SidePane {
-            server_started: f.number()?,
+            server: ServerId::from_fields(f)?,
             session: f.string()?,
+            pane_id: f.string()?,
             window: f.number()?,
             pane: f.number()?,
             pid: f.number().unwrap_or(0),

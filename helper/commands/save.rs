@@ -3,6 +3,7 @@
 use anyhow::{bail, Context as _, Result};
 
 use super::Context;
+use crate::agent::journal;
 use crate::config::Config;
 use crate::snapshot::capture::{capture, Scrollback};
 use crate::snapshot::files::Store;
@@ -63,20 +64,24 @@ pub fn save(
     };
     // Stamped before the capture: a hook that changes a pane while it runs is newer than the
     // snapshot, so a restore takes it from the agent journal (`rebuild::apply_journal`).
-    let created = chrono::Utc::now().to_rfc3339();
+    let stamped = chrono::Utc::now();
+    let created = stamped.to_rfc3339();
+    let socket = tmux.server().socket_path();
     let (snapshots, vanished) = capture(tmux, sessions, scrollback).context("could not save")?;
     let mut lines: Vec<String> =
         vanished.into_iter().map(|name| format!("{name}: gone while it was being saved, skipped")).collect();
     // Each session's file is compressed and fsynced on its own thread: the syncs overlap.
     let (keep, keep_days) = (config.snapshot_keep.value as usize, config.snapshot_keep_days.value);
     let results: Vec<Result<String>> = std::thread::scope(|scope| {
-        let (store, created) = (&store, &created);
+        let (store, created, socket) = (&store, &created, &socket);
         let handles: Vec<_> = snapshots
             .into_iter()
             .map(|session| {
                 scope.spawn(move || {
                     let name = session.name.clone();
                     let panes = session.pane_count();
+                    let ids: Vec<String> =
+                        session.windows.iter().flat_map(|w| &w.panes).filter_map(|p| p.id.clone()).collect();
                     let snapshot = Snapshot {
                         version: FORMAT_VERSION,
                         created: created.clone(),
@@ -86,6 +91,10 @@ pub fn save(
                     let (path, kept) =
                         store.write(&snapshot, force).with_context(|| format!("could not save {name}"))?;
                     store.rotate(&name, keep, keep_days, &path)?;
+                    if kept.is_none() {
+                        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                        journal::prune(&context.paths.state_dir, &name, socket, stamped.timestamp(), &ids);
+                    }
                     let mut line = format!("{name}: {panes} panes saved to {}", path.display());
                     if let Some(kept) = kept {
                         line.push_str(&format!("; {kept}"));

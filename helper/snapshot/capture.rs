@@ -8,6 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::{procs, PaneSnapshot, SessionSnapshot, WindowSnapshot};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
+use crate::tmux::state::ServerId;
 use crate::tmux::{target, Tmux, TmuxCommand};
 
 /// What to keep of each pane's contents.
@@ -26,6 +27,7 @@ const PANE_OPTIONS: &[&str] =
 const SESSION_OPTIONS: &[&str] = &["@cdev_project_root", "@cdev_template"];
 
 struct SavePane {
+    server: ServerId,
     session: String,
     window: u32,
     window_name: String,
@@ -48,6 +50,8 @@ struct SavePane {
 
 impl Record for SavePane {
     const FIELDS: &'static [Field] = &[
+        plain("pid"),
+        plain("start_time"),
         plain("session_name"),
         plain("window_index"),
         text("window_name"),
@@ -75,6 +79,7 @@ impl Record for SavePane {
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(SavePane {
+            server: ServerId::from_fields(f)?,
             session: f.string()?,
             window: f.number()?,
             window_name: f.string()?,
@@ -250,6 +255,7 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
         })
         .unwrap_or_default();
     let history_limit = panes.first().map_or(2000, |p| p.history_limit);
+    let server = panes.first().map(|p| p.server);
     let mut windows: Vec<WindowSnapshot> = Vec::new();
     for pane in panes {
         if windows.last().is_none_or(|w| w.index != pane.window) {
@@ -272,6 +278,7 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
             .collect();
         let window = windows.last_mut().expect("pushed above");
         window.panes.push(PaneSnapshot {
+            id: Some(pane.pane_id.clone()),
             index: pane.pane,
             active: pane.pane_active,
             cwd: pane.cwd,
@@ -281,7 +288,7 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
             contents: contents.panes.remove(&pane.pane_id),
         });
     }
-    SessionSnapshot { name, env, options, history_limit, windows }
+    SessionSnapshot { name, env, options, history_limit, windows, server }
 }
 
 /// `show-environment` output: `NAME=value` lines, `-NAME` for removed variables. A line with

@@ -36,6 +36,10 @@ pub struct SessionSnapshot {
     /// The session's `history-limit`, so restored contents keep all their lines.
     pub history_limit: u32,
     pub windows: Vec<WindowSnapshot>,
+    /// The server it was saved from: with each pane's `id`, what finds the agent journal's
+    /// entries of each pane after the save. `None` in snapshots made before cdev recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<crate::tmux::state::ServerId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +59,9 @@ pub struct WindowSnapshot {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaneSnapshot {
+    /// The pane's id (`%47`) on the server that saved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub index: u32,
     pub active: bool,
     pub cwd: String,

@@ -2,9 +2,11 @@
 //! and then laid out with the saved layout string, cwds, titles, env, cdev's options, contents
 //! shown back, commands by strategy, and the focus. Several sessions go into one chain.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{PaneSnapshot, SessionSnapshot};
+use crate::agent::{journal, AgentState};
 use crate::session::create::{hold_size, release_size};
 use crate::tmux::{target, TmuxCommand};
 
@@ -56,37 +58,97 @@ pub fn resume_command(claude: &str, hooks_settings: &Path, id: &str) -> String {
     )
 }
 
+/// What the agent journal changed in a snapshot before its restore.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct JournalApplied {
+    /// Saved panes that now resume another conversation than the snapshot said (ended agents
+    /// are not resumed, so they are not counted).
+    pub resumed: usize,
+    /// Agents the journal knows in panes the snapshot does not hold: they come back in a window
+    /// of their own, [`ADDED_WINDOW`], one line each for the user.
+    pub added: Vec<String>,
+}
+
+/// The name of the window that holds agents started in panes made after the snapshot.
+pub const ADDED_WINDOW: &str = "agents";
+
 /// Brings the Claude panes of `snapshot` up to what the agent journal recorded since it was
 /// taken (a conversation started or switched with `/clear` after the last save, then the server
-/// died): a newer entry for the same window, pane and cwd gives the pane its conversation id,
-/// transcript and state. Returns how many panes now resume another conversation than the
-/// snapshot said (ended agents are not resumed, so they are not counted).
-pub fn apply_journal(snapshot: &mut super::Snapshot, entries: &[crate::agent::journal::Entry]) -> usize {
-    let Ok(created) = chrono::DateTime::parse_from_rfc3339(&snapshot.created) else { return 0 };
-    let mut changed = 0;
-    for window in &mut snapshot.session.windows {
+/// died): each saved pane gets its own newest entry (`journal::newest_for`: by pane id on the
+/// server that saved it) — its conversation id, transcript and state. Agents in panes made after
+/// the save (`cdev worktree add`, a split by hand) are not dropped: they are added in a window of
+/// their own at the end, each in its cwd, and named in [`JournalApplied::added`].
+pub fn apply_journal(snapshot: &mut super::Snapshot, entries: &[journal::Entry]) -> JournalApplied {
+    let Ok(created) = chrono::DateTime::parse_from_rfc3339(&snapshot.created) else {
+        return JournalApplied::default();
+    };
+    let since = created.timestamp();
+    let session = &mut snapshot.session;
+    let saved_on = session.server;
+    let mut applied = JournalApplied::default();
+    for window in &mut session.windows {
         for pane in &mut window.panes {
-            let newest = crate::agent::journal::newest_for(
-                entries,
-                window.index,
-                pane.index,
-                created.timestamp(),
-                &pane.cwd,
-            );
-            let Some(entry) = newest else { continue };
-            let before = pane.options.get("@cdev_claude_session").cloned();
-            let options = &mut pane.options;
-            options.insert("@cdev_claude_session".into(), entry.claude_session.clone().unwrap_or_default());
-            options.insert("@cdev_agent_state".into(), entry.state.as_str().to_string());
-            match &entry.transcript {
-                Some(transcript) => options.insert("@cdev_claude_transcript".into(), transcript.clone()),
-                None => options.remove("@cdev_claude_transcript"),
+            let saved = journal::SavedPane {
+                id: pane.id.as_deref(),
+                window: window.index,
+                pane: pane.index,
+                cwd: &pane.cwd,
             };
-            let resumes = entry.state != crate::agent::AgentState::Ended;
-            changed += usize::from(resumes && before != entry.claude_session);
+            let Some(entry) = journal::newest_for(entries, saved_on, &saved, since) else { continue };
+            let before = pane.options.get("@cdev_claude_session").cloned();
+            take_agent(&mut pane.options, entry);
+            let resumes = entry.state != AgentState::Ended;
+            applied.resumed += usize::from(resumes && before != entry.claude_session);
         }
     }
-    changed
+    let saved_ids: Vec<&str> =
+        session.windows.iter().flat_map(|w| &w.panes).filter_map(|p| p.id.as_deref()).collect();
+    let added = journal::unplaced(entries, saved_on, &saved_ids, since);
+    if added.is_empty() {
+        return applied;
+    }
+    let mut window = super::WindowSnapshot {
+        index: session.windows.iter().map(|w| w.index + 1).max().unwrap_or(0),
+        name: ADDED_WINDOW.to_string(),
+        auto_name: false,
+        layout: "tiled".to_string(),
+        active: false,
+        zoomed: false,
+        width: session.windows.first().map_or(200, |w| w.width),
+        height: session.windows.first().map_or(50, |w| w.height),
+        panes: Vec::new(),
+    };
+    for entry in added {
+        let cwd = entry.cwd.clone().unwrap_or_default();
+        let mut options = BTreeMap::from([("@cdev_role".to_string(), "claude".to_string())]);
+        take_agent(&mut options, entry);
+        applied.added.push(format!(
+            "the agent of pane {} (window {}, pane {}, in {cwd}) started after the snapshot: it comes back in window {ADDED_WINDOW:?}",
+            entry.pane_id, entry.window, entry.pane
+        ));
+        window.panes.push(super::PaneSnapshot {
+            id: None,
+            index: window.panes.len() as u32,
+            active: window.panes.is_empty(),
+            cwd,
+            title: String::new(),
+            command: Vec::new(),
+            options,
+            contents: None,
+        });
+    }
+    session.windows.push(window);
+    applied
+}
+
+/// A pane's conversation, transcript and state as the journal `entry` last recorded them.
+fn take_agent(options: &mut BTreeMap<String, String>, entry: &journal::Entry) {
+    options.insert("@cdev_claude_session".into(), entry.claude_session.clone().unwrap_or_default());
+    options.insert("@cdev_agent_state".into(), entry.state.as_str().to_string());
+    match &entry.transcript {
+        Some(transcript) => options.insert("@cdev_claude_transcript".into(), transcript.clone()),
+        None => options.remove("@cdev_claude_transcript"),
+    };
 }
 
 /// The strategy for one pane. The Claude session id, when there is one, wins: the exact
@@ -293,6 +355,7 @@ mod tests {
 
     fn pane(command: &[&str], options: &[(&str, &str)]) -> PaneSnapshot {
         PaneSnapshot {
+            id: None,
             index: 0,
             active: true,
             cwd: "/nonexistent/cdev/dir".into(),
@@ -327,12 +390,14 @@ mod tests {
                     height: 24,
                     panes: vec![pane(&[], &[("@cdev_claude_session", "old")])],
                 }],
+                server: None,
             },
         };
         let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().timestamp();
         let entry = |id: &str, updated: i64, cwd: &str, pane: u32| Entry {
             version: FORMAT_VERSION,
             server: "/tmp/tmux-0/default".into(),
+            server_id: None,
             session: "web".into(),
             window: 1,
             pane,
@@ -351,22 +416,22 @@ mod tests {
             entry("other-pane", at + 5, here, 3),
             entry("../../etc/passwd", at + 5, here, 0),
         ];
-        assert_eq!(apply_journal(&mut snapshot, &ignored), 0);
+        assert_eq!(apply_journal(&mut snapshot, &ignored).resumed, 0);
         let id = |s: &super::super::Snapshot| {
             s.session.windows[0].panes[0].options["@cdev_claude_session"].clone()
         };
         assert_eq!(id(&snapshot), "old");
         // The same second as the snapshot counts (the hook may have come just after it).
-        assert_eq!(apply_journal(&mut snapshot, &[entry("same-second", at, here, 0)]), 1);
+        assert_eq!(apply_journal(&mut snapshot, &[entry("same-second", at, here, 0)]).resumed, 1);
         assert_eq!(id(&snapshot), "same-second");
         // The newest entry wins, whatever order they come in.
         let newer = [entry("newest", at + 9, here, 0), entry("newer", at + 5, here, 0)];
-        assert_eq!(apply_journal(&mut snapshot, &newer), 1);
+        assert_eq!(apply_journal(&mut snapshot, &newer).resumed, 1);
         assert_eq!(id(&snapshot), "newest");
         assert_eq!(snapshot.session.windows[0].panes[0].options["@cdev_agent_state"], "working");
         // An agent that ended after the snapshot is not resumed, so it is not counted.
         let ended = Entry { state: AgentState::Ended, ..entry("ended-one", at + 20, here, 0) };
-        assert_eq!(apply_journal(&mut snapshot, &[ended]), 0);
+        assert_eq!(apply_journal(&mut snapshot, &[ended]).resumed, 0);
         assert_eq!(snapshot.session.windows[0].panes[0].options["@cdev_agent_state"], "ended");
     }
 

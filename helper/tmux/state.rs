@@ -261,3 +261,20 @@ impl Record for HealthPane {
         })
     }
 }
+
+/// Which tmux server, of all that ever ran on a socket: its process and the second it started.
+/// A server started on the same socket after a crash numbers its panes from `%0` again, so a pane
+/// id means something only together with this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServerId {
+    pub pid: u32,
+    pub started: u64,
+}
+
+impl ServerId {
+    /// Reads the two fields a `-F` record lists to name its server: `plain("pid")`, then
+    /// `plain("start_time")`.
+    pub fn from_fields(f: &mut Fields<'_>) -> Result<ServerId> {
+        Ok(ServerId { pid: f.number()?, started: f.number()? })
+    }
+}

@@ -53,7 +53,7 @@ fn hook_events_move_the_pane_through_the_states_and_the_journal_follows() {
     assert_eq!(pane_option(&env, &pane, "@cdev_claude_session"), "5f1c-id");
     assert_eq!(pane_option(&env, &pane, "@cdev_claude_transcript"), "/h/.claude/projects/-p/5f1c-id.jsonl");
 
-    let read = || json(&fs::read_to_string(env.journal_file("claude-dev-web", "0.0")).unwrap());
+    let read = || json(&fs::read_to_string(env.journal_file("claude-dev-web", &pane)).unwrap());
     assert_eq!(read()["state"], "idle");
     assert_eq!(read()["claude_session"], "5f1c-id");
     assert_eq!(read()["session"], "claude-dev-web");
@@ -128,31 +128,35 @@ fn bad_payloads_and_dead_panes_are_silent_and_change_nothing() {
     assert_eq!((run.code(), run.stdout()), (Some(0), String::new()));
 }
 
+/// Issue 17, defect 4: in 4 to 6 of 10 bursts of racing hooks the journal ended saying another
+/// state than the pane (each hook wrote what tmux told it, in whatever order they finished).
 #[test]
-fn hooks_racing_for_one_pane_leave_a_consistent_state() {
-    let env = TestEnv::new();
+fn hooks_racing_for_one_pane_leave_the_journal_equal_to_the_pane_issue_17() {
+    let env = TestEnv::lived_in();
     env.start_session("race", &env.home());
     let (tmux, pane) = tmux_env(&env, "race");
-    let handles: Vec<_> = (0..12)
-        .map(|i| {
-            let payload = event(if i % 2 == 0 { "PreToolUse" } else { "PermissionRequest" }, "");
-            let mut cmd = env.command(CDEV);
-            cmd.args(["claude", "hook"]).env("TMUX", &tmux).env("TMUX_PANE", &pane).stdin(Stdio::piped());
-            let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
-            child.stdin.take().unwrap().write_all(&payload).unwrap();
-            child
-        })
-        .collect();
-    for child in handles {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success() && out.stdout.is_empty());
+    let events =
+        ["UserPromptSubmit", "PermissionRequest", "PreToolUse", "Stop", "PostToolUse", "StopFailure"];
+    for burst in 0..10 {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let payload = event(events[(burst + i) % events.len()], "");
+                let mut cmd = env.command(CDEV);
+                cmd.args(["claude", "hook"]).env("TMUX", &tmux).env("TMUX_PANE", &pane).stdin(Stdio::piped());
+                let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+                child.stdin.take().unwrap().write_all(&payload).unwrap();
+                child
+            })
+            .collect();
+        for child in handles {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success() && out.stdout.is_empty());
+        }
+        let state = pane_option(&env, &pane, "@cdev_agent_state");
+        let entry = json(&fs::read_to_string(env.journal_file("race", &pane)).unwrap());
+        assert_eq!(entry["state"], state.as_str(), "burst {burst}: the journal says what the pane says");
     }
-    let state = pane_option(&env, &pane, "@cdev_agent_state");
-    assert!(state == "working" || state == "waiting", "{state}");
-    let journal = env.journal_file("race", "0.0");
-    let entry = json(&fs::read_to_string(journal).unwrap());
-    assert!(entry["state"] == "working" || entry["state"] == "waiting");
-    let leftovers: Vec<_> = fs::read_dir(env.journal_file("race", "0.0").parent().unwrap())
+    let leftovers: Vec<_> = fs::read_dir(env.journal_file("race", &pane).parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();

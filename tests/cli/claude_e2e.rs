@@ -130,7 +130,7 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     wait_in(&env, pane, "SessionEnd (ended)", || state(&env, pane) == "ended");
     // The pane option is set first, the journal written just after.
     let read = || {
-        fs::read_to_string(env.journal_file("claude-dev-proj", "0.0")).map(|t| json(&t)).unwrap_or_default()
+        fs::read_to_string(env.journal_file("claude-dev-proj", pane)).map(|t| json(&t)).unwrap_or_default()
     };
     wait_in(&env, pane, "the journal to say ended", || read()["state"] == "ended");
     let entry = read();

@@ -447,3 +447,84 @@ fn pane_roles_come_back_with_a_restore_issue_16() {
     assert_eq!(roles(), ["editor", "git"]);
     env.cdev(&["git-status", "claude-dev-app"]).ok();
 }
+
+/// Where Claude Code keeps the transcript of conversation `id` started in `cwd`.
+fn write_transcript(env: &TestEnv, cwd: &Path, id: &str) -> PathBuf {
+    let mangled: String =
+        cwd.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let file = env.home().join(".claude/projects").join(mangled).join(format!("{id}.jsonl"));
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(&file, "{\"type\":\"user\"}\n").unwrap();
+    file
+}
+
+/// Kills the test's tmux server with SIGKILL and waits until it is gone.
+fn crash_server(env: &TestEnv) {
+    let pid = env.tmux(&["display-message", "-p", "#{pid}"]).ok();
+    Command::new("kill").args(["-9", pid.trim()]).status().unwrap();
+    wait_for("the server to die", || !env.tmux(&["list-sessions"]).output.status.success());
+}
+
+/// Issue 16, defect 4: the journal was keyed by pane index and cwd. After a save, a pane added
+/// in front of an agent and a `/clear` in that agent, a crash brought the new conversation back
+/// in the editor's slot and dropped the added agent without a word.
+#[test]
+fn each_conversation_returns_to_its_own_pane_after_a_crash_issue_16() {
+    let mut env = TestEnv::lived_in();
+    let starts = env.path("claude-starts");
+    let script = format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec sleep 600\n", starts.display());
+    let fake_claude = env.install_wrapper("fake-claude", &script);
+    let dir = env.project("projects/app");
+    let cwd = dir.to_string_lossy().into_owned();
+    env.start_session("claude-dev-app", &dir);
+    let agent = env.panes("claude-dev-app", "#{pane_id}").remove(0);
+    env.tmux(&["split-window", "-t", &agent, "-c", &cwd]).ok();
+    let hook = |pane: &str, event: &str, id: &str| {
+        let transcript = write_transcript(&env, &dir, id);
+        let payload = format!(
+            r#"{{"hook_event_name":"{event}","source":"startup","session_id":"{id}","transcript_path":"{}","cwd":"{cwd}"}}"#,
+            transcript.display()
+        );
+        env.claude_hook_in(pane, &payload).ok();
+    };
+    let (first, cleared, added) = (
+        "11111111-1111-4111-8111-111111111111",
+        "22222222-2222-4222-8222-222222222222",
+        "33333333-3333-4333-8333-333333333333",
+    );
+    hook(&agent, "SessionStart", first);
+    env.cdev(&["save", "claude-dev-app"]).ok();
+
+    // After the save: an agent in a new pane in front of the first (which moves to index 2,
+    // the editor to 3), and `/clear` in the first agent.
+    let new_pane = env
+        .tmux(&["split-window", "-b", "-t", &agent, "-c", &cwd, "-P", "-F", "#{pane_id}"])
+        .ok()
+        .trim()
+        .to_string();
+    hook(&new_pane, "SessionStart", added);
+    hook(&agent, "SessionEnd", first);
+    hook(&agent, "SessionStart", cleared);
+    crash_server(&env);
+
+    env.age_server();
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
+    let restore = env.cdev(&["restore", "claude-dev-app"]);
+    restore.ok();
+    let said = restore.stderr();
+    assert!(said.contains("started after the snapshot: it comes back in window \"agents\""), "{said}");
+    let panes = env.panes("claude-dev-app", "#{window_name}|#{pane_index}|#{@cdev_claude_session}");
+    let window = &panes[0][..panes[0].find('|').unwrap()];
+    assert_eq!(
+        panes,
+        [format!("{window}|1|{cleared}"), format!("{window}|2|"), format!("agents|1|{added}")],
+        "the cleared conversation in the agent's own pane, nothing in the editor's, the added agent in a window of its own"
+    );
+    wait_for("both agents resumed", || fs::read_to_string(&starts).is_ok_and(|s| s.lines().count() == 2));
+    let started = fs::read_to_string(&starts).unwrap();
+    assert!(
+        started.contains(&format!("--resume {cleared}")) && started.contains(&format!("--resume {added}")),
+        "{started}"
+    );
+    assert!(!started.contains(first), "{started}");
+}

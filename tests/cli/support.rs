@@ -320,16 +320,20 @@ impl TestEnv {
     /// Runs `cdev claude hook` as Claude Code does from the active pane of `session`: inside
     /// tmux (`TMUX`, `TMUX_PANE`), the JSON payload on stdin.
     pub fn claude_hook(&self, session: &str, payload: &str) -> Run {
-        let target = format!("={session}:");
+        let pane = self.tmux(&["display-message", "-p", "-t", &format!("={session}:"), "#{pane_id}"]).ok();
+        self.claude_hook_in(pane.trim(), payload)
+    }
+
+    /// Runs `cdev claude hook` as Claude Code does from the pane `pane` (an id, `%47`).
+    pub fn claude_hook_in(&self, pane: &str, payload: &str) -> Run {
         let tmux =
-            self.tmux(&["display-message", "-p", "-t", &target, "#{socket_path},#{pid},#{session_id}"]).ok();
-        let pane = self.tmux(&["display-message", "-p", "-t", &target, "#{pane_id}"]).ok();
-        let file = self.path("claude-hook-payload.json");
+            self.tmux(&["display-message", "-p", "-t", pane, "#{socket_path},#{pid},#{session_id}"]).ok();
+        let file = self.path(&format!("claude-hook-payload-{}.json", pane.trim_start_matches('%')));
         fs::write(&file, payload).unwrap();
         let mut cmd = self.command(CDEV);
         cmd.args(["claude", "hook"])
             .env("TMUX", tmux.trim())
-            .env("TMUX_PANE", pane.trim())
+            .env("TMUX_PANE", pane)
             .stdin(fs::File::open(&file).unwrap());
         self.run(cmd)
     }
@@ -403,16 +407,22 @@ impl TestEnv {
 }
 
 impl TestEnv {
-    /// The agent journal file of `session`'s pane `place` ("0.0"), under whichever server key.
-    pub fn journal_file(&self, session: &str, place: &str) -> PathBuf {
+    /// The agent journal file of `pane` (a tmux target: `%47`, `=s:1.2`) of `session`, under
+    /// whichever server key; the newest, should several servers have had a pane of that number.
+    pub fn journal_file(&self, session: &str, pane: &str) -> PathBuf {
+        let id = self.tmux(&["display-message", "-p", "-t", pane, "#{pane_id}"]).ok();
+        let suffix = format!(".{}.json", id.trim().trim_start_matches('%'));
         let agents = self.path("state/cdev/agents");
-        fs::read_dir(&agents)
-            .ok()
+        let dirs = fs::read_dir(&agents)
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok())
-            .map(|e| e.path().join(session).join(format!("{place}.json")))
-            .find(|p| p.exists())
-            .unwrap_or_else(|| agents.join("none").join(session).join(format!("{place}.json")))
+            .map(|e| e.path().join(session));
+        let files =
+            dirs.flat_map(|d| fs::read_dir(d).into_iter().flatten().filter_map(|e| e.ok()).map(|e| e.path()));
+        files
+            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(&suffix)))
+            .max_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok())
+            .unwrap_or_else(|| agents.join("none").join(session).join(suffix))
     }
 }
