@@ -94,25 +94,26 @@ fn resurrect_saves_get_a_sidecar_and_an_empty_one_never_becomes_last() {
 
 #[test]
 fn after_a_resurrect_restore_env_options_and_conversations_come_back() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     let dir = env.path("res dir");
     fs::create_dir_all(&dir).unwrap();
     env.start_session("claude-dev-app", &env.home());
     env.tmux(&["split-window", "-d", "-t", "=claude-dev-app:", "sleep 600"]).ok();
     env.tmux(&["set-environment", "-t", "=claude-dev-app", "API_KEY", "s3cret"]).ok();
     env.tmux(&["set-option", "-t", "=claude-dev-app:", "@cdev_project_root", "/p/app"]).ok();
-    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.0", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:1.1", "@cdev_claude_session", CLAUDE_ID]).ok();
     let other_id = "11111111-2222-4333-8444-555555555555";
-    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.1", "@cdev_claude_session", other_id]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:1.2", "@cdev_claude_session", other_id]).ok();
     env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
     load_plugin(&env);
-    let file = state_file(&dir, "20261124T010000", &[("claude-dev-app", 0, 0), ("claude-dev-app", 0, 1)]);
+    let file = state_file(&dir, "20261124T010000", &[("claude-dev-app", 1, 1), ("claude-dev-app", 1, 2)]);
     run_hook(&env, "post-save-layout", Some(&file));
     std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
 
     // A reboot: a new server, where resurrect made the session again (no env, no options), the
     // first pane a shell and the second running another program.
     env.kill_server();
+    env.age_server();
     env.start_session("claude-dev-app", &env.home());
     env.tmux(&["split-window", "-d", "-t", "=claude-dev-app:", "sleep 600"]).ok();
     env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
@@ -124,10 +125,10 @@ fn after_a_resurrect_restore_env_options_and_conversations_come_back() {
     assert_eq!(show_env.trim(), "API_KEY=s3cret");
     let root = env.tmux(&["show-options", "-qv", "-t", "=claude-dev-app:", "@cdev_project_root"]).ok();
     assert_eq!(root.trim(), "/p/app");
-    let first = || env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.0"]).ok();
+    let first = || env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:1.1"]).ok();
     wait_for("the exact conversation resumed", || first().contains(&format!("--resume {CLAUDE_ID}")));
     assert!(!first().contains("--continue"));
-    let second = env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.1"]).ok();
+    let second = env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:1.2"]).ok();
     assert!(!second.contains("--resume"), "a pane running another program is left alone: {second}");
     assert!(env.path("state/cdev/snapshots/claude-dev-app/latest").exists(), "pre-restore saved first");
 
@@ -140,14 +141,14 @@ fn after_a_resurrect_restore_env_options_and_conversations_come_back() {
 
 #[test]
 fn a_conversation_switched_after_the_resurrect_save_is_the_one_resumed() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     let dir = env.path("res");
     fs::create_dir_all(&dir).unwrap();
     env.start_session("claude-dev-app", &env.home());
-    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.0", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:1.1", "@cdev_claude_session", CLAUDE_ID]).ok();
     env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
     load_plugin(&env);
-    let file = state_file(&dir, "20261124T020000", &[("claude-dev-app", 0, 0)]);
+    let file = state_file(&dir, "20261124T020000", &[("claude-dev-app", 1, 1)]);
     run_hook(&env, "post-save-layout", Some(&file));
     std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
     // /clear after the save: a new conversation only the hook (and its journal) knows.
@@ -159,11 +160,12 @@ fn a_conversation_switched_after_the_resurrect_save_is_the_one_resumed() {
     env.claude_hook("claude-dev-app", &payload).ok();
 
     env.kill_server();
+    env.age_server();
     env.start_session("claude-dev-app", &env.home());
     env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
     load_plugin(&env);
     run_hook(&env, "post-restore-all", None);
-    let screen = || env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.0"]).ok();
+    let screen = || env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:1.1"]).ok();
     wait_for("the newer conversation resumed", || screen().contains(&format!("--resume {new_id}")));
     assert!(!screen().contains(CLAUDE_ID), "{}", screen());
 }
@@ -223,7 +225,7 @@ fn with_a_real_tmux_resurrect_a_save_and_restore_bring_the_conversation_back() {
         eprintln!("SKIPPED: set CDEV_TEST_RESURRECT_DIR to a tmux-resurrect checkout to run this test");
         return;
     };
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     // No space here: resurrect's restore.sh reads `$(last_resurrect_file)` unquoted.
     let dir = env.path("resurrect-state");
     let load = |env: &TestEnv| {
@@ -234,7 +236,7 @@ fn with_a_real_tmux_resurrect_a_save_and_restore_bring_the_conversation_back() {
     };
     env.start_session("claude-dev-app", &env.home());
     env.tmux(&["set-environment", "-t", "=claude-dev-app", "API_KEY", "s3cret"]).ok();
-    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.0", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:1.1", "@cdev_claude_session", CLAUDE_ID]).ok();
     load(&env);
     let save = resurrect.join("scripts/save.sh");
     env.tmux(&["run-shell", &format!("{} quiet", shell_words::quote(&save.to_string_lossy()))]).ok();
@@ -250,7 +252,7 @@ fn with_a_real_tmux_resurrect_a_save_and_restore_bring_the_conversation_back() {
     let show_env = env.tmux(&["show-environment", "-t", "=claude-dev-app", "API_KEY"]).ok();
     assert_eq!(show_env.trim(), "API_KEY=s3cret");
     wait_for("the conversation resumed", || {
-        env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:0.0"])
+        env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:1.1"])
             .ok()
             .contains(&format!("--resume {CLAUDE_ID}"))
     });

@@ -34,27 +34,27 @@ fn install_fake_claude(env: &mut TestEnv) -> (PathBuf, PathBuf) {
 
 #[test]
 fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
-    let mut env = TestEnv::new();
+    let mut env = TestEnv::lived_in();
     let (fake_claude, claude_log) = install_fake_claude(&mut env);
     let work = env.project("work dir");
     env.start_session("work", &work);
-    env.tmux(&["send-keys", "-t", "=work:0.0", "printf 'before-save \\033[31mred\\033[0m\\n'", "Enter"]).ok();
-    env.tmux(&["split-window", "-h", "-l", "30%", "-t", "=work:0.0", "-c", "/tmp"]).ok();
-    env.tmux(&["send-keys", "-t", "=work:0.1", "tail -f /dev/null", "Enter"]).ok();
-    env.tmux(&["split-window", "-v", "-t", "=work:0.1", "-c", &work.to_string_lossy()]).ok();
-    env.tmux(&["send-keys", "-t", "=work:0.2", "sleep 600", "Enter"]).ok();
+    env.tmux(&["send-keys", "-t", "=work:1.1", "printf 'before-save \\033[31mred\\033[0m\\n'", "Enter"]).ok();
+    env.tmux(&["split-window", "-h", "-l", "30%", "-t", "=work:1.1", "-c", "/tmp"]).ok();
+    env.tmux(&["send-keys", "-t", "=work:1.2", "tail -f /dev/null", "Enter"]).ok();
+    env.tmux(&["split-window", "-v", "-t", "=work:1.2", "-c", &work.to_string_lossy()]).ok();
+    env.tmux(&["send-keys", "-t", "=work:1.3", "sleep 600", "Enter"]).ok();
     env.tmux(&["new-window", "-t", "=work:", "-n", "agent", "-c", &work.to_string_lossy()]).ok();
     env.tmux(&[
         "set-option",
         "-p",
         "-t",
-        "=work:1.0",
+        "=work:2.1",
         "@cdev_claude_session",
         "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d",
     ])
     .ok();
-    env.tmux(&["select-pane", "-t", "=work:0.0", "-T", "main pane"]).ok();
-    env.tmux(&["select-window", "-t", "=work:0"]).ok();
+    env.tmux(&["select-pane", "-t", "=work:1.1", "-T", "main pane"]).ok();
+    env.tmux(&["select-window", "-t", "=work:1"]).ok();
     env.tmux(&["set-environment", "-t", "=work:", "API_URL", "http://x:1/v1"]).ok();
     env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
     wait_for("the commands to start", || {
@@ -66,11 +66,12 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
     env.cdev(&["list"]).ok();
     fs::remove_file(&counter).unwrap();
     let saved = env.cdev(&["save", "--all"]).ok();
-    assert!(saved.starts_with("work: 4 panes saved to "), "{saved}");
+    assert!(saved.lines().any(|l| l.starts_with("work: 4 panes saved to ")), "{saved}");
     assert_eq!(tmux_calls(&counter).len(), 3, "options, listing, contents: {:?}", tmux_calls(&counter));
 
     env.kill_server();
-    env.start_session("other", &env.home());
+    // The new server is lived-in too; its plain-tmux session `notes` runs, so it is not restored.
+    env.age_server();
     env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
     let restored = env.cdev(&["restore"]).ok();
     assert!(restored.starts_with("work: restored 4 panes from "), "{restored}");
@@ -90,17 +91,17 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
     assert_eq!(env.panes("work", "#{pane_title}")[0], "main pane");
     let envs = env.tmux(&["show-environment", "-t", "=work:", "API_URL"]).ok();
     assert_eq!(envs.trim(), "API_URL=http://x:1/v1");
-    let screen = env.tmux(&["capture-pane", "-p", "-e", "-t", "=work:0.0"]).ok();
+    let screen = env.tmux(&["capture-pane", "-p", "-e", "-t", "=work:1.1"]).ok();
     assert!(screen.contains("before-save \u{1b}[31mred"), "contents shown back with colours: {screen}");
     // tail is on the whitelist and runs again; sleep is typed at the prompt but not run.
     wait_for("tail to run again", || env.panes("work", "#{pane_current_command}")[1] == "tail");
     // The whole history: restored contents taller than the pane scroll the top off the screen.
-    let screen = || env.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=work:0.2"]).ok();
+    let screen = || env.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=work:1.3"]).ok();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !screen().contains("sleep 600") {
         assert!(
             std::time::Instant::now() < deadline,
-            "sleep not typed; pane 0.2 shows:\n{}\npanes: {:?}",
+            "sleep not typed; pane 1.3 shows:\n{}\npanes: {:?}",
             screen(),
             env.panes("work", "#{pane_index} #{pane_dead} #{pane_current_command} #{pane_start_command}")
         );
@@ -116,12 +117,12 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
 
 #[test]
 fn a_conversation_switched_after_the_last_save_survives_a_crash() {
-    let mut env = TestEnv::new();
+    let mut env = TestEnv::lived_in();
     let (fake_claude, claude_log) = install_fake_claude(&mut env);
     let work = env.project("work");
     env.start_session("work", &work);
     let old_id = "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
-    env.tmux(&["set-option", "-p", "-t", "=work:0.0", "@cdev_claude_session", old_id]).ok();
+    env.tmux(&["set-option", "-p", "-t", "=work:1.1", "@cdev_claude_session", old_id]).ok();
     env.cdev(&["save", "work"]).ok();
     // After the save, /clear in Claude starts another conversation: only the hook sees it.
     let new_id = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
@@ -131,11 +132,9 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
     );
     env.claude_hook("work", &payload).ok();
     // The server dies without another save.
-    let pid = env.tmux(&["display-message", "-p", "#{pid}"]).ok();
-    Command::new("kill").args(["-9", pid.trim()]).status().unwrap();
-    wait_for("the server to die", || !env.tmux(&["list-sessions"]).output.status.success());
+    crash_server(&env);
 
-    env.start_session("other", &env.home());
+    env.age_server();
     env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
     let restore = env.cdev(&["restore", "work"]);
     restore.ok();
@@ -160,7 +159,7 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
 
 #[test]
 fn restoring_over_a_live_session_is_refused_unless_renamed_or_forced() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     env.start_session("s", &env.home());
     env.cdev(&["save", "s"]).ok();
     let err = env.cdev(&["restore", "s"]).fails_with(1);
@@ -179,7 +178,7 @@ fn restoring_over_a_live_session_is_refused_unless_renamed_or_forced() {
 
 #[test]
 fn a_damaged_or_newer_snapshot_is_reported_and_an_older_good_one_used() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     env.start_session("d", &env.home());
     env.tmux(&["send-keys", "-t", "=d:", "echo first-save", "Enter"]).ok();
     wait_for("output", || env.tmux(&["capture-pane", "-p", "-t", "=d:"]).ok().contains("first-save\n"));
@@ -209,7 +208,7 @@ fn a_damaged_or_newer_snapshot_is_reported_and_an_older_good_one_used() {
 
 #[test]
 fn kill_9_at_any_moment_leaves_a_restorable_snapshot() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     for i in 0..3 {
         env.start_session(&format!("k{i}"), &env.home());
         env.tmux(&["send-keys", "-t", &format!("=k{i}:"), "seq 1 3000", "Enter"]).ok();
@@ -234,14 +233,14 @@ fn kill_9_at_any_moment_leaves_a_restorable_snapshot() {
     let verify = env.cdev(&["snapshots", "verify"]);
     assert_eq!(verify.code(), Some(0), "{}", verify.stdout());
     env.kill_server();
-    env.start_session("fresh", &env.home());
+    env.age_server();
     let restored = env.cdev(&["restore"]).ok();
     assert_eq!(restored.lines().count(), 3, "{restored}");
 }
 
 #[test]
 fn concurrent_saves_never_interleave() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     env.start_session("c", &env.home());
     let children: Vec<_> = (0..6)
         .map(|_| {
@@ -259,7 +258,7 @@ fn concurrent_saves_never_interleave() {
 #[test]
 fn a_save_waits_for_the_snapshot_lock() {
     // Six saves finishing cleanly could be luck; this holds the lock itself and watches a save wait.
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     env.start_session("w", &env.home());
     env.cdev(&["save", "w"]).ok();
     let lock_path = env.path("state/cdev/snapshots/.lock");
@@ -278,16 +277,16 @@ fn a_save_waits_for_the_snapshot_lock() {
 
 #[test]
 fn missing_cwds_huge_scrollback_and_binary_output_survive() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     let gone = env.project("soon/gone/deeper");
     env.start_session("big", &gone);
     env.tmux(&["set-option", "-t", "=big:", "history-limit", "120000"]).ok();
     env.tmux(&["new-window", "-t", "=big:", "-c", &gone.to_string_lossy()]).ok();
-    env.tmux(&["send-keys", "-t", "=big:1", "seq 1 100000", "Enter"]).ok();
-    env.tmux(&["send-keys", "-t", "=big:0", "head -c 3000 /dev/urandom; echo", "Enter"]).ok();
+    env.tmux(&["send-keys", "-t", "=big:2", "seq 1 100000", "Enter"]).ok();
+    env.tmux(&["send-keys", "-t", "=big:1", "head -c 3000 /dev/urandom; echo", "Enter"]).ok();
     // A whole line: the typed `seq 1 100000` holds the number too, long before seq has finished.
     wait_for("the long output", || {
-        env.tmux(&["capture-pane", "-p", "-t", "=big:1"]).ok().lines().any(|l| l == "100000")
+        env.tmux(&["capture-pane", "-p", "-t", "=big:2"]).ok().lines().any(|l| l == "100000")
     });
     env.cdev(&["save", "big"]).ok();
     fs::remove_dir_all(env.home().join("soon/gone")).unwrap();
@@ -299,9 +298,9 @@ fn missing_cwds_huge_scrollback_and_binary_output_survive() {
     assert_eq!(env.panes("big", "#{pane_current_path}")[0], env.home().join("soon").to_string_lossy());
     // Poll the visible screen (cheap); read the whole history once, when the last line is in.
     wait_for("the contents to be shown back", || {
-        env.tmux(&["capture-pane", "-p", "-t", "=big:1"]).ok().lines().any(|l| l == "100000")
+        env.tmux(&["capture-pane", "-p", "-t", "=big:2"]).ok().lines().any(|l| l == "100000")
     });
-    let history = || env.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=big:1"]).ok();
+    let history = || env.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=big:2"]).ok();
     let history = history();
     let lines: Vec<&str> = history.lines().collect();
     let first = lines.iter().any(|l| *l == "1" || l.ends_with(" 1"));
@@ -331,7 +330,7 @@ impl Drop for SmallDisk {
 
 #[test]
 fn a_full_disk_fails_the_save_and_keeps_the_old_snapshot() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     let _disk = SmallDisk::mount(&env.path("state"), "256k");
     env.start_session("full", &env.home());
     env.cdev(&["save", "full"]).ok();
@@ -350,7 +349,7 @@ fn a_full_disk_fails_the_save_and_keeps_the_old_snapshot() {
 
 #[test]
 fn a_much_smaller_snapshot_does_not_become_the_latest_unless_forced_and_rotation_keeps_it() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     fs::create_dir_all(env.path("config/cdev")).unwrap();
     fs::write(env.path("config/cdev/config.toml"), "snapshot_keep = 1\nsnapshot_keep_days = 0\n").unwrap();
     env.start_session("s", &env.home());
@@ -361,7 +360,7 @@ fn a_much_smaller_snapshot_does_not_become_the_latest_unless_forced_and_rotation
     env.cdev(&["save", "s"]).ok();
     // As after a server restart: the session is back, empty.
     for _ in 0..3 {
-        env.tmux(&["kill-pane", "-t", "=s:0.1"]).ok();
+        env.tmux(&["kill-pane", "-t", "=s:1.2"]).ok();
     }
     let out = env.cdev(&["save", "s"]).ok();
     assert!(out.contains("(4 panes) as the latest: this one has 1 (cdev save --force accepts it)"), "{out}");
@@ -375,7 +374,7 @@ fn a_much_smaller_snapshot_does_not_become_the_latest_unless_forced_and_rotation
 
 #[test]
 fn a_command_off_the_restore_list_is_typed_at_the_prompt_not_run() {
-    let env = TestEnv::new();
+    let env = TestEnv::lived_in();
     // No contents saved: what the pane shows after the restore can only be the typed command.
     fs::create_dir_all(env.path("config/cdev")).unwrap();
     fs::write(env.path("config/cdev/config.toml"), "snapshot_scrollback = 0\n").unwrap();
