@@ -408,6 +408,7 @@ mod tests {
             transcript: None,
             cwd: Some(cwd.into()),
             updated,
+            seq: 0,
         };
         let here = "/nonexistent/cdev/dir";
         let ignored = [
