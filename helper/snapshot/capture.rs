@@ -21,8 +21,17 @@ pub enum Scrollback {
 }
 
 /// cdev's pane options worth keeping.
-const PANE_OPTIONS: &[&str] =
-    &["@cdev_claude_session", "@cdev_claude_transcript", "@cdev_worktree", "@cdev_agent_state", "@cdev_role"];
+const PANE_OPTIONS: &[&str] = &[
+    "@cdev_claude_session",
+    "@cdev_claude_transcript",
+    "@cdev_worktree",
+    "@cdev_agent_state",
+    "@cdev_role",
+    // A restored agent keeps what it cost (helper/agent/usage.rs).
+    "@cdev_cost",
+    "@cdev_cost_base",
+    "@cdev_cost_raw",
+];
 /// cdev's session options worth keeping.
 const SESSION_OPTIONS: &[&str] = &["@cdev_project_root", "@cdev_template"];
 
@@ -72,6 +81,9 @@ impl Record for SavePane {
         text("@cdev_worktree"),
         text("@cdev_agent_state"),
         text("@cdev_role"),
+        text("@cdev_cost"),
+        text("@cdev_cost_base"),
+        text("@cdev_cost_raw"),
         text("@cdev_project_root"),
         text("@cdev_template"),
         plain("history-limit"),

@@ -143,7 +143,7 @@ impl Record for SessionSummary {
 }
 
 /// A pane that has (or had) a Claude agent, with what `cdev agents` and `cdev next` show.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AgentPane {
     pub session: String,
     pub window: u32,
@@ -154,6 +154,10 @@ pub struct AgentPane {
     pub claude_session: Option<String>,
     pub cwd: String,
     pub worktree: Option<String>,
+    /// `@cdev_cost`, `@cdev_context`, `@cdev_model`: from Claude Code's statusLine updates.
+    pub cost: Option<f64>,
+    pub context: Option<u32>,
+    pub model: Option<String>,
 }
 
 impl AgentPane {
@@ -172,6 +176,9 @@ impl Record for AgentPane {
         text("@cdev_claude_session"),
         text("pane_current_path"),
         text("@cdev_worktree"),
+        text("@cdev_cost"),
+        text("@cdev_context"),
+        text("@cdev_model"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -185,6 +192,9 @@ impl Record for AgentPane {
             claude_session: f.optional()?,
             cwd: f.string()?,
             worktree: f.optional()?,
+            cost: f.optional()?.and_then(|s| s.parse().ok()),
+            context: f.optional()?.and_then(|s| s.parse().ok()),
+            model: f.optional()?,
         })
     }
 }

@@ -98,7 +98,12 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     wait_in(&env, pane, "SessionStart (idle)", || state(&env, pane) == "idle");
     let reported = env.tmux(&["show-options", "-pqv", "-t", pane, "@cdev_claude_session"]).ok();
     assert_eq!(reported.trim(), assigned, "Claude reports the session id cdev gave it");
-    wait_in(&env, pane, "Claude's prompt", || screen(&env, pane).contains("for shortcuts"));
+    // Claude Code runs cdev's statusLine (the user has none: cdev prints its own short line).
+    wait_in(&env, pane, "Claude's prompt with cdev's status line", || {
+        screen(&env, pane).contains(" · $0.00")
+    });
+    let option = |name: &str| env.tmux(&["show-options", "-pqv", "-t", pane, name]).ok().trim().to_string();
+    assert!(!option("@cdev_model").is_empty() && option("@cdev_cost") == "0.0000");
 
     env.tmux(&["send-keys", "-t", pane, "-l", &format!("please run {TOOL_TRIGGER}")]).ok();
     env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
@@ -117,6 +122,12 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     let agents = json(&env.cdev(&["agents", "--json"]).ok());
     assert_eq!(agents[0]["state"], "done");
     assert_eq!(agents[0]["claude_session"], assigned.as_str());
+    // The stand-in's replies carry usage: Claude Code's cost reaches the pane and `cdev agents`.
+    wait_in(&env, pane, "the conversation's cost", || {
+        option("@cdev_cost").parse::<f64>().is_ok_and(|c| c > 0.0)
+    });
+    let agents = json(&env.cdev(&["agents", "--json"]).ok());
+    assert!(agents[0]["cost_usd"].as_f64().is_some_and(|c| c > 0.0), "{agents}");
 
     // Done stays until the pane is looked at (a client shows it).
     env.tmux(&["select-pane", "-t", "=claude-dev-proj:0.1"]).ok();

@@ -23,5 +23,6 @@ mod support;
 mod switch;
 mod template;
 mod transfer;
+mod usage;
 mod vscode;
 mod worktrees;
