@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::format::{plain, text, Field, Fields, Record};
 
 /// One pane, with the session and window it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pane {
     pub session_id: String,
     pub session_name: String,
@@ -29,6 +29,8 @@ pub struct Pane {
     pub current_path: String,
     /// `@cdev_agent_state`: set by the Claude Code hook handler.
     pub agent_state: Option<String>,
+    /// `@cdev_cost`: what the pane's agent cost so far (USD), from Claude Code's statusLine.
+    pub cost: Option<f64>,
 }
 
 impl Record for Pane {
@@ -50,6 +52,7 @@ impl Record for Pane {
         text("pane_current_command"),
         text("pane_current_path"),
         text("@cdev_agent_state"),
+        text("@cdev_cost"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -71,12 +74,13 @@ impl Record for Pane {
             current_command: f.string()?,
             current_path: f.string()?,
             agent_state: f.optional()?,
+            cost: f.optional()?.and_then(|c| c.parse().ok()),
         })
     }
 }
 
 /// A session and its panes, in tmux's order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub id: String,
     pub name: String,

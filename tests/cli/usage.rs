@@ -84,6 +84,10 @@ fn cost_context_and_limits_reach_the_status_line_and_the_users_line_still_prints
     assert_eq!(row["model"], "Opus");
     let table = env.cdev(&["agents"]).ok();
     assert!(table.lines().next().unwrap().contains("COST") && table.contains("$0.85"), "{table}");
+    let sessions = json(&env.cdev(&["list", "--json"]).ok());
+    let app = sessions.as_array().unwrap().iter().find(|s| s["name"] == "claude-dev-app").unwrap().clone();
+    assert!((app["cost_usd"].as_f64().unwrap() - 1.10).abs() < 1e-9, "{app}");
+    assert!(env.cdev(&["list"]).ok().contains("$1.10"));
 
     // A restored agent keeps its total.
     env.cdev(&["save", "claude-dev-app"]).ok();
