@@ -108,11 +108,7 @@ pub fn newest_for<'a>(
     entries
         .iter()
         .filter(|e| e.window == window && e.pane == pane && e.updated >= since)
-        .filter(|e| {
-            e.claude_session
-                .as_deref()
-                .is_some_and(|id| crate::snapshot::bundle::check_session_id(id).is_ok())
-        })
+        .filter(|e| e.claude_session.as_deref().is_some_and(crate::claude::is_conversation_id))
         .filter(|e| e.cwd.as_deref().is_none_or(|c| c == cwd))
         .max_by_key(|e| e.updated)
 }

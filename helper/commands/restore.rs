@@ -161,10 +161,12 @@ pub fn recreate(
 ) -> Result<()> {
     let claude_settings = context.install_claude_settings()?;
     let shell = context.user_shell();
+    let claude_dir = crate::claude::config_dir(&context.paths.home);
     let settings = Settings {
         shell: &shell,
         claude: &config.claude_command.value,
         claude_settings: &claude_settings,
+        claude_dir: &claude_dir,
         restore_processes: &config.restore_processes.value,
         default_history_limit: options.number("history-limit", 2000),
         run_all: plan.run_all,

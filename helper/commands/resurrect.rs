@@ -17,7 +17,7 @@ use super::Context;
 use crate::agent::journal;
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::{target, Tmux, TmuxCommand};
-use crate::{log, store};
+use crate::{claude, log, store};
 
 const FORMAT_VERSION: u32 = 1;
 /// A save with fewer than this share of the server's panes is taken for an empty one.
@@ -312,6 +312,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
     }
     let config = context.file_config()?.with_tmux_options(&tmux.options()?, &context.paths)?;
     let settings = context.install_claude_settings()?;
+    let claude_dir = claude::config_dir(&context.paths.home);
     // A conversation started or switched after this save is in the agent journal.
     let saved_at = std::fs::metadata(&side_path)
         .and_then(|m| m.modified())
@@ -338,28 +339,39 @@ fn post_restore_all(context: &Context) -> Result<()> {
         let newer = journal::newest_for(entries, pane.window, pane.pane, saved_at, &now.cwd);
         let id = newer.and_then(|e| e.claude_session.as_deref()).or(pane.claude_session.as_deref());
         let state = newer.map(|e| e.state.as_str()).or(pane.agent_state.as_deref());
-        let Some(id) = id.filter(|id| is_session_id(id)) else { continue };
-        chain.push(
-            TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg("@cdev_claude_session").arg(id),
-        );
+        let Some(id) = id.filter(|id| claude::is_conversation_id(id)) else { continue };
+        let set_id = |id: &str| {
+            TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg("@cdev_claude_session").arg(id)
+        };
         // Only a pane back at its shell: one resurrect restored with a program is left alone.
         let idle = crate::resources::pane_at_prompt(now.pid, &now.command);
         if !same_host || state == Some("ended") || !idle {
+            chain.push(set_id(id));
             continue;
         }
-        let resume = crate::snapshot::rebuild::resume_command(&config.claude_command.value, &settings, id);
-        chain.push(TmuxCommand::new("send-keys").value("-t", &t).flag("-l").arg(&resume));
+        let command =
+            match claude::comeback(&config.claude_command.value, &settings, &claude_dir, &now.cwd, id) {
+                claude::Comeback::Resume(command) => {
+                    chain.push(set_id(id));
+                    command
+                }
+                // Never prompted, so never written: Claude would only say "No conversation found".
+                claude::Comeback::Fresh { command, id: new } => {
+                    note(
+                        context,
+                        &format!("{id} in {} has no transcript: a new conversation starts", now.cwd),
+                    );
+                    chain.push(set_id(&new));
+                    command
+                }
+            };
+        chain.push(TmuxCommand::new("send-keys").value("-t", &t).flag("-l").arg(&command));
         chain.push(TmuxCommand::new("send-keys").value("-t", &t).arg("Enter"));
     }
     if !chain.is_empty() {
         tmux.run_chain(&chain)?;
     }
     Ok(())
-}
-
-/// A Claude session id as Claude Code makes them (a UUID): nothing else is typed into a pane.
-fn is_session_id(id: &str) -> bool {
-    id.len() <= 64 && !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
 struct SidePane {

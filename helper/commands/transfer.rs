@@ -19,7 +19,7 @@ use crate::snapshot::rebuild::{strategy, Settings, Strategy};
 use crate::snapshot::PaneSnapshot;
 use crate::tmux::state::SessionSummary;
 use crate::tmux::TmuxCommand;
-use crate::{naming, store};
+use crate::{claude, naming, store};
 
 /// Environment that only makes sense on the machine it was set on.
 const MACHINE_LOCAL_ENV: &[&str] = &[
@@ -57,13 +57,19 @@ pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
         .cloned()
         .or_else(|| session.windows.first().and_then(|w| w.panes.first()).map(|p| p.cwd.clone()))
         .unwrap_or_else(|| "/".into());
-    let claude = bundle::claude_dir(&context.paths.home);
+    let claude = claude::config_dir(&context.paths.home);
     let mut conversations = Vec::new();
     for pane in session.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
         if request.conversations {
             conversations.extend(conversation_of(pane, &claude, Path::new(&root)));
         }
-        pane.cwd = bundle::relative_to(Path::new(&root), &pane.cwd);
+        pane.cwd = bundle::relative_to(Path::new(&root), &pane.cwd).unwrap_or_else(|| {
+            eprintln!(
+                "cdev: a pane in {} is outside the project: it is exported at the project root",
+                printable(&pane.cwd)
+            );
+            ".".into()
+        });
         // Paths on this machine mean nothing on another.
         pane.options.remove("@cdev_claude_transcript");
     }
@@ -97,14 +103,15 @@ pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
 /// The Claude conversation `pane` runs, read from its transcript; `None` (with a word on stderr
 /// when a transcript was expected) for a pane without one.
 fn conversation_of(pane: &PaneSnapshot, claude: &Path, root: &Path) -> Option<Conversation> {
-    let id = pane.options.get("@cdev_claude_session").filter(|id| bundle::check_session_id(id).is_ok())?;
-    let transcript = pane.options.get("@cdev_claude_transcript").map(PathBuf::from).unwrap_or_else(|| {
-        claude.join("projects").join(bundle::claude_project_dir(&pane.cwd)).join(format!("{id}.jsonl"))
-    });
+    let id = pane.options.get("@cdev_claude_session").filter(|id| claude::is_conversation_id(id))?;
+    let transcript = pane
+        .options
+        .get("@cdev_claude_transcript")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| claude::transcript_path(claude, &pane.cwd, id));
+    let cwd = bundle::relative_to(root, &pane.cwd).unwrap_or_else(|| ".".into());
     match fs::read_to_string(&transcript) {
-        Ok(jsonl) => {
-            Some(Conversation { session_id: id.clone(), cwd: bundle::relative_to(root, &pane.cwd), jsonl })
-        }
+        Ok(jsonl) => Some(Conversation { session_id: id.clone(), cwd, jsonl }),
         Err(err) => {
             eprintln!("cdev: no transcript for {id} ({}: {err})", shown_path(&transcript));
             None
@@ -140,11 +147,11 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
     for pane in bundle.session.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
         pane.cwd = bundle::rebase(&root, &pane.cwd).with_context(fail)?.to_string_lossy().into_owned();
         if let Some(id) = pane.options.get("@cdev_claude_session") {
-            bundle::check_session_id(id).with_context(fail)?;
+            claude::check_conversation_id(id).with_context(fail)?;
         }
     }
     for conversation in &bundle.conversations {
-        bundle::check_session_id(&conversation.session_id).with_context(fail)?;
+        claude::check_conversation_id(&conversation.session_id).with_context(fail)?;
         bundle::rebase(&root, &conversation.cwd).with_context(fail)?;
     }
     bundle.session.options.insert("@cdev_project_root".into(), root.to_string_lossy().into_owned());
@@ -158,10 +165,12 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
 
     // Show what would run; commands off the restore list run only when the user says so.
     let claude_settings = context.claude_settings_path();
+    let claude_dir = claude::config_dir(&context.paths.home);
     let settings = Settings {
         shell: "",
         claude: &config.claude_command.value,
         claude_settings: &claude_settings,
+        claude_dir: &claude_dir,
         restore_processes: &config.restore_processes.value,
         default_history_limit: 0,
         run_all: false,
@@ -171,8 +180,8 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
     // Its commands and its environment (PROMPT_COMMAND, BASH_ENV, LD_PRELOAD, …) wait for a yes.
     let mut others = Vec::new();
     for pane in bundle.session.windows.iter().flat_map(|w| &w.panes) {
-        match strategy(pane, &settings) {
-            Strategy::Run(command) => {
+        match strategy(pane, Path::new(&pane.cwd), &settings) {
+            Strategy::Run(command) | Strategy::Fresh { command, .. } => {
                 eprintln!("cdev: will run in {}: {}", printable(&pane.cwd), printable(&command))
             }
             Strategy::Type(command) => others.push((pane.cwd.clone(), command)),
@@ -196,15 +205,11 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
     }
     let run_all = agreed;
 
-    let claude = bundle::claude_dir(&context.paths.home);
     for conversation in &bundle.conversations {
         let cwd = bundle::rebase(&root, &conversation.cwd)?;
         let old_cwd = bundle::rebase(Path::new(&bundle.project_root), &conversation.cwd)?;
         let cwd_text = cwd.to_string_lossy();
-        let path = claude
-            .join("projects")
-            .join(bundle::claude_project_dir(&cwd_text))
-            .join(format!("{}.jsonl", conversation.session_id));
+        let path = claude::transcript_path(&claude_dir, &cwd_text, &conversation.session_id);
         if path.exists() {
             eprintln!("cdev: kept the existing transcript {}", shown_path(&path));
             continue;
