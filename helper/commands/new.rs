@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 
 use super::{attach, Context};
 use crate::config::Config;
-use crate::humanize::shown_path;
+use crate::humanize::{printable, shown_path};
 use crate::naming;
 use crate::session::create::{self, Creation};
 use crate::session::env::{read_env_file, session_env};
@@ -102,7 +102,11 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         pane_base_index: options.number("pane-base-index", 0),
         shell: &shell,
     };
-    let mut chain = create::chain(&creation, &plan);
+    let mut notes = Vec::new();
+    let mut chain = create::chain(&creation, &plan, &mut notes);
+    for note in &notes {
+        eprintln!("cdev: note: {}", printable(note));
+    }
     if request.dry_run {
         println!("{}", tmux.command_line(&chain));
         return Ok(());

@@ -10,13 +10,14 @@ use flate2::write::GzEncoder;
 use super::prompt::confirm;
 use super::restore::{recreate, Recreate};
 use super::Context;
+use crate::config::Config;
 use crate::humanize::printable;
 use crate::humanize::shown_path;
 use crate::input_error::InputError;
 use crate::snapshot::bundle::{self, Bundle, Conversation};
 use crate::snapshot::capture::{capture, Scrollback};
 use crate::snapshot::rebuild::{strategy, Settings, Strategy};
-use crate::snapshot::PaneSnapshot;
+use crate::snapshot::{PaneSnapshot, SessionSnapshot};
 use crate::tmux::state::SessionSummary;
 use crate::tmux::TmuxCommand;
 use crate::{claude, naming, store};
@@ -163,48 +164,10 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
     }
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
 
-    // Show what would run; commands off the restore list run only when the user says so.
-    let claude_settings = context.claude_settings_path();
-    let claude_dir = claude::config_dir(&context.paths.home);
-    let settings = Settings {
-        shell: "",
-        claude: &config.claude_command.value,
-        claude_settings: &claude_settings,
-        claude_dir: &claude_dir,
-        restore_processes: &config.restore_processes.value,
-        default_history_limit: 0,
-        run_all: false,
-        run_listed: false,
-    };
-    // A bundle is someone else's: only Claude resuming its own conversation runs unasked.
-    // Its commands and its environment (PROMPT_COMMAND, BASH_ENV, LD_PRELOAD, …) wait for a yes.
-    let mut others = Vec::new();
-    for pane in bundle.session.windows.iter().flat_map(|w| &w.panes) {
-        match strategy(pane, Path::new(&pane.cwd), &settings) {
-            Strategy::Run(command) | Strategy::Fresh { command, .. } => {
-                eprintln!("cdev: will run in {}: {}", printable(&pane.cwd), printable(&command))
-            }
-            Strategy::Type(command) => others.push((pane.cwd.clone(), command)),
-            Strategy::Shell => {}
-        }
-    }
-    for (cwd, command) in &others {
-        eprintln!("cdev: typed but not run unless you agree, in {}: {}", printable(cwd), printable(command));
-    }
-    let env_names: Vec<String> = bundle.session.env.iter().map(|(k, _)| k.clone()).collect();
-    if !env_names.is_empty() {
-        eprintln!(
-            "cdev: environment from the bundle, set only if you agree: {}",
-            printable(&env_names.join(" "))
-        );
-    }
-    let asked = !others.is_empty() || !env_names.is_empty();
-    let agreed = asked && (request.yes || confirm("Run these commands and set this environment? [y/N] ")?);
-    if !agreed {
-        bundle.session.env.clear();
-    }
+    let agreed = vet_foreign(context, &config, &mut bundle.session, request.yes)?;
     let run_all = agreed;
 
+    let claude_dir = claude::config_dir(&context.paths.home);
     for conversation in &bundle.conversations {
         let cwd = bundle::rebase(&root, &conversation.cwd)?;
         let old_cwd = bundle::rebase(Path::new(&bundle.project_root), &conversation.cwd)?;
@@ -217,9 +180,60 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
         let jsonl = bundle::rebase_transcript(&conversation.jsonl, &old_cwd.to_string_lossy(), &cwd_text);
         store::write_private(&path, jsonl.as_bytes()).with_context(fail)?;
     }
-    let plan = Recreate { replacing: &[], client: None, run_all, run_listed: run_all };
+    let plan = Recreate { replacing: &[], client: None, run_all, run_listed: run_all, foreign: &[] };
     recreate(context, &tmux, &options, &config, &[(name.clone(), &bundle.session)], &plan)
         .with_context(fail)?;
     println!("{name}: imported {} panes into {}", bundle.session.pane_count(), shown_path(&root));
     Ok(())
+}
+
+/// A session from someone else's file (a bundle, a snapshot file from elsewhere): says what would
+/// run, and asks (or takes `yes`) before its commands run and its environment is set. Without a
+/// yes its environment is dropped and its commands are only typed. Returns whether the user agreed.
+pub(super) fn vet_foreign(
+    context: &Context,
+    config: &Config,
+    session: &mut SessionSnapshot,
+    yes: bool,
+) -> Result<bool> {
+    let claude_settings = context.claude_settings_path();
+    let claude_dir = claude::config_dir(&context.paths.home);
+    let settings = Settings {
+        shell: "",
+        claude: &config.claude_command.value,
+        claude_settings: &claude_settings,
+        claude_dir: &claude_dir,
+        restore_processes: &config.restore_processes.value,
+        default_history_limit: 0,
+        run_all: false,
+        run_listed: false,
+    };
+    // Only Claude resuming its own conversation runs unasked. Its commands and its environment
+    // (PROMPT_COMMAND, BASH_ENV, LD_PRELOAD, …) wait for a yes.
+    let mut others = Vec::new();
+    for pane in session.windows.iter().flat_map(|w| &w.panes) {
+        match strategy(pane, Path::new(&pane.cwd), &settings) {
+            Strategy::Run(command) | Strategy::Fresh { command, .. } => {
+                eprintln!("cdev: will run in {}: {}", printable(&pane.cwd), printable(&command))
+            }
+            Strategy::Type(command) => others.push((pane.cwd.clone(), command)),
+            Strategy::Shell => {}
+        }
+    }
+    for (cwd, command) in &others {
+        eprintln!("cdev: typed but not run unless you agree, in {}: {}", printable(cwd), printable(command));
+    }
+    let env_names: Vec<String> = session.env.iter().map(|(k, _)| k.clone()).collect();
+    if !env_names.is_empty() {
+        eprintln!(
+            "cdev: environment from the file, set only if you agree: {}",
+            printable(&env_names.join(" "))
+        );
+    }
+    let asked = !others.is_empty() || !env_names.is_empty();
+    let agreed = asked && (yes || confirm("Run these commands and set this environment? [y/N] ")?);
+    if !agreed {
+        session.env.clear();
+    }
+    Ok(agreed)
 }

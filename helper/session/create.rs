@@ -53,7 +53,8 @@ pub struct Creation<'a> {
 }
 
 /// The commands that create the session, in order.
-pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
+/// Notes for the user (a layout that could not be used) go to `notes`.
+pub fn chain(creation: &Creation<'_>, plan: &SessionPlan, notes: &mut Vec<String>) -> Vec<TmuxCommand> {
     let c = creation;
     let mut chain = Vec::new();
     for (w, window) in plan.windows.iter().enumerate() {
@@ -133,6 +134,10 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
             }
         }
         if let Some(layout) = &window.layout {
+            // A saved layout string from a template goes to tmux only when it fits the window
+            // (a malformed one crashes tmux 3.3a): else tiled, and the user is told.
+            let what = format!("template {} window {}", c.template, w + 1);
+            let layout = crate::tmux::layout::or_tiled(layout, window.panes.len(), &what, notes);
             chain.push(
                 TmuxCommand::new("select-layout")
                     .value("-t", &target::window(c.name, window_index))

@@ -44,6 +44,15 @@ impl Store {
         self.root.join(path_component(session))
     }
 
+    /// Whether `path` is one of this store's own files (resolved: a link from elsewhere into the
+    /// store is the store's, a link out of it is not).
+    pub fn holds(&self, path: &Path) -> bool {
+        match (path.canonicalize(), self.root.canonicalize()) {
+            (Ok(path), Ok(root)) => path.starts_with(root),
+            _ => false,
+        }
+    }
+
     /// One save or restore at a time: an advisory lock on `snapshots/.lock`. The kernel drops
     /// it with the process, so a killed save never leaves a stale lock.
     pub fn lock(&self) -> Result<Lock> {

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::{PaneSnapshot, SessionSnapshot};
 use crate::claude;
+use crate::humanize::printable;
 use crate::session::create::{hold_size, release_size};
-use crate::tmux::{target, TmuxCommand};
+use crate::tmux::{layout, target, TmuxCommand};
 
 /// Each pane starts by showing its saved contents (then deleting the file), then runs its
 /// command, if any, and ends in the user's interactive shell (as new panes do). The command is
@@ -242,7 +243,11 @@ pub fn session_chain(
                     TmuxCommand::new("select-pane").value("-t", &pane_target).literal("-T", &pane.title),
                 );
             }
-            for (key, value) in pane.options.iter().filter(|(k, _)| k.starts_with("@cdev_")) {
+            // Only a conversation id is recorded as one (it is resumed on a command line later).
+            let recorded = |(k, v): &(&String, &String)| {
+                k.starts_with("@cdev_") && (*k != "@cdev_claude_session" || claude::is_conversation_id(v))
+            };
+            for (key, value) in pane.options.iter().filter(recorded) {
                 let value = match &strategy {
                     Strategy::Fresh { id, .. } if key == "@cdev_claude_session" => id,
                     _ => value,
@@ -266,8 +271,11 @@ pub fn session_chain(
                 chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg("tiled"));
             }
         }
-        // The saved layout puts every split back where it was (it needs the same pane count).
-        chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg(&window.layout));
+        // The saved layout puts every split back where it was, when it is one tmux can take:
+        // a malformed one crashes tmux 3.3a, and a snapshot may be someone else's file.
+        let what = format!("{} window {}", printable(&session.name), window.index);
+        let layout = layout::or_tiled(&window.layout, window.panes.len(), &what, notes);
+        chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg(layout));
         // Each window's own active pane and zoom, then the session's focus.
         if let Some(pane) = active {
             chain.push(TmuxCommand::new("select-pane").value("-t", &pane));

@@ -309,8 +309,7 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
     None
 }
 
-const LAYOUT_NAMES: &[&str] =
-    &["even-horizontal", "even-vertical", "main-horizontal", "main-vertical", "tiled"];
+use crate::tmux::layout::{is_layout_string, NAMES as LAYOUT_NAMES};
 
 /// Checks what serde cannot: windows and panes present, one focus, sizes, layouts, variables.
 pub fn validate(template: &Template) -> Result<()> {
@@ -419,15 +418,6 @@ fn locate(text: &str, key: &str) -> Option<usize> {
 fn is_size(size: &str) -> bool {
     let digits = size.strip_suffix('%').unwrap_or(size);
     !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// A saved tmux layout: a 4-hex-digit checksum, a comma, then cells of digits, `x , { } [ ]`.
-fn is_layout_string(layout: &str) -> bool {
-    let Some((checksum, body)) = layout.split_once(',') else { return false };
-    checksum.len() == 4
-        && checksum.bytes().all(|b| b.is_ascii_hexdigit())
-        && !body.is_empty()
-        && body.bytes().all(|b| b.is_ascii_digit() || b"x,{}[]".contains(&b))
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ fn extends_loops_and_missing_parents_are_errors() {
 
 #[test]
 fn layouts_are_names_or_saved_layout_strings() {
-    assert!(is_layout_string("b25d,80x24,0,0{40x24,0,0,1,39x24,41,0,2}"));
+    assert!(is_layout_string("020a,80x24,0,0{40x24,0,0,1,39x24,41,0,2}"));
     assert!(!is_layout_string("tiled"));
     assert!(!is_layout_string("zzzz,80x24"));
     assert!(!is_layout_string("b25d,80x24;rm"));

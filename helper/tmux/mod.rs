@@ -6,6 +6,7 @@
 
 pub mod command;
 pub mod format;
+pub mod layout;
 pub mod options;
 pub mod state;
 pub mod target;

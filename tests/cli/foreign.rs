@@ -1,0 +1,173 @@
+//! Files from elsewhere (issue 18): a bundle someone sent, a snapshot file found somewhere, a
+//! cloned repository's own files. Nothing in them may run, crash the user's tmux server, or
+//! exhaust memory or CPU; each refusal names the file and the limit.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::support::{wait_for, TestEnv};
+
+const ID: &str = "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
+/// A layout with a valid checksum on which tmux 3.3a's `select-layout` crashes the server.
+const CRASHING_LAYOUT: &str =
+    "9ab8,65535x2,65535,1[65535x80,80,65535,6,3x2,3,3{80x0,80,200[80x200,3,40[200x2,0,200,5,3x3,1,80,6],3x40,1,200,5]}]";
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn write(path: &Path, bytes: &[u8]) -> PathBuf {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+    path.to_path_buf()
+}
+
+/// One session of one window of one pane, as a snapshot or a bundle holds it.
+fn session(
+    name: &str,
+    cwd: &str,
+    layout: &str,
+    command: &[&str],
+    options: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({"name": name, "env": [], "options": {}, "history_limit": 2000, "windows": [{
+        "index": 0, "name": "w", "auto_name": true, "layout": layout, "active": true, "zoomed": false,
+        "width": 80, "height": 24, "panes": [{"index": 0, "active": true, "cwd": cwd, "title": "",
+        "command": command, "options": options, "contents": null}]}]})
+}
+
+fn snapshot_file(env: &TestEnv, file: &str, session: serde_json::Value) -> PathBuf {
+    let value = serde_json::json!({"version": 1, "created": "2026-01-01T00:00:00Z", "cdev_version": "0",
+        "session": session});
+    write(&env.path(file), &gzip(value.to_string().as_bytes()))
+}
+
+fn bundle_file(env: &TestEnv, session: serde_json::Value, conversations: serde_json::Value) -> PathBuf {
+    let value = serde_json::json!({"kind": "cdev-export", "version": 1, "created": "2026-01-01T00:00:00Z",
+        "project_root": "/elsewhere", "session": session, "conversations": conversations});
+    write(&env.path("sent.cdev"), &gzip(value.to_string().as_bytes()))
+}
+
+fn server_alive(env: &TestEnv) -> bool {
+    env.tmux(&["has-session", "-t", "=notes"]).output.status.success()
+}
+
+#[test]
+fn a_layout_that_crashes_tmux_never_reaches_it_issue_18() {
+    let env = TestEnv::lived_in();
+    let root = env.project("root");
+    let cwd = root.to_string_lossy().into_owned();
+    // A snapshot file and a bundle: the window comes back tiled, the server lives, the user is told.
+    let snapshot = snapshot_file(
+        &env,
+        "found.json.gz",
+        session("found", &cwd, CRASHING_LAYOUT, &[], serde_json::json!({})),
+    );
+    let run = env.cdev(&["restore", &snapshot.to_string_lossy()]);
+    assert!(server_alive(&env), "tmux died: {}", run.stderr());
+    run.ok();
+    assert!(run.stderr().contains("its layout is not one tmux can take"), "{}", run.stderr());
+    assert_eq!(env.panes("found", "#{pane_id}").len(), 1);
+    let bundle = bundle_file(
+        &env,
+        session("sent", ".", CRASHING_LAYOUT, &[], serde_json::json!({})),
+        serde_json::json!([]),
+    );
+    let run = env.cdev(&["import", &bundle.to_string_lossy(), "--root", &cwd]);
+    assert!(server_alive(&env), "tmux died: {}", run.stderr());
+    run.ok();
+    assert!(run.stderr().contains("its layout is not one tmux can take"), "{}", run.stderr());
+    // A project's template.
+    let project = env.project("layout-project");
+    let template = format!("[[windows]]\nlayout = \"{CRASHING_LAYOUT}\"\n[[windows.panes]]\n");
+    fs::write(project.join(".cdev.toml"), template).unwrap();
+    let run = env.cdev(&["new", "--no-attach", &project.to_string_lossy()]);
+    assert!(server_alive(&env), "tmux died: {}", run.stderr());
+    run.ok();
+    assert!(run.stderr().contains("its layout is not one tmux can take"), "{}", run.stderr());
+}
+
+#[test]
+fn a_conversation_id_that_is_an_option_never_reaches_claude_issue_18() {
+    let mut env = TestEnv::lived_in();
+    let log = env.path("claude-args");
+    let fake = env.install_wrapper(
+        "fake-claude",
+        &format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec sleep 600\n", log.display()),
+    );
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake.to_string_lossy()]).ok();
+    let root = env.project("root");
+    let cwd = root.to_string_lossy().into_owned();
+    let evil = serde_json::json!({"@cdev_claude_session": "--dangerously-skip-permissions"});
+    // A bundle is refused whole.
+    let bundle = bundle_file(&env, session("sent", ".", "tiled", &[], evil.clone()), serde_json::json!([]));
+    let err = env.cdev(&["import", &bundle.to_string_lossy(), "--root", &cwd]).fails_with(1);
+    assert!(err.contains("is not a UUID"), "{err}");
+    // A snapshot's pane with such an id is no Claude pane: nothing of it reaches a command line.
+    let snapshot = snapshot_file(&env, "found.json.gz", session("found", &cwd, "tiled", &[], evil));
+    env.cdev(&["restore", &snapshot.to_string_lossy(), "--yes"]).ok();
+    let started = env.panes("found", "#{pane_start_command}").join("\n");
+    assert!(!started.contains("dangerously"), "{started}");
+    // The hook records only conversation ids (what it records is resumed later).
+    let payload = r#"{"hook_event_name":"SessionStart","source":"startup","session_id":"--dangerously-skip-permissions"}"#;
+    env.claude_hook("found", payload).ok();
+    assert_eq!(env.panes("found", "#{@cdev_claude_session}"), [""]);
+    // A snapshot with a real id resumes it with the id joined to its flag.
+    let snapshot = snapshot_file(
+        &env,
+        "state/cdev/snapshots/mine/20260101T000000.000Z-aaaaaaaa.json.gz",
+        session("mine", &cwd, "tiled", &[], serde_json::json!({"@cdev_claude_session": ID})),
+    );
+    env.write_transcript(&root, ID);
+    env.cdev(&["restore", &snapshot.to_string_lossy()]).ok();
+    wait_for("claude to resume", || log.exists());
+    let args = fs::read_to_string(&log).unwrap();
+    assert!(args.contains(&format!("--resume={ID}")) && !args.contains("dangerously"), "{args}");
+}
+
+#[test]
+fn an_import_writes_nothing_outside_the_root_and_claudes_projects_issue_18() {
+    let env = TestEnv::lived_in();
+    let root = env.project("root");
+    let conversation = serde_json::json!([{"session_id": ID, "cwd": "/etc", "jsonl": "{}\n"}]);
+    let bundle = bundle_file(&env, session("sent", ".", "tiled", &[], serde_json::json!({})), conversation);
+    let err =
+        env.cdev(&["import", &bundle.to_string_lossy(), "--root", &root.to_string_lossy()]).fails_with(1);
+    assert!(err.contains("is absolute"), "{err}");
+    assert!(!env.home().join(".claude").exists(), "nothing written under ~/.claude");
+    let bundle = bundle_file(
+        &env,
+        session("sent", "/etc", "tiled", &[], serde_json::json!({})),
+        serde_json::json!([]),
+    );
+    let err =
+        env.cdev(&["import", &bundle.to_string_lossy(), "--root", &root.to_string_lossy()]).fails_with(1);
+    assert!(err.contains("is absolute"), "{err}");
+    assert!(!env.session_names().contains(&"sent".to_string()));
+}
+
+#[test]
+fn a_snapshot_file_from_elsewhere_is_foreign_issue_18() {
+    let env = TestEnv::lived_in();
+    let root = env.project("root");
+    let cwd = root.to_string_lossy().into_owned();
+    let canary = root.join("PWNED-vim");
+    // vim is on the restore list: from the user's own snapshot it runs again; from a file found
+    // elsewhere it is typed, not run, and nothing of the file's environment is set.
+    let command = ["vim", "-c", &format!("!touch {}", canary.display())];
+    let mut found = session("found", &cwd, "tiled", &command, serde_json::json!({}));
+    found["env"] = serde_json::json!([["PROMPT_COMMAND", "touch PWNED-env"]]);
+    let snapshot = snapshot_file(&env, "Downloads/found.json.gz", found);
+    let run = env.cdev(&["restore", &snapshot.to_string_lossy()]);
+    run.ok();
+    assert!(run.stderr().contains("typed but not run unless you agree"), "{}", run.stderr());
+    let pane = env.panes("found", "#{pane_id}")[0].clone();
+    wait_for("the command typed", || {
+        env.tmux(&["capture-pane", "-p", "-J", "-t", &pane]).ok().contains("PWNED-vim")
+    });
+    assert_ne!(env.panes("found", "#{pane_current_command}")[0], "vim");
+    assert!(!canary.exists());
+    assert!(!env.tmux(&["show-environment", "-t", "=found:"]).ok().contains("PROMPT_COMMAND"));
+}
