@@ -89,7 +89,7 @@ fn read_session(state_dir: &Path, session: &str) -> Vec<Entry> {
     let files = dirs.flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok()));
     files
         .filter(|file| file.file_name().to_string_lossy().ends_with(".json"))
-        .filter_map(|file| std::fs::read(file.path()).ok())
+        .filter_map(|file| crate::bounded::read(&file.path(), crate::bounded::limit::SMALL).ok())
         .filter_map(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())
         .filter(|entry| entry.version == FORMAT_VERSION && entry.session == session)
         .collect()

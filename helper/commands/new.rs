@@ -90,7 +90,22 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         worktrees,
         claude_settings,
     };
-    let plan = plan(&template, &render_context).with_context(|| format!("could not plan session {name}"))?;
+    let mut plan =
+        plan(&template, &render_context).with_context(|| format!("could not plan session {name}"))?;
+    // tmux starts a pane whose directory is missing in the caller's: say so, and use the root.
+    for pane in plan.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
+        // (A dry run makes no worktrees: theirs are not missing.)
+        let planned_worktree = request.dry_run && pane.worktree.is_some();
+        if !planned_worktree && !pane.cwd.is_dir() {
+            eprintln!(
+                "cdev: note: template {}: cwd {} does not exist: the pane starts in {}",
+                printable(&template.name),
+                shown_path(&pane.cwd),
+                shown_path(&root)
+            );
+            pane.cwd = root.clone();
+        }
+    }
     let shell = context.user_shell();
     let creation = Creation {
         name: &name,
@@ -206,7 +221,7 @@ fn make_worktrees(
         return Ok(Vec::new());
     };
     if dry_run {
-        let dir = toplevel.join(worktree::WORKTREES_DIR);
+        let dir = worktree::worktrees_dir(&toplevel)?;
         return Ok(features.into_iter().map(|f| (f.clone(), dir.join(f))).collect());
     }
     features.into_iter().map(|f| Ok((f.clone(), worktree::ensure(&toplevel, &f)?))).collect()

@@ -101,8 +101,8 @@ fn host() -> String {
 
 /// The panes a resurrect state file holds (its `pane` lines).
 fn panes_in(state_file: &Path) -> Result<usize> {
-    let text =
-        std::fs::read(state_file).with_context(|| format!("could not read {}", state_file.display()))?;
+    let text = crate::bounded::read(state_file, crate::bounded::limit::RESURRECT)
+        .with_context(|| format!("could not read {}", state_file.display()))?;
     Ok(text.split(|b| *b == b'\n').filter(|l| l.starts_with(b"pane\t")).count())
 }
 
@@ -271,7 +271,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
     let state =
         std::fs::canonicalize(&last).with_context(|| format!("could not follow {}", last.display()))?;
     let side_path = sidecar_path(&state);
-    let bytes = match std::fs::read(&side_path) {
+    let bytes = match crate::bounded::read(&side_path, crate::bounded::limit::RESURRECT) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()), // saved before cdev
         Err(err) => return Err(anyhow!("could not read {}: {err}", side_path.display())),

@@ -1,7 +1,6 @@
 //! `cdev export SESSION [-o FILE] [--with-conversations] [--no-contents]` and
 //! `cdev import FILE [--name N] [--root DIR] [--yes]`: a session moved to another machine.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
@@ -20,7 +19,7 @@ use crate::snapshot::rebuild::{strategy, Settings, Strategy};
 use crate::snapshot::{PaneSnapshot, SessionSnapshot};
 use crate::tmux::state::SessionSummary;
 use crate::tmux::TmuxCommand;
-use crate::{claude, naming, store};
+use crate::{bounded, claude, naming, store};
 
 /// Environment that only makes sense on the machine it was set on.
 const MACHINE_LOCAL_ENV: &[&str] = &[
@@ -111,7 +110,7 @@ fn conversation_of(pane: &PaneSnapshot, claude: &Path, root: &Path) -> Option<Co
         .map(PathBuf::from)
         .unwrap_or_else(|| claude::transcript_path(claude, &pane.cwd, id));
     let cwd = bundle::relative_to(root, &pane.cwd).unwrap_or_else(|| ".".into());
-    match fs::read_to_string(&transcript) {
+    match bounded::read_text(&transcript, bounded::limit::ARCHIVE) {
         Ok(jsonl) => Some(Conversation { session_id: id.clone(), cwd, jsonl }),
         Err(err) => {
             eprintln!("cdev: no transcript for {id} ({}: {err})", shown_path(&transcript));
@@ -128,7 +127,8 @@ pub struct ImportRequest {
 }
 
 fn read_bundle(path: &Path) -> Result<Bundle> {
-    let file = fs::File::open(path).with_context(|| format!("could not read {}", path.display()))?;
+    let file = bounded::open(path, bounded::limit::ARCHIVE)
+        .map_err(|err| InputError::in_file(path, err.to_string()))?;
     bundle::decode(file).map_err(|message| InputError::in_file(path, message).into())
 }
 

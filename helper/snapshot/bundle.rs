@@ -29,21 +29,30 @@ pub struct Bundle {
 }
 
 /// Reads an export file's gzip-compressed bytes; the error is the reason, for the caller to put
-/// the file's name to. At most 1 GiB is decompressed (a bomb is refused, not read).
+/// the file's name to. At most 256 MiB is decompressed (a bomb is refused, not read).
 pub fn decode(compressed: impl Read) -> Result<Bundle, String> {
-    let mut json = Vec::new();
-    flate2::read::GzDecoder::new(compressed)
-        .take(1 << 30)
-        .read_to_end(&mut json)
-        .map_err(|err| format!("not a cdev export ({err})"))?;
-    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|err| format!("damaged ({err})"))?;
-    if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
+    let json = crate::bounded::gunzip(compressed, crate::bounded::limit::DECOMPRESSED).map_err(|err| {
+        match err.contains("(the limit)") {
+            true => err,
+            false => format!("not a cdev export ({err})"),
+        }
+    })?;
+    // Kind and version first, from a skim that keeps nothing else (no second copy of the document).
+    #[derive(Deserialize)]
+    struct Head {
+        kind: Option<String>,
+        version: Option<u64>,
+    }
+    let head: Head = serde_json::from_slice(&json).map_err(|err| format!("damaged ({err})"))?;
+    if head.kind.as_deref() != Some(KIND) {
         return Err("not a cdev export".into());
     }
-    if value.get("version").and_then(|v| v.as_u64()).is_none_or(|v| v > u64::from(VERSION)) {
+    if head.version.is_none_or(|v| v > u64::from(VERSION)) {
         return Err("made by a newer cdev: upgrade cdev to import it".into());
     }
-    serde_json::from_value(value).map_err(|err| format!("damaged ({err})"))
+    let bundle: Bundle = serde_json::from_slice(&json).map_err(|err| format!("damaged ({err})"))?;
+    super::limits::check(&bundle.session).map_err(|err| format!("damaged ({err})"))?;
+    Ok(bundle)
 }
 
 /// A Claude Code transcript (`~/.claude/projects/<encoded cwd>/<id>.jsonl`).

@@ -171,3 +171,133 @@ fn a_snapshot_file_from_elsewhere_is_foreign_issue_18() {
     assert!(!canary.exists());
     assert!(!env.tmux(&["show-environment", "-t", "=found:"]).ok().contains("PROMPT_COMMAND"));
 }
+
+/// A gzip stream that decompresses to `mib` MiB of zeros from about a KiB per MiB: the same
+/// byte-aligned deflate block repeated (the trailer is never reached, so it is left off).
+fn gzip_bomb(mib: usize) -> Vec<u8> {
+    let mut deflate = flate2::Compress::new(flate2::Compression::best(), false);
+    let mut block = Vec::with_capacity(1 << 20);
+    deflate.compress_vec(&vec![0u8; 1 << 20], &mut block, flate2::FlushCompress::Sync).unwrap();
+    let mut bomb = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    for _ in 0..mib {
+        bomb.extend_from_slice(&block);
+    }
+    bomb
+}
+
+/// A cdev run that must end: killed after a minute (a read without end would never return).
+fn cdev_bounded(env: &TestEnv, args: &[&str]) -> crate::support::Run {
+    let mut cmd = env.command("timeout");
+    cmd.args(["60", crate::support::CDEV, "-L", &env.socket]).args(args);
+    env.run(cmd)
+}
+
+#[test]
+fn resource_bombs_are_refused_naming_the_file_and_the_limit_issue_18() {
+    let env = TestEnv::lived_in();
+    let root = env.project("root");
+    // A 2 MiB gzip bomb (2 GiB decompressed), as a snapshot file and as a bundle.
+    let bomb = gzip_bomb(2048);
+    assert!(bomb.len() < 3 << 20, "{}", bomb.len());
+    let snapshot = write(&env.path("bomb.json.gz"), &bomb);
+    let err = cdev_bounded(&env, &["restore", &snapshot.to_string_lossy()]).fails_with(1);
+    assert!(err.contains("bomb.json.gz") && err.contains("larger than 256 MiB once decompressed"), "{err}");
+    let bundle = write(&env.path("bomb.cdev"), &bomb);
+    let err = cdev_bounded(&env, &["import", &bundle.to_string_lossy(), "--root", &root.to_string_lossy()])
+        .fails_with(2);
+    assert!(err.contains("bomb.cdev") && err.contains("larger than 256 MiB once decompressed"), "{err}");
+
+    // A repository whose files are links to /dev/zero, or whose counts are absurd.
+    let project = env.project("zero");
+    std::os::unix::fs::symlink("/dev/zero", project.join("package.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", project.join(".env.claude")).unwrap();
+    let err =
+        cdev_bounded(&env, &["new", "--no-attach", "--dry-run", &project.to_string_lossy()]).fails_with(1);
+    assert!(err.contains(".env.claude") && err.contains("not a regular file"), "{err}");
+    fs::remove_file(project.join(".env.claude")).unwrap();
+    cdev_bounded(&env, &["new", "--no-attach", "--dry-run", &project.to_string_lossy()]).ok();
+    // A `.cdev.toml` that is no regular file is no project file: it is never opened.
+    std::os::unix::fs::symlink("/dev/zero", project.join(".cdev.toml")).unwrap();
+    cdev_bounded(&env, &["new", "--no-attach", "--dry-run", &project.to_string_lossy()]).ok();
+    fs::remove_file(project.join(".cdev.toml")).unwrap();
+    let big = format!("worktrees = 4000000000\n[[windows]]\n[[windows.panes]]\nrole = \"claude\"\n");
+    fs::write(project.join(".cdev.toml"), big).unwrap();
+    let err =
+        cdev_bounded(&env, &["new", "--no-attach", "--dry-run", &project.to_string_lossy()]).fails_with(2);
+    assert!(err.contains(".cdev.toml") && err.contains("worktrees") && err.contains("at most 32"), "{err}");
+    // A snapshot asking for a window larger than any screen.
+    let mut huge = session("huge", &root.to_string_lossy(), "tiled", &[], serde_json::json!({}));
+    huge["windows"][0]["width"] = serde_json::json!(100_000);
+    let snapshot = snapshot_file(&env, "huge.json.gz", huge);
+    let err = cdev_bounded(&env, &["restore", &snapshot.to_string_lossy()]).fails_with(1);
+    assert!(err.contains("a window of 100000x24 (from 1x1 to 4096x4096)"), "{err}");
+}
+
+#[test]
+fn a_committed_worktrees_symlink_is_refused_issue_18() {
+    let env = TestEnv::lived_in();
+    let project = env.project("repo");
+    let elsewhere = env.project("elsewhere");
+    env.git(&project, &["init", "-q"]);
+    env.git(&project, &["commit", "-q", "--allow-empty", "-m", "init"]);
+    std::os::unix::fs::symlink(&elsewhere, project.join(".worktrees")).unwrap();
+    let err = env.cdev(&["new", "--no-attach", "-w", "feature", &project.to_string_lossy()]).fails_with(1);
+    assert!(err.contains("is a symbolic link"), "{err}");
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing checked out elsewhere");
+    assert!(!env.session_names().iter().any(|s| s.contains("repo")), "{:?}", env.session_names());
+}
+
+#[test]
+fn messages_say_what_happened_issue_18() {
+    let env = TestEnv::lived_in();
+    // A 21-deep chain of `extends` without a cycle is no loop.
+    let templates = env.path("config/cdev/templates");
+    fs::create_dir_all(&templates).unwrap();
+    for n in 0..21 {
+        let parent = if n == 20 { String::new() } else { format!("extends = \"t{}\"\n", n + 1) };
+        fs::write(templates.join(format!("t{n}.toml")), format!("{parent}[[windows]]\n[[windows.panes]]\n"))
+            .unwrap();
+    }
+    let err = env.cdev(&["template", "show", "t0"]).fails_with(2);
+    assert!(err.contains("deeper than 16") && !err.contains("loops"), "{err}");
+    // A bundle with no windows: nothing is made, and it says so.
+    let root = env.project("root");
+    let mut empty = session("empty", ".", "tiled", &[], serde_json::json!({}));
+    empty["windows"] = serde_json::json!([]);
+    let bundle = bundle_file(&env, empty, serde_json::json!([]));
+    let err =
+        env.cdev(&["import", &bundle.to_string_lossy(), "--root", &root.to_string_lossy()]).fails_with(2);
+    assert!(err.contains("holds no panes") && !err.contains("temporary names"), "{err}");
+    // A template cwd that does not exist: the user is told where the pane starts instead.
+    let project = env.project("cwd-project");
+    fs::write(project.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\ncwd = \"no/such/dir\"\n").unwrap();
+    let run = env.cdev(&["new", "--no-attach", &project.to_string_lossy()]);
+    let session = run.ok().trim().to_string();
+    assert!(run.stderr().contains("does not exist: the pane starts in"), "{}", run.stderr());
+    let cwd = env.panes(&session, "#{pane_current_path}")[0].clone();
+    assert_eq!(Path::new(&cwd), project.canonicalize().unwrap());
+}
+
+#[test]
+fn a_closed_stdout_and_a_panic_are_no_backtrace_issue_18() {
+    let env = TestEnv::new();
+    env.start_session("one", &env.home());
+    // The reader goes away after one line: cdev's own status is 0, and it says nothing.
+    for args in ["completions bash", "completions fish", "--help", "list", "snapshots"] {
+        let mut pipeline = env.command("bash");
+        let line = format!(
+            "{} -L {} {args} | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}",
+            crate::support::CDEV,
+            env.socket
+        );
+        pipeline.args(["-c", &line]);
+        let run = env.run(pipeline);
+        assert_eq!((run.code(), run.stderr()), (Some(0), String::new()), "{args}");
+    }
+    let mut cmd = env.command(crate::support::CDEV);
+    cmd.arg("list").env("CDEV_TEST_PANIC", "1");
+    let run = env.run(cmd);
+    assert_eq!(run.code(), Some(1));
+    assert!(run.stderr().starts_with("cdev: internal error: CDEV_TEST_PANIC is set"), "{}", run.stderr());
+    assert!(!run.stderr().contains("panicked") && !run.stderr().contains("backtrace"), "{}", run.stderr());
+}
