@@ -220,7 +220,7 @@ fn resource_bombs_are_refused_naming_the_file_and_the_limit_issue_18() {
     std::os::unix::fs::symlink("/dev/zero", project.join(".cdev.toml")).unwrap();
     cdev_bounded(&env, &["new", "--no-attach", "--dry-run", &project.to_string_lossy()]).ok();
     fs::remove_file(project.join(".cdev.toml")).unwrap();
-    let big = format!("worktrees = 4000000000\n[[windows]]\n[[windows.panes]]\nrole = \"claude\"\n");
+    let big = "worktrees = 4000000000\n[[windows]]\n[[windows.panes]]\nrole = \"claude\"\n";
     fs::write(project.join(".cdev.toml"), big).unwrap();
     let err =
         cdev_bounded(&env, &["new", "--no-attach", "--dry-run", &project.to_string_lossy()]).fails_with(2);
