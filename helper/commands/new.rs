@@ -89,6 +89,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         claude: config.claude_command.value.clone(),
         worktrees,
         claude_settings,
+        dialect: crate::template::values::Dialect::of(&context.user_shell()),
     };
     let mut plan =
         plan(&template, &render_context).with_context(|| format!("could not plan session {name}"))?;

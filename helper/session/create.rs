@@ -17,8 +17,11 @@ use crate::tmux::{target, TmuxCommand};
 /// first: it takes the terminal's foreground, and the shell exec'd after it loses job control.
 /// `set -m` runs the command as its own job in the foreground, so tmux names the pane after it
 /// (not "sh") and the shell takes the terminal back when it ends. `$0` is the user's shell, `$1`
-/// the command.
-pub const PANE_WRAPPER: &str = "set -m; trap : INT; \"$0\" -c \"$1\"; exec \"$0\"";
+/// the command, `$2`… the values it refers to as `$CDEV_*` (`template::values`): set for the
+/// command only, so names and paths reach it as values, never as shell text.
+pub const PANE_WRAPPER: &str =
+    "set -m; trap : INT; CDEV_PROJECT=\"$2\" CDEV_PROJECT_ROOT=\"$3\" CDEV_SESSION=\"$4\" \
+CDEV_WORKTREE=\"$5\" CDEV_CLAUDE_SESSION=\"$6\" CDEV_CLAUDE_SETTINGS=\"$7\" \"$0\" -c \"$1\"; exec \"$0\"";
 
 /// The size a detached session is made at; tmux resizes it to the client that attaches.
 const DETACHED_SIZE: (&str, &str) = ("200", "50");
@@ -161,15 +164,20 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan, notes: &mut Vec<String
 /// The pane's program: the wrapper around its command, or nothing (tmux's default shell).
 fn with_program(command: TmuxCommand, pane: &PanePlan, shell: &str) -> TmuxCommand {
     match &pane.command {
-        Some(program) => running(command, shell, program),
+        Some(program) => running(command, shell, program, &pane.values),
         None => command,
     }
 }
 
 /// `command` (a `new-session`, `new-window` or `split-window`) made to run `program` in
-/// [`PANE_WRAPPER`], so the user's `shell` takes the pane over when the program ends.
-pub fn running(command: TmuxCommand, shell: &str, program: &str) -> TmuxCommand {
-    command.arg("/bin/sh").arg("-c").arg(PANE_WRAPPER).arg(shell).arg(program)
+/// [`PANE_WRAPPER`], so the user's `shell` takes the pane over when the program ends. `values`
+/// are those `program` refers to, in `template::values::VALUES` order.
+pub fn running(command: TmuxCommand, shell: &str, program: &str, values: &[String]) -> TmuxCommand {
+    let mut command = command.arg("/bin/sh").arg("-c").arg(PANE_WRAPPER).arg(shell).arg(program);
+    for n in 0..crate::template::values::VALUES.len() {
+        command = command.arg(values.get(n).map_or("", String::as_str));
+    }
+    command
 }
 
 /// What cdev records on the session: the project root and template it came from.

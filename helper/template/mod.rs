@@ -4,6 +4,7 @@
 
 pub mod detect;
 pub mod render;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -374,6 +375,14 @@ pub fn validate(template: &Template) -> Result<()> {
             if let Some(size) = &pane.size {
                 if !is_size(size) {
                     bail!(fail(key("size"), format!("{size:?} is not a size (N cells or N%)")));
+                }
+            }
+            // A name in single quotes cannot stay text in any shell (`values.rs`).
+            if let Some(command) = &pane.command {
+                for dialect in [values::Dialect::Posix, values::Dialect::Fish] {
+                    if let Err(message) = values::refer(command, dialect) {
+                        bail!(fail(key("command"), message));
+                    }
                 }
             }
             for (field, value) in [("command", &pane.command), ("title", &pane.title), ("cwd", &pane.cwd)] {

@@ -301,3 +301,51 @@ fn a_closed_stdout_and_a_panic_are_no_backtrace_issue_18() {
     assert!(run.stderr().starts_with("cdev: internal error: CDEV_TEST_PANIC is set"), "{}", run.stderr());
     assert!(!run.stderr().contains("panicked") && !run.stderr().contains("backtrace"), "{}", run.stderr());
 }
+
+#[test]
+fn directory_names_stay_text_in_every_shell_whatever_the_quotes_issue_18() {
+    let env = TestEnv::lived_in();
+    let templates = env.path("config/cdev/templates");
+    fs::create_dir_all(&templates).unwrap();
+    // Unquoted, in double quotes, glued to other text: each line must come out as the name.
+    let probe = r#"[[windows]]
+[[windows.panes]]
+command = "printf '%s\n' {{project}} \"{{project}}\" \"<{{project}}>_x\" {{project}}\"\" > out.txt"
+"#;
+    fs::write(templates.join("probe.toml"), probe).unwrap();
+    let names = [
+        "$(touch PWNED-dollar)",
+        "x\\'; touch PWNED-fish #",
+        "`touch PWNED-tick`",
+        "a\"b; touch PWNED-dq",
+        "* ~ [x]",
+    ];
+    for shell in ["/bin/sh", "/usr/bin/bash", "/usr/bin/zsh", "/usr/bin/fish"] {
+        for (n, name) in names.iter().enumerate() {
+            let dir = env.project(&format!("{}/{n}/{name}", shell.rsplit('/').next().unwrap()));
+            let mut cmd = env.command(crate::support::CDEV);
+            cmd.args(["-L", &env.socket, "new", "--no-attach", "-t", "probe"]).arg(&dir).env("SHELL", shell);
+            env.run(cmd).ok();
+            let out = dir.join("out.txt");
+            wait_for(&format!("{shell} to run the probe in {name:?}"), || {
+                fs::read_to_string(&out).is_ok_and(|t| t.lines().count() == 4)
+            });
+            let expected = format!("{name}\n{name}\n<{name}>_x\n{name}\n");
+            assert_eq!(fs::read_to_string(&out).unwrap(), expected, "{shell}, {name:?}");
+        }
+    }
+    let injected: Vec<_> = crate::support::files_under(env.dir.path())
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("PWNED")))
+        .collect();
+    assert!(injected.is_empty(), "a name ran: {injected:?}");
+    // In single quotes no shell can keep it text: the template is refused, with its place.
+    fs::write(
+        templates.join("single.toml"),
+        "[[windows]]\n[[windows.panes]]\ncommand = \"echo '{{project}}'\"\n",
+    )
+    .unwrap();
+    let err =
+        env.cdev(&["template", "validate", &templates.join("single.toml").to_string_lossy()]).fails_with(2);
+    assert!(err.contains("single.toml:3") && err.contains("inside single quotes"), "{err}");
+}
