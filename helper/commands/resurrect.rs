@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::Context;
 use crate::agent::journal;
 use crate::tmux::format::{plain, text, Field, Fields, Record};
-use crate::tmux::{target, Tmux, TmuxCommand};
+use crate::tmux::{environment, target, Tmux, TmuxCommand};
 use crate::{claude, log, store};
 
 const FORMAT_VERSION: u32 = 1;
@@ -147,7 +147,7 @@ fn session_sides(tmux: &Tmux, panes: &[SidePane]) -> Result<Vec<SessionSide>> {
     let mut chain = Vec::new();
     for name in &names {
         chain.push(TmuxCommand::new("display-message").flag("-p").arg("\u{1e}"));
-        chain.push(TmuxCommand::new("show-environment").value("-t", &target::session(name)));
+        chain.push(TmuxCommand::new("show-environment").flag("-s").value("-t", &target::session(name)));
         chain.push(TmuxCommand::new("display-message").flag("-p").arg("\u{1f}"));
         chain.push(TmuxCommand::new("show-options").flag("-q").value("-t", &target::session(name)));
     }
@@ -158,15 +158,8 @@ fn session_sides(tmux: &Tmux, panes: &[SidePane]) -> Result<Vec<SessionSide>> {
     let mut sides = Vec::new();
     for (name, block) in names.iter().zip(out.split('\u{1e}').skip(1)) {
         let (env_text, options_text) = block.split_once('\u{1f}').unwrap_or((block, ""));
-        let mut env = BTreeMap::new();
-        for line in env_text.lines().filter(|l| !l.is_empty()) {
-            match line.strip_prefix('-') {
-                Some(removed) => env.insert(removed.to_string(), None),
-                None => {
-                    line.split_once('=').and_then(|(k, v)| env.insert(k.to_string(), Some(v.to_string())))
-                }
-            };
-        }
+        // `-s`: its quoting keeps a value holding a newline whole.
+        let env = environment::parse_shell(env_text).into_iter().collect();
         let options = options_text
             .lines()
             .filter(|l| l.starts_with("@cdev_"))
@@ -289,12 +282,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
             continue;
         }
         let t = target::session(&session.name);
-        for (key, value) in &session.env {
-            chain.push(match value {
-                Some(value) => TmuxCommand::new("set-environment").value("-t", &t).arg(key).arg(value),
-                None => TmuxCommand::new("set-environment").value("-t", &t).flag("-r").arg(key),
-            });
-        }
+        chain.extend(environment::set(&t, session.env.iter().map(|(k, v)| (k.as_str(), v.as_deref()))));
         for (key, value) in session.options.iter().filter(|(k, _)| k.starts_with("@cdev_")) {
             chain.push(TmuxCommand::new("set-option").value("-t", &t).arg(key).arg(value));
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::template::render::{PanePlan, SessionPlan};
 use crate::template::Split;
-use crate::tmux::{target, TmuxCommand};
+use crate::tmux::{environment, target, TmuxCommand};
 
 /// A pane's command is started by tmux itself, not typed into a shell, so a slow shell start
 /// cannot race it: `/bin/sh` runs it with the user's shell (`"$SHELL" -c`, so the shell's syntax
@@ -71,25 +71,36 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan, notes: &mut Vec<String
                         .literal("-s", c.name)
                         .value("-x", DETACHED_SIZE.0)
                         .value("-y", DETACHED_SIZE.1);
-                    for (key, value) in c.env {
-                        new_session = new_session.value("-e", &format!("{key}={value}"));
+                    let vars = || c.env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                    let inline = environment::fits_inline(vars());
+                    if inline {
+                        for (key, value) in c.env {
+                            new_session = new_session.value("-e", &format!("{key}={value}"));
+                        }
                     }
-                    match c.history_limit {
-                        // history-limit counts when a pane is made: the first window is made
-                        // again (-k) once the session's limit is set.
-                        Some(limit) => {
-                            chain.push(new_session.literal("-c", &c.root.to_string_lossy()));
+                    // history-limit counts when a pane is made, and a pane gets the session's
+                    // environment when it is made: when either is set after new-session (an
+                    // environment too large for one tmux command is set in pieces), the first
+                    // window is made again (-k) once they are.
+                    if c.history_limit.is_some() || !inline {
+                        chain.push(new_session.literal("-c", &c.root.to_string_lossy()));
+                        if let Some(limit) = c.history_limit {
                             chain.push(
                                 TmuxCommand::new("set-option")
                                     .value("-t", &target::session(c.name))
                                     .arg("history-limit")
                                     .arg(&limit.to_string()),
                             );
-                            TmuxCommand::new("new-window")
-                                .flag("-k")
-                                .value("-t", &target::window(c.name, window_index))
                         }
-                        None => new_session,
+                        if !inline {
+                            let session = target::session(c.name);
+                            chain.extend(environment::set(&session, vars().map(|(k, v)| (k, Some(v)))));
+                        }
+                        TmuxCommand::new("new-window")
+                            .flag("-k")
+                            .value("-t", &target::window(c.name, window_index))
+                    } else {
+                        new_session
                     }
                 }
                 (_, 0) => TmuxCommand::new("new-window").value("-t", &target::window(c.name, window_index)),

@@ -27,8 +27,22 @@ pub fn check(session: &SessionSnapshot) -> Result<(), String> {
     if session.history_limit > MAX_HISTORY_LIMIT {
         return Err(format!("history_limit {} (at most {MAX_HISTORY_LIMIT})", session.history_limit));
     }
+    // tmux takes its arguments as C strings: a NUL in one would fail the whole restore.
+    let nul = |text: &str| text.contains('\0');
+    let env_nul = session.env.iter().any(|(k, v)| nul(k) || v.as_deref().is_some_and(nul));
+    let options_nul =
+        |options: &std::collections::BTreeMap<String, String>| options.iter().any(|(k, v)| nul(k) || nul(v));
+    if nul(&session.name) || env_nul || options_nul(&session.options) {
+        return Err("a NUL byte in its name, environment or options".into());
+    }
     for window in &session.windows {
         over("panes in one window", window.panes.len(), MAX_PANES_PER_WINDOW)?;
+        let pane_nul = |p: &super::PaneSnapshot| {
+            nul(&p.cwd) || nul(&p.title) || p.command.iter().any(|a| nul(a)) || options_nul(&p.options)
+        };
+        if nul(&window.name) || nul(&window.layout) || window.panes.iter().any(pane_nul) {
+            return Err(format!("a NUL byte in window {}", window.index));
+        }
         let fits = |side: u32| (1..=MAX_SIDE).contains(&side);
         if !fits(window.width) || !fits(window.height) {
             return Err(format!(

@@ -8,7 +8,7 @@ use super::{PaneSnapshot, SessionSnapshot};
 use crate::claude;
 use crate::humanize::printable;
 use crate::session::create::{hold_size, release_size};
-use crate::tmux::{layout, target, TmuxCommand};
+use crate::tmux::{environment, layout, target, TmuxCommand};
 
 /// Each pane starts by showing its saved contents (then deleting the file), then runs its
 /// command, if any, and ends in the user's interactive shell (as new panes do). The command is
@@ -159,15 +159,18 @@ pub fn session_chain(
                         .literal("-s", name)
                         .value("-x", &first_window.0.to_string())
                         .value("-y", &first_window.1.to_string());
-                    for (key, value) in &session.env {
-                        if let Some(value) = value {
+                    let vars = || session.env.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?)));
+                    let inline = environment::fits_inline(vars());
+                    if inline {
+                        for (key, value) in vars() {
                             new = new.value("-e", &format!("{key}={value}"));
                         }
                     }
                     // history-limit counts when a pane is made: when the saved limit is not the
                     // server's, the first window is made again (-k) once the session has it, so
-                    // long contents keep every line.
-                    if session.history_limit == settings.default_history_limit {
+                    // long contents keep every line. The same when the environment is too large
+                    // for one tmux command: it is set in pieces first.
+                    if session.history_limit == settings.default_history_limit && inline {
                         named(new, window)
                     } else {
                         chain.push(new);
@@ -177,6 +180,12 @@ pub fn session_chain(
                                 .arg("history-limit")
                                 .arg(&session.history_limit.to_string()),
                         );
+                        if !inline {
+                            chain.extend(environment::set(
+                                &target::session(name),
+                                vars().map(|(k, v)| (k, Some(v))),
+                            ));
+                        }
                         named(
                             TmuxCommand::new("new-window")
                                 .flag("-k")

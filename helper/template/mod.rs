@@ -401,9 +401,12 @@ pub fn validate(template: &Template) -> Result<()> {
     if focus > 1 {
         bail!(fail("focus".into(), "more than one pane has focus = true".into()));
     }
-    for key in template.env.keys() {
+    for (key, value) in &template.env {
         if !crate::envfile::is_valid_key(key) {
             bail!(fail(format!("env.{key}"), "not a valid environment variable name".into()));
+        }
+        if value.contains('\0') {
+            bail!(fail(format!("env.{key}"), "holds a NUL byte, which no environment variable can".into()));
         }
     }
     Ok(())

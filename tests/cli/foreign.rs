@@ -349,3 +349,53 @@ command = "printf '%s\n' {{project}} \"{{project}}\" \"<{{project}}>_x\" {{proje
         env.cdev(&["template", "validate", &templates.join("single.toml").to_string_lossy()]).fails_with(2);
     assert!(err.contains("single.toml:3") && err.contains("inside single quotes"), "{err}");
 }
+
+#[test]
+fn a_large_env_file_works_and_multi_line_values_survive_save_and_restore_issue_18() {
+    let env = TestEnv::lived_in();
+    let project = env.project("envy");
+    fs::write(project.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\n").unwrap();
+    let mut text = String::new();
+    for n in 0..400 {
+        text.push_str(&format!("VAR_{n}=value-{n}-{}\n", "x".repeat(30)));
+    }
+    let big = "b".repeat(30 * 1024);
+    text.push_str(&format!("BIG={big}\n"));
+    text.push_str("MULTI=\"first\\nEVIL=injected\\nlast\"\n");
+    text.push_str("NUL=a\0b\n");
+    fs::write(project.join(".env.claude"), &text).unwrap();
+    let run = env.cdev(&["new", "--no-attach", &project.to_string_lossy()]);
+    let session = run.ok().trim().to_string();
+    assert!(run.stderr().contains(".env.claude:403: holds a NUL byte"), "{}", run.stderr());
+    let check = |env: &TestEnv| {
+        let target = format!("={session}:");
+        let shown = env.tmux(&["show-environment", "-t", &target, "-s"]).ok();
+        assert!(shown.contains("VAR_399=\"value-399-"), "all 400 variables");
+        let evil = env.tmux(&["show-environment", "-t", &target, "EVIL"]);
+        assert!(!evil.output.status.success(), "a line of a value is no variable: {}", evil.stdout());
+        let value = |name: &str| env.tmux(&["show-environment", "-t", &target, name]).ok();
+        assert_eq!(value("BIG").trim_end(), format!("BIG={big}"));
+        assert_eq!(value("MULTI"), "MULTI=first\nEVIL=injected\nlast\n");
+        // The first pane was made with the whole environment.
+        let pane = env.panes(&session, "#{pane_id}")[0].clone();
+        let out = env.path("pane-env");
+        let _ = fs::remove_file(&out);
+        let line =
+            format!("printf '%s' \"$BIG\" | wc -c > {}; printenv MULTI >> {}", out.display(), out.display());
+        env.tmux(&["send-keys", "-t", &pane, &line, "Enter"]).ok();
+        wait_for("the pane to report its env", || {
+            fs::read_to_string(&out).is_ok_and(|t| t.lines().count() == 4)
+        });
+        let report = fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            report.split_whitespace().collect::<Vec<_>>(),
+            ["30720", "first", "EVIL=injected", "last"]
+        );
+    };
+    check(&env);
+    env.cdev(&["save", &session]).ok();
+    env.kill_server();
+    env.age_server();
+    env.cdev(&["restore", &session]).ok();
+    check(&env);
+}
