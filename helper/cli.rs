@@ -103,6 +103,10 @@ pub enum Command {
         /// Switch this tmux client to the restored session (key bindings pass #{client_name}).
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
+        /// Run the commands and set the environment of a snapshot file from outside cdev's own
+        /// snapshot directory without asking (such a file is someone else's, as an import is).
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// The snapshots kept, or `verify` them all.
     Snapshots {

@@ -2,6 +2,8 @@
 //! errors; everything else is here so integration tests and benches can reach it.
 
 pub mod agent;
+pub mod bounded;
+pub mod claude;
 pub mod cli;
 pub mod commands;
 pub mod config;

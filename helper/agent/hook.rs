@@ -91,7 +91,8 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
             format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
         )),
     }
-    if let Some(id) = &payload.session_id {
+    // Only a conversation id is recorded: what is recorded is resumed on a command line later.
+    if let Some(id) = payload.session_id.as_deref().filter(|id| crate::claude::is_conversation_id(id)) {
         chain.push(set("@cdev_claude_session", id));
     }
     if let Some(transcript) = &payload.transcript_path {

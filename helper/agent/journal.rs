@@ -172,8 +172,8 @@ fn session_files(state_dir: &Path, session: &str) -> Vec<(PathBuf, Entry)> {
         .map(|file| file.path())
         .filter(|path| path.to_string_lossy().ends_with(".json"))
         .filter_map(|path| {
-            let entry =
-                std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())?;
+            let bytes = crate::bounded::read(&path, crate::bounded::limit::SMALL).ok()?;
+            let entry = serde_json::from_slice::<Entry>(&bytes).ok()?;
             Some((path, entry))
         })
         .filter(|(_, entry)| entry.version == FORMAT_VERSION && entry.session == session)
@@ -192,11 +192,7 @@ pub struct SavedPane<'a> {
 /// Whether `entry` may resume a conversation: it has a plain Claude session id, written in or
 /// after second `since`.
 fn usable(entry: &Entry, since: i64) -> bool {
-    entry.updated >= since
-        && entry
-            .claude_session
-            .as_deref()
-            .is_some_and(|id| crate::snapshot::bundle::check_session_id(id).is_ok())
+    entry.updated >= since && entry.claude_session.as_deref().is_some_and(crate::claude::is_conversation_id)
 }
 
 /// The newest usable entry for `pane` of a save taken at `since` on the server `saved_on`. An

@@ -208,7 +208,7 @@ pub fn remove_hooks(root: &mut Value) {
 
 /// The settings as JSON (a missing file is `{}`) and its text; a malformed file is refused.
 fn read_settings(path: &Path) -> Result<(Value, Option<String>)> {
-    let text = match fs::read_to_string(path) {
+    let text = match crate::bounded::read_text(path, crate::bounded::limit::MANIFEST) {
         Ok(text) => text,
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok((Value::Object(Map::new()), None)),
         Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),

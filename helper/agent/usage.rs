@@ -188,7 +188,7 @@ pub fn user_command(then: Option<&str>, user_settings: &Path, project: Option<&P
     }
     files.push(user_settings.to_path_buf());
     files.into_iter().find_map(|file| {
-        let text = read_small_file(&file)?;
+        let text = crate::bounded::read(&file, crate::bounded::limit::MANIFEST).ok()?;
         let root: Value = serde_json::from_slice(&text).ok()?;
         let command = root.get("statusLine")?.get("command")?.as_str()?;
         match chained(command) {
@@ -196,15 +196,6 @@ pub fn user_command(then: Option<&str>, user_settings: &Path, project: Option<&P
             Chained::Other => Some(command.to_string()),
         }
     })
-}
-
-/// A settings file's bytes: a regular file only, at most [`MAX_INPUT`] of it.
-fn read_small_file(path: &Path) -> Option<Vec<u8>> {
-    let file = std::fs::File::open(path).ok()?;
-    if !file.metadata().ok()?.is_file() {
-        return None;
-    }
-    read_input(file).ok()
 }
 
 /// What a statusLine command is to cdev.

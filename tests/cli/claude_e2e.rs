@@ -26,6 +26,42 @@ fn claude_bin() -> PathBuf {
     path
 }
 
+/// Every pinned Claude Code CLI: the one above, and the newest (`$CDEV_CLAUDE_BIN_NEWEST`, else
+/// where `.ci/run` installs 2.1.328), for tests that must hold for both.
+fn claude_bins() -> Vec<PathBuf> {
+    let newest = std::env::var_os("CDEV_CLAUDE_BIN_NEWEST").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default())
+            .join(".cache/cdev-test/claude-code-2.1.328/node_modules/.bin/claude")
+    });
+    assert!(
+        newest.exists(),
+        "Claude Code 2.1.328 is not installed at {}: run .ci/run, or npm install --prefix \
+         ~/.cache/cdev-test/claude-code-2.1.328 @anthropic-ai/claude-code@2.1.328",
+        newest.display()
+    );
+    vec![claude_bin(), newest]
+}
+
+/// A sandbox where `claude` starts with no onboarding, login or trust prompt in `project`, with
+/// the API settings in the project's `.env.claude` (pointing at `port`).
+fn sandbox(env: &TestEnv, project: &std::path::Path, port: u16) {
+    let key_tail: String = FAKE_KEY.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+    let claude_json = serde_json::json!({
+        "hasCompletedOnboarding": true, "theme": "dark",
+        "customApiKeyResponses": {"approved": [key_tail], "rejected": []},
+        "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true, "hasCompletedProjectOnboarding": true}}
+    });
+    fs::write(env.home().join(".claude.json"), claude_json.to_string()).unwrap();
+    fs::write(
+        project.join(".env.claude"),
+        format!(
+            "ANTHROPIC_API_KEY={FAKE_KEY}\nANTHROPIC_BASE_URL=http://127.0.0.1:{port}\nDISABLE_AUTOUPDATER=1\n\
+             CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nDISABLE_TELEMETRY=1\n"
+        ),
+    )
+    .unwrap();
+}
+
 fn state(env: &TestEnv, pane: &str) -> String {
     env.tmux(&["show-options", "-pqv", "-t", pane, "@cdev_agent_state"]).ok().trim_end().to_string()
 }
@@ -150,4 +186,44 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
         (Some("ended"), Some(assigned.as_str()))
     );
     assert!(api.requests.load(Ordering::Relaxed) >= 2);
+}
+
+#[test]
+fn a_real_claude_never_prompted_comes_back_as_a_new_conversation_issue_16() {
+    for claude in claude_bins() {
+        let env = TestEnv::lived_in();
+        let project = env.project("proj");
+        let api = MessagesApi::start(project.join("marker").to_string_lossy().into_owned());
+        sandbox(&env, &project, api.port);
+        fs::write(project.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\nrole = \"claude\"\n").unwrap();
+        let set_claude = |env: &TestEnv| {
+            env.tmux(&[
+                "set-option",
+                "-g",
+                "@cdev-claude-command",
+                &shell_words::quote(&claude.to_string_lossy()),
+            ])
+            .ok();
+        };
+        set_claude(&env);
+        let session = env.cdev(&["new", "--no-attach", &project.to_string_lossy()]).ok().trim().to_string();
+        let pane = env.panes(&session, "#{pane_id}")[0].clone();
+        wait_in(&env, &pane, "SessionStart (idle)", || state(&env, &pane) == "idle");
+        let unprompted = env.panes(&session, "#{@cdev_claude_session}")[0].clone();
+        // Never prompted: Claude Code has written no transcript, so `--resume` would find nothing.
+        env.cdev(&["save", &session]).ok();
+        env.kill_server();
+        env.age_server();
+        set_claude(&env);
+        let restore = env.cdev(&["restore", &session]);
+        restore.ok();
+        assert!(restore.stderr().contains("had no conversation to resume"), "{}", restore.stderr());
+        let pane = env.panes(&session, "#{pane_id}")[0].clone();
+        wait_in(&env, &pane, "the new conversation's SessionStart", || state(&env, &pane) == "idle");
+        wait_in(&env, &pane, "Claude's banner", || screen(&env, &pane).contains("Claude Code v"));
+        let screen = screen(&env, &pane);
+        assert!(!screen.contains("No conversation found"), "{}: {screen}", claude.display());
+        let now = env.panes(&session, "#{@cdev_claude_session}")[0].clone();
+        assert!(now.len() == 36 && now != unprompted, "{}: {now} after {unprompted}", claude.display());
+    }
 }

@@ -6,6 +6,7 @@ mod agents;
 mod claude_e2e;
 mod completions;
 mod config;
+mod foreign;
 mod gateway;
 mod git_tools;
 mod hostile;
