@@ -2,9 +2,11 @@
 // Tests drive binaries from outside, so they spawn processes directly.
 #![allow(clippy::disallowed_methods)]
 
+mod adopt;
 mod agents;
 mod claude_e2e;
 mod completions;
+mod concurrency;
 mod config;
 mod gateway;
 mod git_tools;
@@ -12,6 +14,7 @@ mod hostile;
 mod lifecycle;
 mod list;
 mod messages_api;
+mod names;
 mod new;
 mod plugin;
 mod remote;
