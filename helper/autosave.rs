@@ -30,10 +30,12 @@ use crate::tmux::{TmuxCommand, TmuxOptions};
 
 /// Set while a request waits for a save.
 pub const PENDING: &str = "@cdev_autosave_pending";
-/// The token of the live interval timer.
+/// The live interval timer: its token and when its next tick is due (Unix time).
 pub const TIMER: &str = "@cdev_autosave_timer";
 /// When the last autosave ran and how it went, for `cdev doctor`.
 pub const LAST: &str = "@cdev_autosave_last";
+/// `off` turns autosaving off altogether (default `on`).
+pub const ENABLED_OPTION: &str = "@cdev-autosave";
 /// The user's interval: minutes, a duration (`90s`, `5m`, `1h`), or `off`.
 pub const INTERVAL_OPTION: &str = "@cdev-autosave-interval";
 pub const DEFAULT_INTERVAL_SECONDS: i64 = 5 * 60;
@@ -62,8 +64,16 @@ fn saver_command(timer: Option<&str>) -> Option<String> {
     Some(escape_format(&command))
 }
 
+/// Whether autosaving is on (`@cdev-autosave`).
+pub fn enabled(options: &TmuxOptions) -> bool {
+    options.get(ENABLED_OPTION).is_none_or(|v| v.trim() != "off")
+}
+
 /// The interval in seconds; `None` when autosaving on an interval is off.
 pub fn interval(options: &TmuxOptions) -> Option<i64> {
+    if !enabled(options) {
+        return None;
+    }
     let value = options.get(INTERVAL_OPTION).unwrap_or_default().trim().to_string();
     match value.as_str() {
         "" => Some(DEFAULT_INTERVAL_SECONDS),
@@ -104,12 +114,18 @@ fn save(context: &Context, timer: Option<&str>) -> Result<()> {
     };
     let pending = options.get(PENDING).is_some_and(|v| !v.is_empty());
     let live_timer = options.get(TIMER).unwrap_or_default().to_string();
-    let is_live_tick = timer.is_some_and(|token| token == live_timer);
+    let (live_token, due) = live_timer.split_once(' ').unwrap_or((live_timer.as_str(), ""));
+    let is_live_tick = timer.is_some_and(|token| token == live_token);
+    // A timer whose tick is long overdue died (its binary went away, say): another takes over.
+    let timer_dead = live_timer.is_empty()
+        || due.parse::<i64>().is_ok_and(|due| due + 60 < chrono::Utc::now().timestamp());
     if timer.is_some() && !is_live_tick {
         return Ok(()); // a timer that was replaced (the plugin loaded again): it ends here
     }
     let mut after = Vec::new();
-    if pending || is_live_tick {
+    if (pending || is_live_tick) && !enabled(&options) {
+        tmux.run(TmuxCommand::new("set-option").flag("-gu").arg(PENDING))?;
+    } else if pending || is_live_tick {
         tmux.run(TmuxCommand::new("set-option").flag("-gu").arg(PENDING))?;
         let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
         let names: Vec<String> = sessions
@@ -130,7 +146,7 @@ fn save(context: &Context, timer: Option<&str>) -> Result<()> {
     }
     // The timer goes on from a live tick, and starts when none runs; it stops when turned off.
     match interval(&options) {
-        Some(seconds) if is_live_tick || live_timer.is_empty() => after.extend(arm(seconds)),
+        Some(seconds) if is_live_tick || timer_dead => after.extend(arm(seconds)),
         None if !live_timer.is_empty() => after.push(TmuxCommand::new("set-option").flag("-gu").arg(TIMER)),
         _ => {}
     }
@@ -141,8 +157,9 @@ fn save(context: &Context, timer: Option<&str>) -> Result<()> {
 fn arm(seconds: i64) -> Vec<TmuxCommand> {
     let token = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let Some(command) = saver_command(Some(&token)) else { return Vec::new() };
+    let due = chrono::Utc::now().timestamp() + seconds;
     vec![
-        TmuxCommand::new("set-option").flag("-g").arg(TIMER).arg(&token),
+        TmuxCommand::new("set-option").flag("-g").arg(TIMER).arg(&format!("{token} {due}")),
         TmuxCommand::new("run-shell").flag("-b").value("-d", &seconds.to_string()).arg(&command),
     ]
 }
@@ -165,5 +182,7 @@ mod tests {
         assert_eq!(interval(&with("off")), None);
         assert_eq!(interval(&with("0")), None);
         assert_eq!(interval(&with("soon")), Some(300));
+        let off = TmuxOptions::parse(&format!("{ENABLED_OPTION} off\n{INTERVAL_OPTION} 15\n"));
+        assert!(!enabled(&off) && interval(&off).is_none());
     }
 }

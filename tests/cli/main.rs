@@ -4,6 +4,7 @@
 
 mod adopt;
 mod agents;
+mod autosave;
 mod claude_e2e;
 mod completions;
 mod concurrency;
