@@ -42,7 +42,7 @@ fn parallel_switches_that_create_make_one_session_issue_16() {
     let (env, _) = world();
     let api = env.project("projects/api");
     env.git(&api, &["init", "-q"]);
-    let runs = env.cdev_in_parallel(4, &["switch", "api"]);
+    let runs = env.cdev_in_parallel(6, &["switch", "api"]);
     for run in &runs {
         assert_eq!(run.ok().trim(), "claude-dev-api");
     }
