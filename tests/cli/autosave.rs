@@ -8,19 +8,6 @@ use cdev::snapshot::files::Store;
 
 use crate::support::{files_under, wait_for, TestEnv, CDEV};
 
-/// A lived-in server with the plugin loaded, whose Claude panes run a stand-in that logs starts.
-fn world() -> (TestEnv, std::path::PathBuf) {
-    let mut env = TestEnv::lived_in();
-    let (claude, log) = env.install_counting_claude();
-    fs::create_dir_all(env.path("config/cdev")).unwrap();
-    fs::write(
-        env.path("config/cdev/config.toml"),
-        format!("claude_command = {:?}\n", claude.to_string_lossy()),
-    )
-    .unwrap();
-    (env, log)
-}
-
 fn load_plugin(env: &TestEnv) {
     env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
     let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
@@ -46,7 +33,7 @@ fn kill_9(env: &TestEnv) {
 
 #[test]
 fn a_crash_before_any_save_loses_no_session_and_no_conversation_issue_16() {
-    let (env, log) = world();
+    let (env, log) = TestEnv::lived_in_with_counting_claude();
     load_plugin(&env);
     let web = env.project("projects/web");
     let api = env.project("projects/api");

@@ -5,26 +5,13 @@ use std::fs;
 
 use crate::support::{wait_for, TestEnv};
 
-/// A lived-in server whose Claude panes run a stand-in that logs each start.
-fn world() -> (TestEnv, std::path::PathBuf) {
-    let mut env = TestEnv::lived_in();
-    let (claude, log) = env.install_counting_claude();
-    fs::create_dir_all(env.path("config/cdev")).unwrap();
-    fs::write(
-        env.path("config/cdev/config.toml"),
-        format!("claude_command = {:?}\n", claude.to_string_lossy()),
-    )
-    .unwrap();
-    (env, log)
-}
-
 fn cdev_sessions(env: &TestEnv) -> Vec<String> {
     env.session_names().into_iter().filter(|n| n != "notes").collect()
 }
 
 #[test]
 fn parallel_news_for_one_project_make_one_whole_session_issue_16() {
-    let (env, log) = world();
+    let (env, log) = TestEnv::lived_in_with_counting_claude();
     let project = env.project("projects/webapp");
     let runs = env.cdev_in_parallel(5, &["new", "--no-attach", &project.to_string_lossy()]);
     for run in &runs {
@@ -39,7 +26,7 @@ fn parallel_news_for_one_project_make_one_whole_session_issue_16() {
 
 #[test]
 fn parallel_switches_that_create_make_one_session_issue_16() {
-    let (env, _) = world();
+    let (env, _) = TestEnv::lived_in_with_counting_claude();
     let api = env.project("projects/api");
     env.git(&api, &["init", "-q"]);
     let runs = env.cdev_in_parallel(6, &["switch", "api"]);
@@ -52,7 +39,7 @@ fn parallel_switches_that_create_make_one_session_issue_16() {
 
 #[test]
 fn parallel_restores_make_one_session_and_resume_each_conversation_once_issue_16() {
-    let (env, log) = world();
+    let (env, log) = TestEnv::lived_in_with_counting_claude();
     let project = env.project("projects/webapp");
     env.cdev(&["new", "--no-attach", &project.to_string_lossy()]).ok();
     let ids = env.panes("claude-dev-webapp", "#{@cdev_claude_session}");

@@ -445,6 +445,17 @@ impl TestEnv {
         (claude, log)
     }
 
+    /// A lived-in server whose Claude panes (through config.toml's `claude_command`) run the
+    /// stand-in of [`TestEnv::install_counting_claude`]; the second value is its log.
+    pub fn lived_in_with_counting_claude() -> (TestEnv, PathBuf) {
+        let mut env = TestEnv::lived_in();
+        let (claude, log) = env.install_counting_claude();
+        fs::create_dir_all(env.path("config/cdev")).unwrap();
+        let config = format!("claude_command = {:?}\n", claude.to_string_lossy());
+        fs::write(env.path("config/cdev/config.toml"), config).unwrap();
+        (env, log)
+    }
+
     /// The lines of a log written by [`TestEnv::install_counting_claude`].
     pub fn claude_starts(&self, log: &Path) -> Vec<String> {
         fs::read_to_string(log).unwrap_or_default().lines().map(str::to_string).collect()
