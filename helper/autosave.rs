@@ -1,9 +1,10 @@
 //! cdev's own crash-safe state, with nothing else installed: its sessions are saved on the
 //! events that change them and on an interval, so a crash before any manual save loses nothing.
 //!
-//! - **Asking** costs a key press nothing: tmux hooks (cdev.tmux, `scripts/autosave.sh`) and
-//!   cdev's own commands that change sessions set `@cdev_autosave_pending` and start
-//!   `cdev save --auto` with `run-shell -b`. The hooks start it only when no request is pending
+//! - **Asking** costs a key press nothing: tmux hooks (cdev.tmux, `scripts/autosave.sh`), cdev's
+//!   own commands that change sessions, and the Claude hook handler when a conversation starts
+//!   or changes (SessionStart) set `@cdev_autosave_pending` and start `cdev save --auto` with
+//!   `run-shell -b`, in the tmux call they make anyway. The hooks start it only when no request is pending
 //!   yet, so a burst of splits starts one process, not one per split.
 //! - **Saving** happens one at a time (a lock; a second waits, then finds nothing pending and
 //!   leaves), after a short pause that lets a burst settle, and only of cdev's sessions. The
@@ -25,6 +26,7 @@ use anyhow::{Context as _, Result};
 
 use crate::commands::Context;
 use crate::tmux::command::escape_format;
+use crate::tmux::format::{format_string, parse_records, Record};
 use crate::tmux::state::SessionSummary;
 use crate::tmux::{TmuxCommand, TmuxOptions};
 
@@ -106,12 +108,15 @@ pub fn run(context: &Context, timer: Option<String>) -> Result<()> {
 fn save(context: &Context, timer: Option<&str>) -> Result<()> {
     let tmux = context.tmux()?;
     let _one_at_a_time = crate::store::lock(&context.paths.state_dir.join("locks").join("autosave.lock"))?;
-    std::thread::sleep(SETTLE);
-    let Some((options, sessions)) =
-        tmux.read_with_options::<SessionSummary>(TmuxCommand::new("list-sessions"))?
+    let Some((options, _)) = tmux.read_with_options::<SessionSummary>(TmuxCommand::new("list-sessions"))?
     else {
         return Ok(()); // the server is gone: nothing to save, no timer to arm
     };
+    let clear_pending = || TmuxCommand::new("set-option").flag("-gu").arg(PENDING);
+    if !enabled(&options) {
+        let unset_timer = TmuxCommand::new("set-option").flag("-gu").arg(TIMER);
+        return tmux.run_chain(&[clear_pending(), unset_timer]).map(drop);
+    }
     let pending = options.get(PENDING).is_some_and(|v| !v.is_empty());
     let live_timer = options.get(TIMER).unwrap_or_default().to_string();
     let (live_token, due) = live_timer.split_once(' ').unwrap_or((live_timer.as_str(), ""));
@@ -123,10 +128,12 @@ fn save(context: &Context, timer: Option<&str>) -> Result<()> {
         return Ok(()); // a timer that was replaced (the plugin loaded again): it ends here
     }
     let mut after = Vec::new();
-    if (pending || is_live_tick) && !enabled(&options) {
-        tmux.run(TmuxCommand::new("set-option").flag("-gu").arg(PENDING))?;
-    } else if pending || is_live_tick {
-        tmux.run(TmuxCommand::new("set-option").flag("-gu").arg(PENDING))?;
+    if pending || is_live_tick {
+        // A burst settles; what it brought (a session made meanwhile) is in the listing read
+        // after the pause, in the same call that clears the flag: a change from then on asks again.
+        std::thread::sleep(SETTLE);
+        let list = TmuxCommand::new("list-sessions").format("-F", &format_string(SessionSummary::FIELDS));
+        let sessions: Vec<SessionSummary> = parse_records(&tmux.run_chain_bytes(&[clear_pending(), list])?)?;
         let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
         let names: Vec<String> = sessions
             .iter()

@@ -147,6 +147,11 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     Ok(())
 }
 
+/// Whether tmux makes a session called `name` under exactly that name.
+fn keeps_name(name: &str) -> bool {
+    naming::is_valid_session_name(name) && naming::session_name("", name) == name
+}
+
 /// The sessions running now, by name.
 fn running_names(tmux: &Tmux) -> Result<Vec<String>> {
     let sessions = tmux.read_with_options::<SessionSummary>(TmuxCommand::new("list-sessions"))?;
@@ -157,7 +162,7 @@ fn running_names(tmux: &Tmux) -> Result<Vec<String>> {
 /// `a:b` or nothing): tmux would make the session under another name, and nothing after that
 /// could find it.
 fn check_name(name: &str, path: &std::path::Path) -> Result<()> {
-    if naming::is_valid_session_name(name) && naming::session_name("", name) == name {
+    if keeps_name(name) {
         return Ok(());
     }
     bail!(crate::input_error::InputError::new(
@@ -202,6 +207,11 @@ pub fn recreate(
     sessions: &[(String, &SessionSnapshot)],
     plan: &Recreate<'_>,
 ) -> Result<()> {
+    // A name tmux would change could never be found again (import comes here with a bundle's
+    // name; restore has checked already, naming the file): refused before anything is made.
+    if let Some((name, _)) = sessions.iter().find(|(name, _)| !keeps_name(name)) {
+        bail!("the session name {name:?} is not one tmux keeps as it is; use another name");
+    }
     let claude_settings = context.install_claude_settings()?;
     let shell = context.user_shell();
     let settings = Settings {

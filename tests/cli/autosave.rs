@@ -143,3 +143,23 @@ fn doctor_says_what_autosave_does_and_what_a_crash_would_lose_issue_16() {
     let out = env.cdev(&["doctor"]).stdout();
     assert!(out.contains("cdev's autosave is off"), "{out}");
 }
+
+#[test]
+fn a_conversation_started_or_changed_is_autosaved_issue_16() {
+    let env = TestEnv::lived_in();
+    let web = env.project("projects/web");
+    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
+    wait_for("cdev new's own autosave", || saved_panes(&env, "claude-dev-web") == 5);
+    let cleared = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
+    let payload = format!(
+        r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{cleared}","cwd":"{}"}}"#,
+        web.display()
+    );
+    assert_eq!(env.claude_hook("claude-dev-web", &payload).ok(), "", "the hook handler prints nothing");
+    wait_for("the new conversation in the latest snapshot", || {
+        Store::new(&env.path("state/cdev")).latest_good("claude-dev-web").is_ok_and(|(_, s, _)| {
+            let panes = s.session.windows.iter().flat_map(|w| &w.panes);
+            panes.filter_map(|p| p.options.get("@cdev_claude_session")).any(|id| id == cleared)
+        })
+    });
+}
