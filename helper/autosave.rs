@@ -36,6 +36,10 @@ pub const PENDING: &str = "@cdev_autosave_pending";
 pub const TIMER: &str = "@cdev_autosave_timer";
 /// When the last autosave ran and how it went, for `cdev doctor`.
 pub const LAST: &str = "@cdev_autosave_last";
+/// Set (to the Unix time it lapses) while tmux-resurrect restores: requests wait until then.
+pub const PAUSED: &str = "@cdev_autosave_paused";
+/// Longer than any resurrect restore; a pause whose resume never came (a restore that died) ends.
+const PAUSE_SECONDS: i64 = 600;
 /// `off` turns autosaving off altogether (default `on`).
 pub const ENABLED_OPTION: &str = "@cdev-autosave";
 /// The user's interval: minutes, a duration (`90s`, `5m`, `1h`), or `off`.
@@ -53,6 +57,19 @@ pub fn request() -> Vec<TmuxCommand> {
         ],
         None => Vec::new(),
     }
+}
+
+/// Holds autosaves back (tmux-resurrect's restore is about to rebuild sessions piece by piece).
+pub fn pause(context: &Context) -> Result<()> {
+    let until = (chrono::Utc::now().timestamp() + PAUSE_SECONDS).to_string();
+    context.tmux()?.run(TmuxCommand::new("set-option").flag("-g").arg(PAUSED).arg(&until)).map(drop)
+}
+
+/// Ends a [`pause`] and asks for the save it held back.
+pub fn resume(context: &Context) -> Result<()> {
+    let mut chain = vec![TmuxCommand::new("set-option").flag("-gu").arg(PAUSED)];
+    chain.extend(request());
+    context.tmux()?.run_chain(&chain).map(drop)
 }
 
 /// The shell command run-shell starts: this cdev binary, quoted, `save --auto`, and for a timer
@@ -128,7 +145,10 @@ fn save(context: &Context, timer: Option<&str>) -> Result<()> {
         return Ok(()); // a timer that was replaced (the plugin loaded again): it ends here
     }
     let mut after = Vec::new();
-    if pending || is_live_tick {
+    let paused_until = options.get(PAUSED).and_then(|v| v.parse::<i64>().ok());
+    // While paused a request stays pending (`resume` asks again); a tick only arms the next.
+    let paused = paused_until.is_some_and(|until| until > chrono::Utc::now().timestamp());
+    if (pending || is_live_tick) && !paused {
         // A burst settles; what it brought (a session made meanwhile) is in the listing read
         // after the pause, in the same call that clears the flag: a change from then on asks again.
         std::thread::sleep(SETTLE);

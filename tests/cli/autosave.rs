@@ -163,3 +163,21 @@ fn a_conversation_started_or_changed_is_autosaved_issue_16() {
         })
     });
 }
+
+#[test]
+fn a_resurrect_restore_holds_autosaves_back_until_it_is_done_issue_16() {
+    let env = TestEnv::lived_in();
+    let web = env.project("projects/web");
+    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
+    wait_for("cdev new's own autosave", || snapshot_files(&env, "claude-dev-web") == 1);
+    env.cdev(&["resurrect", "pre-restore-all"]).ok();
+    let before = snapshot_files(&env, "claude-dev-web");
+    // Resurrect rebuilds a pane: the request waits.
+    env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
+    env.cdev(&["save", "--auto"]).ok();
+    assert_eq!(snapshot_files(&env, "claude-dev-web"), before, "nothing saved mid-restore");
+    assert_eq!(option(&env, "@cdev_autosave_pending"), "1", "the request is kept");
+    env.cdev(&["resurrect", "post-restore-all"]).ok();
+    wait_for("the held-back save", || saved_panes(&env, "claude-dev-web") == 6);
+}
