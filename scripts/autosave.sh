@@ -4,10 +4,11 @@
 # process while a request is already pending. The helper does the rest (and reads
 # @cdev-autosave and @cdev-autosave-interval).
 
-# The events that change what a snapshot holds.
-autosave_hooks="session-created session-renamed after-new-window after-split-window after-kill-pane
-pane-exited window-unlinked after-rename-window after-break-pane after-join-pane after-move-window
-after-swap-pane after-swap-window"
+# The events that change what a snapshot holds, among the hooks tmux 3.2+ has (there are no
+# after-break-pane, -join-pane, -move-window or -swap-* hooks: window-linked and window-unlinked
+# see windows made, moved and closed; what they miss, the interval catches).
+autosave_hooks="session-created session-renamed window-linked window-unlinked after-split-window
+after-kill-pane pane-exited after-rename-window after-select-layout"
 
 # A helper not built yet (or too old for --auto) must not put an error on the screen.
 # shellcheck disable=SC2016  # $CDEV_BIN is for the shell run-shell starts

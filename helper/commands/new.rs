@@ -163,6 +163,9 @@ fn adoptable(
         .iter()
         .filter(|s| s.project_root.is_none() && config.is_cdev_session(&s.name))
         .find(|s| adopt::project_root_of(tmux, &s.name, home).as_deref() == Some(root))?;
+    if let Err(err) = names::record(&context.paths.state_dir, &session.name, root) {
+        crate::log::debug("new", &format!("could not record {}: {err:#}", session.name));
+    }
     match adopt::record(tmux, &session.name, root) {
         Ok(()) => {
             eprintln!("cdev: {} was not made by cdev; it is now {}'s session", session.name, shown_path(root))

@@ -11,7 +11,14 @@ use crate::support::{files_under, wait_for, TestEnv, CDEV};
 fn load_plugin(env: &TestEnv) {
     env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
     let plugin = Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
-    env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
+    // Run as tmux's run-shell runs it, but with its stderr kept: a hook tmux does not have is an
+    // error there, which run-shell would not show.
+    let server = env.tmux(&["display-message", "-p", "#{socket_path},#{pid},0"]).ok();
+    let mut bash = env.command("bash");
+    bash.arg(&plugin).env("TMUX", server.trim());
+    let run = env.run(bash);
+    assert_eq!(run.stderr(), "", "the plugin loads without a word (every hook it sets exists)");
+    run.ok();
 }
 
 /// The pane count of the session's latest snapshot (0: none yet).
