@@ -2,9 +2,12 @@
 // Tests drive binaries from outside, so they spawn processes directly.
 #![allow(clippy::disallowed_methods)]
 
+mod adopt;
 mod agents;
+mod autosave;
 mod claude_e2e;
 mod completions;
+mod concurrency;
 mod config;
 mod foreign;
 mod gateway;
@@ -13,6 +16,7 @@ mod hostile;
 mod lifecycle;
 mod list;
 mod messages_api;
+mod names;
 mod new;
 mod plugin;
 mod remote;
