@@ -45,6 +45,10 @@ fn parallel_restores_make_one_session_and_resume_each_conversation_once_issue_16
     let ids = env.panes("claude-dev-webapp", "#{@cdev_claude_session}");
     let ids: Vec<&String> = ids.iter().filter(|id| !id.is_empty()).collect();
     assert_eq!(ids.len(), 2);
+    // Prompted conversations have transcripts (a never-prompted one would start afresh).
+    for id in &ids {
+        env.write_transcript(&project, id);
+    }
     env.cdev(&["kill", "claude-dev-webapp"]).ok();
     wait_for("the first starts to be logged", || env.claude_starts(&log).len() == 2);
     fs::remove_file(&log).unwrap();
@@ -62,6 +66,6 @@ fn parallel_restores_make_one_session_and_resume_each_conversation_once_issue_16
     let starts = env.claude_starts(&log);
     assert_eq!(starts.len(), 2, "one resume per conversation: {starts:?}");
     for id in ids {
-        assert_eq!(starts.iter().filter(|s| s.ends_with(&format!("--resume {id}"))).count(), 1, "{starts:?}");
+        assert_eq!(starts.iter().filter(|s| s.ends_with(&format!("--resume={id}"))).count(), 1, "{starts:?}");
     }
 }
