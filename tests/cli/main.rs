@@ -18,6 +18,7 @@ mod list;
 mod messages_api;
 mod names;
 mod new;
+mod notify;
 mod plugin;
 mod remote;
 mod resurrect;
