@@ -113,6 +113,52 @@ pub fn interval(options: &TmuxOptions) -> Option<i64> {
     }
 }
 
+/// `cdev save --auto --closed SESSION` (the session-closed hook): a session that ended while its
+/// server lives on was closed on purpose, so a restore after a later crash leaves it out. When the
+/// whole server went (kill-server, a shutdown), nothing is marked: those sessions were lost, not
+/// closed. Never fails, never prints.
+pub fn closed(context: &Context, session: &str) -> Result<()> {
+    let outcome = (|| -> Result<()> {
+        let tmux = context.tmux()?;
+        // After the moment a server on its way out takes to go. The server that ran the hook is
+        // in $TMUX ("socket,pid,session"); another one on the same socket means it went.
+        std::thread::sleep(SETTLE);
+        let hook_server = std::env::var("TMUX").ok().and_then(|v| v.rsplit(',').nth(1).map(str::to_string));
+        let pid = TmuxCommand::new("display-message").flag("-p").arg("#{pid}");
+        let list = TmuxCommand::new("list-sessions").format("-F", &format_string(SessionSummary::FIELDS));
+        let output = match tmux.run_chain_bytes(&[pid, list]) {
+            Ok(output) => output,
+            Err(err) if crate::tmux::is_no_server(&err) => return Ok(()),
+            Err(err) => return Err(err),
+        };
+        let pid_line = String::from_utf8_lossy(&output).lines().next().unwrap_or_default().to_string();
+        if hook_server.is_some_and(|hook_pid| hook_pid != pid_line.trim()) {
+            return Ok(()); // the whole server went: its sessions were lost, not closed
+        }
+        let sessions: Vec<SessionSummary> = parse_records(&output)?;
+        if sessions.iter().any(|s| s.name == session) {
+            return Ok(()); // made again meanwhile
+        }
+        mark_closed(context, &[session.to_string()])
+    })();
+    if let Err(err) = &outcome {
+        crate::log::debug("autosave", &format!("{session} closed: {err:#}"));
+    }
+    Ok(())
+}
+
+/// Marks `sessions` closed on purpose (`Store::mark_closed`), after any autosave under way: it
+/// may still hold them, and its save would take the mark away.
+pub fn mark_closed(context: &Context, sessions: &[String]) -> Result<()> {
+    let _one_at_a_time = lock(context)?;
+    let store = crate::snapshot::files::Store::new(&context.paths.state_dir);
+    sessions.iter().try_for_each(|name| store.mark_closed(name))
+}
+
+fn lock(context: &Context) -> Result<crate::store::FileLock> {
+    crate::store::lock(&context.paths.state_dir.join("locks").join("autosave.lock"))
+}
+
 /// `cdev save --auto [--timer TOKEN]`: see the module docs. Never fails, never prints.
 pub fn run(context: &Context, timer: Option<String>) -> Result<()> {
     let outcome = save(context, timer.as_deref());
@@ -124,7 +170,7 @@ pub fn run(context: &Context, timer: Option<String>) -> Result<()> {
 
 fn save(context: &Context, timer: Option<&str>) -> Result<()> {
     let tmux = context.tmux()?;
-    let _one_at_a_time = crate::store::lock(&context.paths.state_dir.join("locks").join("autosave.lock"))?;
+    let _one_at_a_time = lock(context)?;
     let Some((options, _)) = tmux.read_with_options::<SessionSummary>(TmuxCommand::new("list-sessions"))?
     else {
         return Ok(()); // the server is gone: nothing to save, no timer to arm

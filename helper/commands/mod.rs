@@ -147,6 +147,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::List { json, hosts: true } => remote::list_hosts(&context, json),
         Command::Remote { host, project } => remote::remote(&context, &host, project),
         Command::Status { tmux_format } => status::run(&context, tmux_format),
+        Command::Save { auto: true, closed: Some(session), .. } => {
+            crate::autosave::closed(&context, &session)
+        }
         Command::Save { auto: true, timer, .. } => crate::autosave::run(&context, timer),
         Command::Save { sessions, all, client, force, .. } => {
             save::run(&context, sessions, all, client, force)

@@ -44,14 +44,26 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
 
     let mut chosen: Vec<(String, PathBuf, Snapshot)> = Vec::new();
     if request.targets.is_empty() {
-        // Every saved session that is not running now.
+        // Every saved session that is not running now, but those closed on purpose.
         let mut names: Vec<String> = Vec::new();
+        let mut closed: Vec<String> = Vec::new();
         for entry in store.list(None)? {
             if let Ok(snapshot) = files::load(&entry.path) {
-                if !names.contains(&snapshot.session.name) && !is_running(&snapshot.session.name) {
-                    names.push(snapshot.session.name);
+                let name = snapshot.session.name;
+                if names.contains(&name) || closed.contains(&name) || is_running(&name) {
+                    continue;
+                }
+                match store.is_closed(&name) {
+                    true => closed.push(name),
+                    false => names.push(name),
                 }
             }
+        }
+        if !closed.is_empty() {
+            eprintln!(
+                "cdev: not restored, closed on purpose: {} (`cdev restore NAME` brings one back)",
+                closed.iter().map(|n| printable(n)).collect::<Vec<_>>().join(", ")
+            );
         }
         for name in names {
             let (path, mut snapshot, skipped) = store.latest_good(&name)?;

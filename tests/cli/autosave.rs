@@ -188,3 +188,35 @@ fn a_resurrect_restore_holds_autosaves_back_until_it_is_done_issue_16() {
     env.cdev(&["resurrect", "post-restore-all"]).ok();
     wait_for("the held-back save", || saved_panes(&env, "claude-dev-web") == 6);
 }
+
+#[test]
+fn a_session_closed_on_purpose_stays_closed_after_a_crash_and_a_lost_server_comes_back_issue_16() {
+    let env = TestEnv::lived_in();
+    load_plugin(&env);
+    let (web, api) = (env.project("projects/web"), env.project("projects/api"));
+    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
+    env.cdev(&["new", "--no-attach", &api.to_string_lossy()]).ok();
+    wait_for("both autosaved", || {
+        saved_panes(&env, "claude-dev-web") == 5 && saved_panes(&env, "claude-dev-api") == 5
+    });
+    env.tmux(&["kill-session", "-t", "=claude-dev-api:"]).ok();
+    let closed = env.path("state/cdev/snapshots/claude-dev-api/closed");
+    wait_for("the session-closed hook to mark it", || closed.exists());
+    kill_9(&env);
+
+    env.age_server();
+    let run = env.cdev(&["restore"]);
+    assert!(run.ok().contains("claude-dev-web: restored 5 panes"), "{}", run.stdout());
+    assert!(!run.stdout().contains("claude-dev-api"), "{}", run.stdout());
+    assert!(run.stderr().contains("not restored, closed on purpose: claude-dev-api"), "{}", run.stderr());
+    assert!(env.cdev(&["restore", "claude-dev-api"]).ok().contains("restored 5 panes"));
+    wait_for("its save to reopen it", || !closed.exists());
+
+    // The whole server killed (as at a shutdown): its sessions were lost, not closed.
+    load_plugin(&env);
+    env.kill_server();
+    env.age_server();
+    let run = env.cdev(&["restore"]);
+    assert!(run.ok().contains("claude-dev-web: restored"), "{}", run.stderr());
+    assert!(run.stdout().contains("claude-dev-api: restored"), "{}", run.stderr());
+}
