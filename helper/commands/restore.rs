@@ -108,6 +108,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     }
     if chosen.is_empty() {
         println!("nothing to restore");
+        unsaved_conversations(context, &store, &is_running);
         return Ok(());
     }
     for (name, path, _) in &chosen {
@@ -157,6 +158,39 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), shown_path(path));
     }
     Ok(())
+}
+
+/// Conversations the agent journal knows of in sessions that have no snapshot (a crash before
+/// any save, with autosave off): nothing can rebuild those sessions, but each conversation can
+/// be resumed by hand, so the user is told how.
+fn unsaved_conversations(context: &Context, store: &Store, is_running: &dyn Fn(&str) -> bool) {
+    let journal = crate::store::files_under(&context.paths.state_dir.join("agents"));
+    let mut hints = Vec::new();
+    for file in journal.iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
+        let Ok(entry) = std::fs::read(file).map(|b| serde_json::from_slice::<serde_json::Value>(&b)) else {
+            continue;
+        };
+        let Ok(entry) = entry else { continue };
+        let field = |key: &str| entry.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let (Some(session), Some(id)) = (field("session"), field("claude_session")) else { continue };
+        if is_running(&session) || store.latest_good(&session).is_ok() {
+            continue;
+        }
+        if crate::snapshot::bundle::check_session_id(&id).is_err() {
+            continue;
+        }
+        let cwd = field("cwd").map(|c| shell_words::quote(&c).into_owned()).unwrap_or_else(|| "DIR".into());
+        let hint = format!("  {}: cd {cwd} && claude --resume {id}", printable(&session));
+        if !hints.contains(&hint) {
+            hints.push(hint);
+        }
+    }
+    if !hints.is_empty() {
+        eprintln!("cdev: no snapshot holds these conversations (their sessions were never saved); resume them by hand:");
+        for hint in hints {
+            eprintln!("{hint}");
+        }
+    }
 }
 
 /// Whether tmux makes a session called `name` under exactly that name.

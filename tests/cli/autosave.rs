@@ -31,6 +31,14 @@ fn snapshot_files(env: &TestEnv, session: &str) -> usize {
     files_under(&dir).iter().filter(|p| p.to_string_lossy().ends_with(".json.gz")).count()
 }
 
+/// `claude-dev-web` made by `cdev new` (five panes), once its own autosave is on disk.
+fn web_session(env: &TestEnv) -> std::path::PathBuf {
+    let web = env.project("projects/web");
+    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
+    wait_for("cdev new's own autosave", || saved_panes(env, "claude-dev-web") == 5);
+    web
+}
+
 fn kill_9(env: &TestEnv) {
     let pid = env.tmux(&["display-message", "-p", "#{pid}"]).ok();
     Command::new("kill").args(["-9", pid.trim()]).status().unwrap();
@@ -78,9 +86,7 @@ fn a_crash_before_any_save_loses_no_session_and_no_conversation_issue_16() {
 #[test]
 fn autosaves_asked_for_at_once_make_one_save_and_print_nothing_issue_16() {
     let env = TestEnv::lived_in();
-    let web = env.project("projects/web");
-    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
-    wait_for("cdev new's own autosave", || snapshot_files(&env, "claude-dev-web") == 1);
+    web_session(&env);
     env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:"]).ok();
     env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
     let runs = env.cdev_in_parallel(5, &["save", "--auto"]);
@@ -154,9 +160,7 @@ fn doctor_says_what_autosave_does_and_what_a_crash_would_lose_issue_16() {
 #[test]
 fn a_conversation_started_or_changed_is_autosaved_issue_16() {
     let env = TestEnv::lived_in();
-    let web = env.project("projects/web");
-    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
-    wait_for("cdev new's own autosave", || saved_panes(&env, "claude-dev-web") == 5);
+    let web = web_session(&env);
     let cleared = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
     let payload = format!(
         r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{cleared}","cwd":"{}"}}"#,
@@ -174,9 +178,7 @@ fn a_conversation_started_or_changed_is_autosaved_issue_16() {
 #[test]
 fn a_resurrect_restore_holds_autosaves_back_until_it_is_done_issue_16() {
     let env = TestEnv::lived_in();
-    let web = env.project("projects/web");
-    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
-    wait_for("cdev new's own autosave", || snapshot_files(&env, "claude-dev-web") == 1);
+    web_session(&env);
     env.cdev(&["resurrect", "pre-restore-all"]).ok();
     let before = snapshot_files(&env, "claude-dev-web");
     // Resurrect rebuilds a pane: the request waits.
@@ -219,4 +221,24 @@ fn a_session_closed_on_purpose_stays_closed_after_a_crash_and_a_lost_server_come
     let run = env.cdev(&["restore"]);
     assert!(run.ok().contains("claude-dev-web: restored"), "{}", run.stderr());
     assert!(run.stdout().contains("claude-dev-api: restored"), "{}", run.stderr());
+}
+
+#[test]
+fn with_autosave_off_a_crash_before_any_save_says_how_to_resume_each_conversation_issue_16() {
+    let env = TestEnv::lived_in();
+    env.tmux(&["set-option", "-g", "@cdev-autosave", "off"]).ok();
+    let web = env.project("projects/web");
+    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
+    let id = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
+    let payload = format!(
+        r#"{{"hook_event_name":"SessionStart","source":"startup","session_id":"{id}","cwd":"{}"}}"#,
+        web.display()
+    );
+    env.claude_hook("claude-dev-web", &payload).ok();
+    kill_9(&env);
+    env.age_server();
+    let run = env.cdev(&["restore"]);
+    assert_eq!(run.ok().trim(), "nothing to restore");
+    let hint = format!("claude-dev-web: cd {} && claude --resume {id}", web.display());
+    assert!(run.stderr().contains(&hint), "{}", run.stderr());
 }
