@@ -242,3 +242,23 @@ fn with_autosave_off_a_crash_before_any_save_says_how_to_resume_each_conversatio
     let hint = format!("claude-dev-web: cd {} && claude --resume {id}", web.display());
     assert!(run.stderr().contains(&hint), "{}", run.stderr());
 }
+
+#[test]
+fn a_saver_started_while_another_saves_leaves_at_once_and_its_request_is_kept_issue_16() {
+    let env = TestEnv::lived_in();
+    web_session(&env);
+    env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
+    // Another saver holds the lock (this test, standing in for it).
+    let lock = fs::File::options().write(true).open(env.path("state/cdev/locks/autosave.lock")).unwrap();
+    lock.lock().unwrap();
+    let mut cmd = env.command(CDEV);
+    cmd.args(["-L", &env.socket, "save", "--auto"]);
+    let mut saver = cmd.spawn().unwrap();
+    wait_for("the second saver to leave without waiting", || saver.try_wait().unwrap().is_some());
+    assert_eq!(option(&env, "@cdev_autosave_pending"), "1", "the request waits for the holder");
+    assert_eq!(saved_panes(&env, "claude-dev-web"), 5);
+    drop(lock);
+    env.cdev(&["save", "--auto"]).ok();
+    assert_eq!(saved_panes(&env, "claude-dev-web"), 6);
+}
