@@ -4,12 +4,13 @@
 //! - **Asking** costs a key press nothing: tmux hooks (cdev.tmux, `scripts/autosave.sh`), cdev's
 //!   own commands that change sessions, and the Claude hook handler when a conversation starts
 //!   or changes (SessionStart) set `@cdev_autosave_pending` and start `cdev save --auto` with
-//!   `run-shell -b`, in the tmux call they make anyway. The hooks start it only when no request is pending
-//!   yet, so a burst of splits starts one process, not one per split.
-//! - **Saving** happens one at a time (a lock; a second waits, then finds nothing pending and
-//!   leaves), after a short pause that lets a burst settle, and only of cdev's sessions. The
-//!   pending flag is cleared before the capture, so a change during a save asks again. A session
-//!   whose snapshot would be the same as its latest is not written again.
+//!   `run-shell -b`, in the tmux call they make anyway. The hooks start it only when no request
+//!   is pending yet, so a burst of splits starts one process, not one per split.
+//! - **Saving** happens one at a time (a lock: a saver started while another runs leaves at
+//!   once, and the one running serves its request), after a short pause that lets a burst
+//!   settle, and only of cdev's sessions. The pending flag is cleared before the capture, so a
+//!   change during a save asks again. A session whose snapshot would be the same as its latest
+//!   is not written again.
 //! - **The interval** (`@cdev-autosave-interval`, default 5 minutes, `off`) is a timer inside the
 //!   tmux server: each tick is a `run-shell -b -d SECONDS` that arms the next. It was chosen over
 //!   riding the status line (as tmux-continuum does) because agents work while nobody is
@@ -28,7 +29,7 @@ use crate::commands::Context;
 use crate::tmux::command::escape_format;
 use crate::tmux::format::{format_string, parse_records, Record};
 use crate::tmux::state::SessionSummary;
-use crate::tmux::{TmuxCommand, TmuxOptions};
+use crate::tmux::{Tmux, TmuxCommand, TmuxOptions};
 
 /// Set while a request waits for a save.
 pub const PENDING: &str = "@cdev_autosave_pending";
@@ -113,6 +114,58 @@ pub fn interval(options: &TmuxOptions) -> Option<i64> {
     }
 }
 
+/// `cdev save --auto --closed SESSION` (the session-closed hook): a session that ended while its
+/// server lives on was closed on purpose, so a restore after a later crash leaves it out. When the
+/// whole server went (kill-server, a shutdown), nothing is marked: those sessions were lost, not
+/// closed. Never fails, never prints.
+pub fn closed(context: &Context, session: &str) -> Result<()> {
+    let outcome = (|| -> Result<()> {
+        let tmux = context.tmux()?;
+        // After the moment a server on its way out takes to go. The server that ran the hook is
+        // in $TMUX ("socket,pid,session"); another one on the same socket means it went.
+        std::thread::sleep(SETTLE);
+        let hook_server = std::env::var("TMUX").ok().and_then(|v| v.rsplit(',').nth(1).map(str::to_string));
+        let pid = TmuxCommand::new("display-message").flag("-p").arg("#{pid}");
+        let list = TmuxCommand::new("list-sessions").format("-F", &format_string(SessionSummary::FIELDS));
+        let output = match tmux.run_chain_bytes(&[pid, list]) {
+            Ok(output) => output,
+            Err(err) if crate::tmux::is_no_server(&err) => return Ok(()),
+            Err(err) => return Err(err),
+        };
+        let pid_line = String::from_utf8_lossy(&output).lines().next().unwrap_or_default().to_string();
+        if hook_server.is_some_and(|hook_pid| hook_pid != pid_line.trim()) {
+            return Ok(()); // the whole server went: its sessions were lost, not closed
+        }
+        let sessions: Vec<SessionSummary> = parse_records(&output)?;
+        if sessions.iter().any(|s| s.name == session) {
+            return Ok(()); // made again meanwhile
+        }
+        mark_closed(context, &[session.to_string()])?;
+        // A request made while the mark held the lock found it taken: served here.
+        save(context, None)
+    })();
+    if let Err(err) = &outcome {
+        crate::log::debug("autosave", &format!("{session} closed: {err:#}"));
+    }
+    Ok(())
+}
+
+/// Marks `sessions` closed on purpose (`Store::mark_closed`), after any autosave under way: it
+/// may still hold them, and its save would take the mark away.
+pub fn mark_closed(context: &Context, sessions: &[String]) -> Result<()> {
+    let _one_at_a_time = lock(context)?;
+    let store = crate::snapshot::files::Store::new(&context.paths.state_dir);
+    sessions.iter().try_for_each(|name| store.mark_closed(name))
+}
+
+fn lock(context: &Context) -> Result<crate::store::FileLock> {
+    crate::store::lock(&lock_path(context))
+}
+
+fn lock_path(context: &Context) -> std::path::PathBuf {
+    context.paths.state_dir.join("locks").join("autosave.lock")
+}
+
 /// `cdev save --auto [--timer TOKEN]`: see the module docs. Never fails, never prints.
 pub fn run(context: &Context, timer: Option<String>) -> Result<()> {
     let outcome = save(context, timer.as_deref());
@@ -124,15 +177,52 @@ pub fn run(context: &Context, timer: Option<String>) -> Result<()> {
 
 fn save(context: &Context, timer: Option<&str>) -> Result<()> {
     let tmux = context.tmux()?;
-    let _one_at_a_time = crate::store::lock(&context.paths.state_dir.join("locks").join("autosave.lock"))?;
+    // One saver at a time. A request's saver started while another runs leaves at once (no
+    // queue of waiting processes however fast requests come); a timer's tick waits its turn (it
+    // must arm the next one). Whoever holds the lock serves every request made meanwhile, and
+    // looks once more after letting go: a request whose process found the lock taken in that
+    // last moment would otherwise wait for the next change.
+    let mut tick = timer;
+    loop {
+        {
+            let held = match tick {
+                Some(_) => Some(lock(context)?),
+                None => crate::store::try_lock(&lock_path(context))?,
+            };
+            let Some(_one_at_a_time) = held else { return Ok(()) };
+            if tick.is_some() {
+                serve(context, &tmux, tick.take())?;
+            }
+            while serve(context, &tmux, None)? {}
+        }
+        if !asked(&tmux)? {
+            return Ok(());
+        }
+    }
+}
+
+/// Whether a request waits: pending, autosave on, not paused.
+fn asked(tmux: &Tmux) -> Result<bool> {
+    let options = tmux.options()?;
+    Ok(enabled(&options) && options.get(PENDING).is_some_and(|v| !v.is_empty()) && !paused(&options))
+}
+
+fn paused(options: &TmuxOptions) -> bool {
+    let until = options.get(PAUSED).and_then(|v| v.parse::<i64>().ok());
+    until.is_some_and(|until| until > chrono::Utc::now().timestamp())
+}
+
+/// One round: saves when a request is pending or this is the live timer's tick, keeps the timer
+/// going, and says whether it saved.
+fn serve(context: &Context, tmux: &Tmux, timer: Option<&str>) -> Result<bool> {
     let Some((options, _)) = tmux.read_with_options::<SessionSummary>(TmuxCommand::new("list-sessions"))?
     else {
-        return Ok(()); // the server is gone: nothing to save, no timer to arm
+        return Ok(false); // the server is gone: nothing to save, no timer to arm
     };
     let clear_pending = || TmuxCommand::new("set-option").flag("-gu").arg(PENDING);
     if !enabled(&options) {
         let unset_timer = TmuxCommand::new("set-option").flag("-gu").arg(TIMER);
-        return tmux.run_chain(&[clear_pending(), unset_timer]).map(drop);
+        return tmux.run_chain(&[clear_pending(), unset_timer]).map(|_| false);
     }
     let pending = options.get(PENDING).is_some_and(|v| !v.is_empty());
     let live_timer = options.get(TIMER).unwrap_or_default().to_string();
@@ -142,13 +232,12 @@ fn save(context: &Context, timer: Option<&str>) -> Result<()> {
     let timer_dead = live_timer.is_empty()
         || due.parse::<i64>().is_ok_and(|due| due + 60 < chrono::Utc::now().timestamp());
     if timer.is_some() && !is_live_tick {
-        return Ok(()); // a timer that was replaced (the plugin loaded again): it ends here
+        return Ok(false); // a timer that was replaced (the plugin loaded again): it ends here
     }
     let mut after = Vec::new();
-    let paused_until = options.get(PAUSED).and_then(|v| v.parse::<i64>().ok());
     // While paused a request stays pending (`resume` asks again); a tick only arms the next.
-    let paused = paused_until.is_some_and(|until| until > chrono::Utc::now().timestamp());
-    if (pending || is_live_tick) && !paused {
+    let saves = (pending || is_live_tick) && !paused(&options);
+    if saves {
         // A burst settles; what it brought (a session made meanwhile) is in the listing read
         // after the pause, in the same call that clears the flag: a change from then on asks again.
         std::thread::sleep(SETTLE);
@@ -163,7 +252,7 @@ fn save(context: &Context, timer: Option<&str>) -> Result<()> {
             .collect();
         let last = match names.is_empty() {
             true => "nothing to save".to_string(),
-            false => match crate::commands::save_automatically(context, &tmux, &config, &names) {
+            false => match crate::commands::save_automatically(context, tmux, &config, &names) {
                 Ok(written) => format!("{written} of {} sessions written", names.len()),
                 Err(err) => format!("failed: {err:#}"),
             },
@@ -177,7 +266,8 @@ fn save(context: &Context, timer: Option<&str>) -> Result<()> {
         None if !live_timer.is_empty() => after.push(TmuxCommand::new("set-option").flag("-gu").arg(TIMER)),
         _ => {}
     }
-    tmux.run_chain(&after).context("could not arm the autosave timer").map(drop)
+    tmux.run_chain(&after).context("could not arm the autosave timer")?;
+    Ok(saves)
 }
 
 /// The next tick, `seconds` from now, under a fresh token.

@@ -96,6 +96,10 @@ pub enum Command {
         /// An interval timer's tick (with --auto); set by cdev itself.
         #[arg(long, requires = "auto", hide = true, value_name = "TOKEN")]
         timer: Option<String>,
+        /// The session just closed (with --auto; the plugin's session-closed hook): unless the
+        /// whole server went, it was closed on purpose and `cdev restore` leaves it out.
+        #[arg(long, requires = "auto", hide = true, value_name = "SESSION")]
+        closed: Option<String>,
     },
     /// Recreate sessions from their latest good snapshot (or from SNAPSHOT files).
     Restore {

@@ -136,6 +136,22 @@ pub fn path_component(name: &str) -> String {
     out
 }
 
+/// Every file under `dir`, at any depth (an unreadable or missing directory holds none).
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok()) {
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => stack.push(entry.path()),
+                Ok(_) => found.push(entry.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    found
+}
+
 /// An advisory lock on a file, held until dropped. The kernel releases it with the process,
 /// however the process dies, so it never goes stale.
 pub struct FileLock(#[allow(dead_code)] File);

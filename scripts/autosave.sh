@@ -20,6 +20,10 @@ register_autosave_hooks() {
 	for hook in $autosave_hooks; do
 		set_hook_entry "$hook" "$request" "@cdev_autosave_pending"
 	done
+	# A session closed while the server lives on was closed on purpose: a restore after a later
+	# crash leaves it out. (#{q:…} quotes the name for the shell.)
+	set_hook_entry session-closed \
+		"run-shell -b '\"\$CDEV_BIN\" save --auto --closed #{q:hook_session_name} 2>/dev/null || :'" "save --auto --closed"
 	# A first save (which starts the interval timer) as soon as the plugin loads.
 	tmux set-option -g @cdev_autosave_pending 1
 	tmux run-shell -b "$autosave_command"

@@ -37,6 +37,12 @@ fn save_then_kill(context: &Context, tmux: &Tmux, config: &Config, names: &[Stri
         .map(|name| TmuxCommand::new("kill-session").value("-t", &target::session(name)))
         .collect();
     tmux.run_chain(&kills).context("could not kill")?;
+    // Killed on purpose: a restore after a later crash leaves them out (`cdev restore NAME`
+    // still brings one back).
+    let killed: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    if let Err(err) = crate::autosave::mark_closed(context, &killed) {
+        eprintln!("cdev: could not record that {} were closed: {err:#}", killed.join(", "));
+    }
     for line in lines {
         println!("{line}");
     }

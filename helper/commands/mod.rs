@@ -89,8 +89,14 @@ impl Context {
         let Some(root) = crate::session::adopt::project_root_of(tmux, session, &self.paths.home) else {
             bail!("could not tell the project of {session}: it was not made by cdev, and neither PROJECT_ROOT, its directory nor its panes name one");
         };
-        crate::session::adopt::record(tmux, session, &root)
-            .with_context(|| format!("could not record {} as the project of {session}", root.display()))?;
+        // Only a session with cdev's name becomes cdev's: another one (`notes`) would then be
+        // autosaved and offered to `cdev cleanup`, which the user never asked for.
+        let config = self.file_config()?.with_tmux_options(&tmux.options()?, &self.paths)?;
+        if config.is_cdev_session(session) {
+            crate::session::adopt::record(tmux, session, &root).with_context(|| {
+                format!("could not record {} as the project of {session}", root.display())
+            })?;
+        }
         Ok(root)
     }
 
@@ -147,6 +153,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::List { json, hosts: true } => remote::list_hosts(&context, json),
         Command::Remote { host, project } => remote::remote(&context, &host, project),
         Command::Status { tmux_format } => status::run(&context, tmux_format),
+        Command::Save { auto: true, closed: Some(session), .. } => {
+            crate::autosave::closed(&context, &session)
+        }
         Command::Save { auto: true, timer, .. } => crate::autosave::run(&context, timer),
         Command::Save { sessions, all, client, force, .. } => {
             save::run(&context, sessions, all, client, force)

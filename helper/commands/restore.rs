@@ -48,14 +48,26 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     // Sessions from snapshot files found elsewhere, and whether the user agreed to run them.
     let mut foreign: Vec<(String, bool)> = Vec::new();
     if request.targets.is_empty() {
-        // Every saved session that is not running now.
+        // Every saved session that is not running now, but those closed on purpose.
         let mut names: Vec<String> = Vec::new();
+        let mut closed: Vec<String> = Vec::new();
         for entry in store.list(None)? {
             if let Ok(snapshot) = files::load(&entry.path) {
-                if !names.contains(&snapshot.session.name) && !is_running(&snapshot.session.name) {
-                    names.push(snapshot.session.name);
+                let name = snapshot.session.name;
+                if names.contains(&name) || closed.contains(&name) || is_running(&name) {
+                    continue;
+                }
+                match store.is_closed(&name) {
+                    true => closed.push(name),
+                    false => names.push(name),
                 }
             }
+        }
+        if !closed.is_empty() {
+            eprintln!(
+                "cdev: not restored, closed on purpose: {} (`cdev restore NAME` brings one back)",
+                closed.iter().map(|n| printable(n)).collect::<Vec<_>>().join(", ")
+            );
         }
         for name in names {
             let (path, mut snapshot, skipped) = store.latest_good(&name)?;
@@ -110,6 +122,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     }
     if chosen.is_empty() {
         println!("nothing to restore");
+        unsaved_conversations(context, &store, &is_running);
         return Ok(());
     }
     for (name, path, _) in &chosen {
@@ -160,6 +173,39 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), shown_path(path));
     }
     Ok(())
+}
+
+/// Conversations the agent journal knows of in sessions that have no snapshot (a crash before
+/// any save, with autosave off): nothing can rebuild those sessions, but each conversation can
+/// be resumed by hand, so the user is told how.
+fn unsaved_conversations(context: &Context, store: &Store, is_running: &dyn Fn(&str) -> bool) {
+    let journal = crate::store::files_under(&context.paths.state_dir.join("agents"));
+    let mut hints = Vec::new();
+    for file in journal.iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
+        let Ok(entry) = std::fs::read(file).map(|b| serde_json::from_slice::<serde_json::Value>(&b)) else {
+            continue;
+        };
+        let Ok(entry) = entry else { continue };
+        let field = |key: &str| entry.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let (Some(session), Some(id)) = (field("session"), field("claude_session")) else { continue };
+        if is_running(&session) || store.latest_good(&session).is_ok() {
+            continue;
+        }
+        if crate::snapshot::bundle::check_session_id(&id).is_err() {
+            continue;
+        }
+        let cwd = field("cwd").map(|c| shell_words::quote(&c).into_owned()).unwrap_or_else(|| "DIR".into());
+        let hint = format!("  {}: cd {cwd} && claude --resume {id}", printable(&session));
+        if !hints.contains(&hint) {
+            hints.push(hint);
+        }
+    }
+    if !hints.is_empty() {
+        eprintln!("cdev: no snapshot holds these conversations (their sessions were never saved); resume them by hand:");
+        for hint in hints {
+            eprintln!("{hint}");
+        }
+    }
 }
 
 /// Whether tmux makes a session called `name` under exactly that name.

@@ -26,8 +26,8 @@ impl Record for PanePlace {
 /// The project root of `session`, which has none recorded: `PROJECT_ROOT` in its environment
 /// (what the seed's scripts set), else the directory it was started in unless that is the home
 /// directory or `/` (a session started from there says nothing), else the git top-level of the
-/// first of its panes that is in a repository, else its start directory. `None` when the session
-/// is gone. Two tmux calls at most.
+/// first of its panes that is in a repository. `None` when nothing names one, or the session is
+/// gone. Two tmux calls at most.
 pub fn project_root_of(tmux: &Tmux, session: &str, home: &Path) -> Option<PathBuf> {
     let session_target = target::session(session);
     let from_env = tmux
@@ -45,11 +45,7 @@ pub fn project_root_of(tmux: &Tmux, session: &str, home: &Path) -> Option<PathBu
     if !says_nothing {
         return Some(canonical(start));
     }
-    panes
-        .iter()
-        .find_map(|pane| crate::git::toplevel(Path::new(&pane.cwd)))
-        .or_else(|| start.is_dir().then_some(start))
-        .map(canonical)
+    panes.iter().find_map(|pane| crate::git::toplevel(Path::new(&pane.cwd))).map(canonical)
 }
 
 /// Records `root` on `session` as cdev's own sessions have it.

@@ -15,6 +15,8 @@ use crate::bounded;
 use crate::store::{self, path_component};
 
 const LATEST: &str = "latest";
+/// Present while a session is closed on purpose (see `Store::mark_closed`).
+const CLOSED: &str = "closed";
 const SUFFIX: &str = ".json.gz";
 
 /// Marks an autosave's file name (`<time>-auto<id>.json.gz`): rotation keeps the newest
@@ -104,7 +106,24 @@ impl Store {
         if implausible.is_none() {
             store::write_atomic_pointer(&dir.join(LATEST), name.as_bytes())?;
         }
+        // A session saved is open again, whatever closed it before.
+        let _ = fs::remove_file(dir.join(CLOSED));
         Ok((path, implausible))
+    }
+
+    /// Marks `session` as closed on purpose (killed, not lost in a crash): `cdev restore` without
+    /// names leaves it out. Its next save (it runs again) takes the mark away.
+    pub fn mark_closed(&self, session: &str) -> Result<()> {
+        let dir = self.session_dir(session);
+        if !dir.is_dir() {
+            return Ok(()); // never saved: nothing a restore could bring back
+        }
+        store::write_atomic_pointer(&dir.join(CLOSED), chrono::Utc::now().to_rfc3339().as_bytes())
+    }
+
+    /// Whether `session` was closed on purpose after its last save.
+    pub fn is_closed(&self, session: &str) -> bool {
+        self.session_dir(session).join(CLOSED).exists()
     }
 
     /// The snapshots of `session` (all sessions when `None`), newest first.

@@ -44,15 +44,25 @@ fn the_project_of_a_plain_session_comes_from_project_root_or_its_panes_issue_16(
     let home = env.home().to_string_lossy().into_owned();
     // Started from the home directory, which says nothing about the project.
     let with_env = format!("PROJECT_ROOT={}", by_env.display());
-    env.tmux(&["new-session", "-d", "-s", "old-env", "-c", &home, "-e", &with_env]).ok();
-    env.tmux(&["new-session", "-d", "-s", "old-pane", "-c", &home]).ok();
-    env.tmux(&["split-window", "-t", "=old-pane:", "-c", &by_pane.join(".").to_string_lossy()]).ok();
+    env.tmux(&["new-session", "-d", "-s", "claude-dev-old-env", "-c", &home, "-e", &with_env]).ok();
+    env.tmux(&["new-session", "-d", "-s", "claude-dev-old-pane", "-c", &home]).ok();
+    let in_repo = by_pane.join(".").to_string_lossy().into_owned();
+    env.tmux(&["split-window", "-t", "=claude-dev-old-pane:", "-c", &in_repo]).ok();
 
-    for (session, repo) in [("old-env", &by_env), ("old-pane", &by_pane)] {
+    for (session, repo) in [("claude-dev-old-env", &by_env), ("claude-dev-old-pane", &by_pane)] {
         let rows = env.cdev(&["worktree", "list", "--session", session, "--json"]).ok();
         assert_eq!(json(&rows), serde_json::json!([]), "{session}");
         assert_eq!(project_root_option(&env, session), repo.to_string_lossy(), "{session}");
     }
+
+    // A session without cdev's name is used, never made cdev's (autosaved, offered to cleanup).
+    env.tmux(&["new-session", "-d", "-s", "scratch", "-c", &in_repo]).ok();
+    env.cdev(&["worktree", "list", "--session", "scratch"]).ok();
+    assert_eq!(project_root_option(&env, "scratch"), "");
+    // And one that names no project says so, in cdev's words.
+    let err = env.cdev(&["worktree", "list", "--session", "notes"]).fails_with(1);
+    assert!(err.contains("could not tell the project of notes"), "{err}");
+    assert!(!err.contains("invalid option"), "{err}");
 }
 
 #[test]

@@ -31,6 +31,14 @@ fn snapshot_files(env: &TestEnv, session: &str) -> usize {
     files_under(&dir).iter().filter(|p| p.to_string_lossy().ends_with(".json.gz")).count()
 }
 
+/// `claude-dev-web` made by `cdev new` (five panes), once its own autosave is on disk.
+fn web_session(env: &TestEnv) -> std::path::PathBuf {
+    let web = env.project("projects/web");
+    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
+    wait_for("cdev new's own autosave", || saved_panes(env, "claude-dev-web") == 5);
+    web
+}
+
 fn kill_9(env: &TestEnv) {
     let pid = env.tmux(&["display-message", "-p", "#{pid}"]).ok();
     Command::new("kill").args(["-9", pid.trim()]).status().unwrap();
@@ -82,9 +90,7 @@ fn a_crash_before_any_save_loses_no_session_and_no_conversation_issue_16() {
 #[test]
 fn autosaves_asked_for_at_once_make_one_save_and_print_nothing_issue_16() {
     let env = TestEnv::lived_in();
-    let web = env.project("projects/web");
-    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
-    wait_for("cdev new's own autosave", || snapshot_files(&env, "claude-dev-web") == 1);
+    web_session(&env);
     env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:"]).ok();
     env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
     let runs = env.cdev_in_parallel(5, &["save", "--auto"]);
@@ -158,9 +164,7 @@ fn doctor_says_what_autosave_does_and_what_a_crash_would_lose_issue_16() {
 #[test]
 fn a_conversation_started_or_changed_is_autosaved_issue_16() {
     let env = TestEnv::lived_in();
-    let web = env.project("projects/web");
-    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
-    wait_for("cdev new's own autosave", || saved_panes(&env, "claude-dev-web") == 5);
+    let web = web_session(&env);
     let cleared = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
     let payload = format!(
         r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{cleared}","cwd":"{}"}}"#,
@@ -178,9 +182,7 @@ fn a_conversation_started_or_changed_is_autosaved_issue_16() {
 #[test]
 fn a_resurrect_restore_holds_autosaves_back_until_it_is_done_issue_16() {
     let env = TestEnv::lived_in();
-    let web = env.project("projects/web");
-    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
-    wait_for("cdev new's own autosave", || snapshot_files(&env, "claude-dev-web") == 1);
+    web_session(&env);
     env.cdev(&["resurrect", "pre-restore-all"]).ok();
     let before = snapshot_files(&env, "claude-dev-web");
     // Resurrect rebuilds a pane: the request waits.
@@ -191,4 +193,76 @@ fn a_resurrect_restore_holds_autosaves_back_until_it_is_done_issue_16() {
     assert_eq!(option(&env, "@cdev_autosave_pending"), "1", "the request is kept");
     env.cdev(&["resurrect", "post-restore-all"]).ok();
     wait_for("the held-back save", || saved_panes(&env, "claude-dev-web") == 6);
+}
+
+#[test]
+fn a_session_closed_on_purpose_stays_closed_after_a_crash_and_a_lost_server_comes_back_issue_16() {
+    let env = TestEnv::lived_in();
+    load_plugin(&env);
+    let (web, api) = (env.project("projects/web"), env.project("projects/api"));
+    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
+    env.cdev(&["new", "--no-attach", &api.to_string_lossy()]).ok();
+    wait_for("both autosaved", || {
+        saved_panes(&env, "claude-dev-web") == 5 && saved_panes(&env, "claude-dev-api") == 5
+    });
+    env.tmux(&["kill-session", "-t", "=claude-dev-api:"]).ok();
+    let closed = env.path("state/cdev/snapshots/claude-dev-api/closed");
+    wait_for("the session-closed hook to mark it", || closed.exists());
+    kill_9(&env);
+
+    env.age_server();
+    let run = env.cdev(&["restore"]);
+    assert!(run.ok().contains("claude-dev-web: restored 5 panes"), "{}", run.stdout());
+    assert!(!run.stdout().contains("claude-dev-api"), "{}", run.stdout());
+    assert!(run.stderr().contains("not restored, closed on purpose: claude-dev-api"), "{}", run.stderr());
+    assert!(env.cdev(&["restore", "claude-dev-api"]).ok().contains("restored 5 panes"));
+    wait_for("its save to reopen it", || !closed.exists());
+
+    // The whole server killed (as at a shutdown): its sessions were lost, not closed.
+    load_plugin(&env);
+    env.kill_server();
+    env.age_server();
+    let run = env.cdev(&["restore"]);
+    assert!(run.ok().contains("claude-dev-web: restored"), "{}", run.stderr());
+    assert!(run.stdout().contains("claude-dev-api: restored"), "{}", run.stderr());
+}
+
+#[test]
+fn with_autosave_off_a_crash_before_any_save_says_how_to_resume_each_conversation_issue_16() {
+    let env = TestEnv::lived_in();
+    env.tmux(&["set-option", "-g", "@cdev-autosave", "off"]).ok();
+    let web = env.project("projects/web");
+    env.cdev(&["new", "--no-attach", &web.to_string_lossy()]).ok();
+    let id = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
+    let payload = format!(
+        r#"{{"hook_event_name":"SessionStart","source":"startup","session_id":"{id}","cwd":"{}"}}"#,
+        web.display()
+    );
+    env.claude_hook("claude-dev-web", &payload).ok();
+    kill_9(&env);
+    env.age_server();
+    let run = env.cdev(&["restore"]);
+    assert_eq!(run.ok().trim(), "nothing to restore");
+    let hint = format!("claude-dev-web: cd {} && claude --resume {id}", web.display());
+    assert!(run.stderr().contains(&hint), "{}", run.stderr());
+}
+
+#[test]
+fn a_saver_started_while_another_saves_leaves_at_once_and_its_request_is_kept_issue_16() {
+    let env = TestEnv::lived_in();
+    web_session(&env);
+    env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
+    // Another saver holds the lock (this test, standing in for it).
+    let lock = fs::File::options().write(true).open(env.path("state/cdev/locks/autosave.lock")).unwrap();
+    lock.lock().unwrap();
+    let mut cmd = env.command(CDEV);
+    cmd.args(["-L", &env.socket, "save", "--auto"]);
+    let mut saver = cmd.spawn().unwrap();
+    wait_for("the second saver to leave without waiting", || saver.try_wait().unwrap().is_some());
+    assert_eq!(option(&env, "@cdev_autosave_pending"), "1", "the request waits for the holder");
+    assert_eq!(saved_panes(&env, "claude-dev-web"), 5);
+    drop(lock);
+    env.cdev(&["save", "--auto"]).ok();
+    assert_eq!(saved_panes(&env, "claude-dev-web"), 6);
 }
