@@ -161,6 +161,19 @@ pub fn read_for_restore(state_dir: &Path, session: &str, socket: &Path) -> Vec<E
     entries
 }
 
+/// Every journal entry of every session, on whichever server; unreadable entries are skipped.
+pub fn every_entry(state_dir: &Path) -> Vec<Entry> {
+    let read_dir = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok());
+    let dirs = read_dir(state_dir.join("agents")).flat_map(move |server| read_dir(server.path()));
+    dirs.flat_map(move |dir| read_dir(dir.path()))
+        .map(|file| file.path())
+        .filter(|path| path.to_string_lossy().ends_with(".json"))
+        .filter_map(|path| crate::bounded::read(&path, crate::bounded::limit::SMALL).ok())
+        .filter_map(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())
+        .filter(|entry| entry.version == FORMAT_VERSION)
+        .collect()
+}
+
 /// Every journal entry of the session called `session`, on whichever server it was, with its
 /// file; unreadable entries are skipped.
 fn session_files(state_dir: &Path, session: &str) -> Vec<(PathBuf, Entry)> {

@@ -179,23 +179,19 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
 /// any save, with autosave off): nothing can rebuild those sessions, but each conversation can
 /// be resumed by hand, so the user is told how.
 fn unsaved_conversations(context: &Context, store: &Store, is_running: &dyn Fn(&str) -> bool) {
-    let journal = crate::store::files_under(&context.paths.state_dir.join("agents"));
     let mut hints = Vec::new();
-    for file in journal.iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
-        let Ok(entry) = std::fs::read(file).map(|b| serde_json::from_slice::<serde_json::Value>(&b)) else {
+    for entry in journal::every_entry(&context.paths.state_dir) {
+        let Some(id) = entry.claude_session.as_deref().filter(|id| crate::claude::is_conversation_id(id))
+        else {
             continue;
         };
-        let Ok(entry) = entry else { continue };
-        let field = |key: &str| entry.get(key).and_then(|v| v.as_str()).map(str::to_string);
-        let (Some(session), Some(id)) = (field("session"), field("claude_session")) else { continue };
-        if is_running(&session) || store.latest_good(&session).is_ok() {
+        let session = &entry.session;
+        if is_running(session) || store.latest_good(session).is_ok() {
             continue;
         }
-        if crate::snapshot::bundle::check_session_id(&id).is_err() {
-            continue;
-        }
-        let cwd = field("cwd").map(|c| shell_words::quote(&c).into_owned()).unwrap_or_else(|| "DIR".into());
-        let hint = format!("  {}: cd {cwd} && claude --resume {id}", printable(&session));
+        let cwd =
+            entry.cwd.as_deref().map(|c| shell_words::quote(c).into_owned()).unwrap_or_else(|| "DIR".into());
+        let hint = format!("  {}: cd {cwd} && claude --resume {id}", printable(session));
         if !hints.contains(&hint) {
             hints.push(hint);
         }

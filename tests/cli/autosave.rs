@@ -251,11 +251,13 @@ fn with_autosave_off_a_crash_before_any_save_says_how_to_resume_each_conversatio
 fn a_saver_started_while_another_saves_leaves_at_once_and_its_request_is_kept_issue_16() {
     let env = TestEnv::lived_in();
     web_session(&env);
-    env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:"]).ok();
-    env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
-    // Another saver holds the lock (this test, standing in for it).
+    // Another saver holds the lock (this test, standing in for it), from before the change: a
+    // saver the split's own hook starts leaves at once too, and none saves meanwhile. (Taken
+    // after the split, a saver the hook started first could save and clear the request.)
     let lock = fs::File::options().write(true).open(env.path("state/cdev/locks/autosave.lock")).unwrap();
     lock.lock().unwrap();
+    env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
     let mut cmd = env.command(CDEV);
     cmd.args(["-L", &env.socket, "save", "--auto"]);
     let mut saver = cmd.spawn().unwrap();
