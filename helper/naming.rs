@@ -67,7 +67,7 @@ fn finish(name: String) -> String {
 }
 
 /// FNV-1a: a hash that is the same on every machine and every Rust version, unlike `DefaultHasher`.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
 }
 

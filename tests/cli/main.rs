@@ -12,6 +12,7 @@ mod hostile;
 mod lifecycle;
 mod list;
 mod messages_api;
+mod moving;
 mod new;
 mod plugin;
 mod remote;
