@@ -127,11 +127,12 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     };
     store::write_atomic(&moved_file(context, name), &serde_json::to_vec_pretty(&moved)?)?;
     println!(
-        "{name}: moved to {} into {}: {} panes, {} agents on their own conversation{}",
+        "{name}: moved to {} into {}: {} panes, {} agents on their own conversation ({} transcripts carried){}",
         request.host,
         printable(&answer.root),
         answer.panes,
         answer.agents,
+        answer.conversations,
         match answer.worktrees.is_empty() {
             true => String::new(),
             false => format!(", worktrees made there: {}", printable(&answer.worktrees.join(", "))),

@@ -13,30 +13,45 @@ const FAKE_KEY: &str = "sk-ant-api03-cdev-e2e-fake-key-0123456789abcdefghij";
 
 /// The pinned Claude Code CLI: `$CDEV_CLAUDE_BIN`, else where `.ci/run` installs it.
 fn claude_bin() -> PathBuf {
-    let path = std::env::var_os("CDEV_CLAUDE_BIN").map(PathBuf::from).unwrap_or_else(|| {
+    claude_bins()[0].clone()
+}
+
+/// A pinned Claude Code CLI: `$VARIABLE`, else where `.ci/run` installs it (`dir` under
+/// `~/.cache/cdev-test`).
+fn pinned(variable: &str, dir: &str, version: &str) -> PathBuf {
+    let path = std::env::var_os(variable).map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(std::env::var("HOME").unwrap_or_default())
-            .join(".cache/cdev-test/claude-code/node_modules/.bin/claude")
+            .join(format!(".cache/cdev-test/{dir}/node_modules/.bin/claude"))
     });
     assert!(
         path.exists(),
-        "Claude Code is not installed at {}: run .ci/run, or npm install --prefix ~/.cache/cdev-test/claude-code \
-         @anthropic-ai/claude-code@2.1.197",
+        "Claude Code is not installed at {}: run .ci/run, or npm install --prefix ~/.cache/cdev-test/{dir} \
+         @anthropic-ai/claude-code@{version}",
         path.display()
     );
     path
 }
 
-fn state(env: &TestEnv, pane: &str) -> String {
+/// Both pinned versions, each agent test runs against each: the current one (`$CDEV_CLAUDE_BIN`)
+/// and the newest the registry served (`$CDEV_CLAUDE_BIN_NEWEST`).
+pub fn claude_bins() -> [PathBuf; 2] {
+    [
+        pinned("CDEV_CLAUDE_BIN", "claude-code", "2.1.197"),
+        pinned("CDEV_CLAUDE_BIN_NEWEST", "claude-code-2.1.328", "2.1.328"),
+    ]
+}
+
+pub fn state(env: &TestEnv, pane: &str) -> String {
     env.tmux(&["show-options", "-pqv", "-t", pane, "@cdev_agent_state"]).ok().trim_end().to_string()
 }
 
-fn screen(env: &TestEnv, pane: &str) -> String {
+pub fn screen(env: &TestEnv, pane: &str) -> String {
     env.tmux(&["capture-pane", "-p", "-t", pane]).ok()
 }
 
 /// [`wait_for`] that shows Claude's screen and state when it times out.
 #[track_caller]
-fn wait_in(env: &TestEnv, pane: &str, what: &str, mut condition: impl FnMut() -> bool) {
+pub fn wait_in(env: &TestEnv, pane: &str, what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !condition() {
         if std::time::Instant::now() > deadline {
@@ -139,4 +154,41 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
         (Some("ended"), Some(assigned.as_str()))
     );
     assert!(api.requests.load(Ordering::Relaxed) >= 2);
+}
+
+/// Claude Code's own state in `home`, so it starts in each of `folders` with no onboarding,
+/// login, trust prompt or auto mode (newer versions ask about every sub-folder and default to
+/// auto mode); and what `.env.claude` gives its panes to reach the stand-in on `port`.
+pub fn claude_sandbox(home: &std::path::Path, folders: &[&std::path::Path], port: u16) -> String {
+    let key_tail: String = FAKE_KEY.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+    let trusted = serde_json::json!({"hasTrustDialogAccepted": true, "hasCompletedProjectOnboarding": true});
+    let projects: serde_json::Map<String, serde_json::Value> =
+        folders.iter().map(|f| (f.to_string_lossy().into_owned(), trusted.clone())).collect();
+    let claude_json = serde_json::json!({
+        "hasCompletedOnboarding": true, "theme": "dark",
+        "customApiKeyResponses": {"approved": [key_tail], "rejected": []},
+        "projects": projects
+    });
+    fs::write(home.join(".claude.json"), claude_json.to_string()).unwrap();
+    fs::create_dir_all(home.join(".claude")).unwrap();
+    fs::write(home.join(".claude/settings.json"), r#"{"permissions": {"defaultMode": "default"}}"#).unwrap();
+    format!(
+        "ANTHROPIC_API_KEY={FAKE_KEY}\nANTHROPIC_BASE_URL=http://127.0.0.1:{port}\nDISABLE_AUTOUPDATER=1\n\
+         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nDISABLE_TELEMETRY=1\n"
+    )
+}
+
+/// Waits for Claude's prompt in `pane`, answering the one-time "Make auto mode your default
+/// permission mode?" dialog of newer versions with "No".
+pub fn wait_for_prompt(env: &TestEnv, pane: &str) {
+    wait_in(env, pane, "Claude's prompt", || {
+        let shown = screen(env, pane);
+        if shown.contains("Make auto mode your default") && shown.contains("No, keep manual mode") {
+            env.tmux(&["send-keys", "-t", pane, "Down"]).ok();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        shown.contains("for shortcuts") && !shown.contains("Make auto mode your default")
+    });
 }

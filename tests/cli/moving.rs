@@ -8,8 +8,10 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::claude_e2e::{claude_bins, claude_sandbox, screen, state, wait_for_prompt, wait_in};
+use crate::messages_api::MessagesApi;
 use crate::remote::{host_table, start_sshd, Sshd};
-use crate::support::{wait_for, TestEnv, CDEV};
+use crate::support::{files_under, wait_for, TestEnv, CDEV};
 
 pub const SESSION: &str = "claude-dev-app";
 
@@ -258,4 +260,113 @@ fn a_move_kept_here_is_not_made_twice_and_a_name_taken_there_is_refused_issue_22
     let err = m.cdev_move(&[]).fails_with(1);
     assert!(err.contains("a session named claude-dev-app already runs there and is not this one"), "{err}");
     assert!(m.here.session_names().contains(&SESSION.to_string()));
+}
+
+/// Types `prompt` into Claude in `pane` and waits for its turn to end.
+fn converse(env: &TestEnv, pane: &str, prompt: &str) {
+    wait_for_prompt(env, pane);
+    env.tmux(&["send-keys", "-t", pane, "-l", prompt]).ok();
+    wait_in(env, pane, "the prompt typed", || screen(env, pane).contains(prompt));
+    // A key sent while Claude is still drawing can be lost: Enter again until the turn starts.
+    let mut tries = 0;
+    wait_in(env, pane, "the turn to start", || {
+        if tries % 30 == 0 {
+            env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
+        }
+        tries += 1;
+        matches!(state(env, pane).as_str(), "working" | "done")
+    });
+    wait_in(env, pane, "the turn to end (done)", || state(env, pane) == "done");
+}
+
+/// The transcript of conversation `id` under `env`'s HOME, wherever Claude keeps it.
+fn transcript(env: &TestEnv, id: &str) -> String {
+    let name = format!("{id}.jsonl");
+    files_under(&env.home().join(".claude/projects"))
+        .into_iter()
+        .find(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == name))
+        .and_then(|f| fs::read_to_string(f).ok())
+        .unwrap_or_default()
+}
+
+/// The Claude panes of the session on `env`'s server: pane id and conversation id.
+fn claude_panes(env: &TestEnv) -> Vec<(String, String)> {
+    env.panes(SESSION, "#{pane_id} #{@cdev_claude_session}")
+        .iter()
+        .filter_map(|l| l.split_once(' ').filter(|(_, id)| !id.is_empty()))
+        .map(|(pane, id)| (pane.to_string(), id.to_string()))
+        .collect()
+}
+
+/// The session moves with two real Claude agents (the checkout's and feat-x's), each having
+/// said something; returns how many came back there on their own conversation and continued it.
+fn real_claude_moves(claude_here: &Path, claude_there: &Path) -> usize {
+    let api = MessagesApi::start("/nonexistent/cdev-e2e-marker".into());
+    let m = Machines::new(Some((&claude_here.to_string_lossy(), &claude_there.to_string_lossy())), &[]);
+    let tree_here = m.project.join(".worktrees/feat-x");
+    let tree_there = m.clone.join(".worktrees/feat-x");
+    let env_claude = claude_sandbox(&m.here.home(), &[&m.project, &tree_here], api.port);
+    claude_sandbox(&m.there.home(), &[&m.clone, &tree_there], api.port);
+    fs::write(m.project.join(".env.claude"), env_claude).unwrap();
+    m.start_session();
+    let here = claude_panes(&m.here);
+    assert_eq!(here.len(), 2, "{here:?}");
+    for (pane, id) in &here {
+        wait_in(&m.here, pane, "SessionStart (idle)", || state(&m.here, pane) == "idle");
+        converse(&m.here, pane, &format!("remember {id}"));
+        // Claude writes the turn to its transcript a moment after Stop.
+        wait_in(&m.here, pane, "the turn in the transcript", || {
+            transcript(&m.here, id).contains(&format!("remember {id}"))
+        });
+    }
+    m.here.git(&tree_here, &["push", "-q", "origin", "feat-x"]);
+    m.clone_there();
+
+    let out = m.cdev_move(&[]).ok();
+    assert!(out.contains("2 agents on their own conversation"), "{out}");
+    assert!(!m.here.session_names().contains(&SESSION.to_string()));
+
+    let there = claude_panes(&m.there);
+    assert_eq!(there.len(), 2, "{there:?}");
+    let mut continued = 0;
+    for (pane, id) in &there {
+        let original = here.iter().find(|(_, i)| i == id).map(|(_, i)| i.clone()).unwrap_or_default();
+        wait_in(&m.there, pane, "SessionStart there (idle)", || state(&m.there, pane) == "idle");
+        wait_for_prompt(&m.there, pane);
+        let shown = screen(&m.there, pane);
+        let others = here
+            .iter()
+            .filter(|(_, i)| *i != original)
+            .any(|(_, i)| shown.contains(&format!("remember {i}")));
+        if original.is_empty() || !shown.contains(&format!("remember {original}")) || others {
+            eprintln!("pane {pane} did not come back on its own conversation {id}:\n{shown}");
+            continue;
+        }
+        converse(&m.there, pane, &format!("and now, {original}?"));
+        // The conversation there holds both turns, under whatever id Claude gives it now (its
+        // transcript is written a moment after the turn ends).
+        let both = |text: &str| {
+            text.contains(&format!("remember {original}")) && text.contains(&format!("and now, {original}?"))
+        };
+        wait_in(&m.there, pane, "the transcript there to hold both turns", || {
+            let now = m.there.tmux(&["show-options", "-pqv", "-t", pane, "@cdev_claude_session"]).ok();
+            both(&transcript(&m.there, now.trim()))
+        });
+        continued += 1;
+    }
+    continued
+}
+
+#[test]
+fn real_claude_agents_continue_on_host_on_their_own_conversations_issue_22() {
+    let [current, newest] = claude_bins();
+    for (here, there) in [(&newest, &newest), (&current, &current), (&current, &newest)] {
+        let continued = real_claude_moves(here, there);
+        eprintln!(
+            "{} → {}: {continued} of 2 agents continued their own conversation",
+            here.display(),
+            there.display()
+        );
+        assert_eq!(continued, 2);
+    }
 }
