@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::snapshot::bundle;
@@ -56,7 +56,8 @@ impl Missing {
                 format!("{dir} is on no branch: put commit {} on a branch and push it first", short(commit))
             }
             Missing::Behind { dir, branch, there } => format!(
-                "{dir} there is on {} without the commit of {} here: pull it there first",
+                "{} there is on {} without the commit of {} here: pull it there first",
+                if dir == "." { "the project's checkout" } else { dir },
                 there.as_deref().unwrap_or("another commit"),
                 branch.as_deref().unwrap_or("this checkout")
             ),
@@ -119,6 +120,10 @@ pub fn verify(root: &Path, checkouts: &[Checkout]) -> Result<(Vec<Missing>, Vec<
         return Ok((missing, make));
     }
     for checkout in checkouts {
+        // From the other machine: a "commit" must be a hash, never an option for git.
+        if !is_commit_hash(&checkout.commit) {
+            bail!("checkout {:?}: {:?} is not a commit hash", checkout.dir, checkout.commit);
+        }
         let path = bundle::rebase(root, &checkout.dir)?;
         let has_commit = |dir: &Path| {
             git::run(dir, &["cat-file", "-e", &format!("{}^{{commit}}", checkout.commit)]).is_ok()
@@ -179,6 +184,11 @@ pub fn verify(root: &Path, checkouts: &[Checkout]) -> Result<(Vec<Missing>, Vec<
     Ok((missing, make))
 }
 
+/// A full SHA-1 or SHA-256 object name.
+fn is_commit_hash(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 fn commit_missing(checkout: &Checkout) -> Missing {
     Missing::Commit {
         dir: checkout.dir.clone(),
@@ -193,4 +203,37 @@ pub fn make_worktrees(root: &Path, worktrees: &[Worktree]) -> Result<()> {
         worktree::ensure_from(root, &tree.feature, tree.base.as_deref())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_commit_hashes_reach_git() {
+        assert!(is_commit_hash(&"a".repeat(40)) && is_commit_hash(&"0f".repeat(32)));
+        for bad in ["", "HEAD", "--output=/tmp/x", &"g".repeat(40), &"a".repeat(41)] {
+            assert!(!is_commit_hash(bad), "{bad}");
+        }
+        let hostile = Checkout { dir: ".".into(), branch: None, commit: "--output=/tmp/x".into() };
+        let err = verify(Path::new("/"), &[hostile]).unwrap_err();
+        assert!(err.to_string().contains("is not a commit hash"), "{err}");
+    }
+
+    #[test]
+    fn each_missing_thing_says_what_to_do() {
+        let commit = "0123456789abcdef0123456789abcdef01234567".to_string();
+        let unpushed =
+            Missing::Commit { dir: ".worktrees/feat-x".into(), branch: Some("feat-x".into()), commit };
+        assert_eq!(
+            unpushed.advice(),
+            "push branch feat-x first (commit 0123456789ab is not there; fetch it there)"
+        );
+        let behind =
+            Missing::Behind { dir: ".".into(), branch: Some("main".into()), there: Some("old".into()) };
+        assert_eq!(
+            behind.advice(),
+            "the project's checkout there is on old without the commit of main here: pull it there first"
+        );
+    }
 }

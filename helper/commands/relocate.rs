@@ -80,6 +80,9 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     if !stays.is_empty() {
         bail!("{}; nothing changed: {}", fail(), stays.join("; "));
     }
+    if request.root.as_deref().is_some_and(|r| r.starts_with('-') || r.is_empty()) {
+        bail!(crate::input_error::InputError::new("--root", "a directory, not an option, is needed"));
+    }
     let remote_root = request.root.clone().or_else(|| {
         let base = root.file_name()?.to_string_lossy().into_owned();
         host.projects_root.as_ref().map(|dir| format!("{}/{base}", dir.trim_end_matches('/')))

@@ -143,6 +143,13 @@ fn fake_machines() -> Machines {
 fn a_missing_checkout_on_host_stops_the_move_before_anything_changes_issue_22() {
     let m = fake_machines();
     m.start_session();
+    // An agent mid-turn would lose its turn: refused before HOST is asked.
+    let pane = m.here.panes(SESSION, "#{pane_id}")[0].clone();
+    m.here.tmux(&["set-option", "-p", "-t", &pane, "@cdev_agent_state", "working"]).ok();
+    let err = m.cdev_move(&[]).fails_with(1);
+    assert!(err.contains(&format!("the agent in pane {pane} is working: let it finish")), "{err}");
+    m.here.tmux(&["set-option", "-p", "-t", &pane, "@cdev_agent_state", "done"]).ok();
+
     let err = m.cdev_move(&[]).fails_with(1);
     let expected = format!("no checkout of the project at {}: clone it there first", m.clone.display());
     assert!(err.contains(&expected), "{err}");
