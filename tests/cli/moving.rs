@@ -157,6 +157,18 @@ fn a_missing_checkout_on_host_stops_the_move_before_anything_changes_issue_22() 
     assert!(m.here.session_names().contains(&SESSION.to_string()), "the session still runs here");
     assert!(m.there_sessions().is_empty(), "nothing made there");
     assert!(!m.there.home().join(".claude").exists() && !m.clone.exists());
+
+    // The same check by hand there: `cdev import --check-only` says what is missing (exit 3).
+    let bundle = m.here.path("app.cdev");
+    m.here.cdev(&["export", SESSION, "-o", &bundle.to_string_lossy()]).ok();
+    let (bundle, clone) = (bundle.to_string_lossy(), m.clone.to_string_lossy());
+    let run = m.there.cdev(&["import", &bundle, "--root", &clone, "--check-only"]);
+    run.fails_with(3);
+    assert!(run.stdout().contains(&format!("missing: {expected}")), "{}", run.stdout());
+    m.clone_there();
+    let out = m.there.cdev(&["import", &bundle, "--root", &clone, "--check-only"]).ok();
+    assert_eq!(out, format!("claude-dev-app: ready to import into {clone}\n"));
+    assert!(m.there_sessions().is_empty(), "a check makes nothing");
 }
 
 #[test]
