@@ -37,12 +37,13 @@ fn quoted(path: &Path) -> String {
 }
 
 impl Machines {
-    /// The project `app` here (a git checkout pushed to a shared origin, with `.cdev.toml`, and
-    /// `extra_files` committed too), HOST's sshd, and the cdev HOST runs: a wrapper giving it
-    /// its own HOME (sshd keeps root's), which drops the connection once, before or after the
-    /// import, when the test leaves a `drop-before` / `drop-after` file. `claude` is the Claude
-    /// command of each side; without it, a stand-in that records its arguments.
-    pub fn new(claude: Option<(&str, &str)>, extra_files: &[(&str, &str)]) -> Machines {
+    /// The project `app` here (a git checkout with `.cdev.toml`, pushed to a shared origin),
+    /// HOST's sshd, and the cdev HOST runs: a wrapper giving it its own HOME (sshd keeps
+    /// root's), which drops the connection once, before or after the import, or fails the
+    /// import, when the test leaves a `drop-before` / `drop-after` / `fail-import` file.
+    /// `claude` is the Claude command of each side; without it, a stand-in that records its
+    /// arguments.
+    pub fn new(claude: Option<(&str, &str)>) -> Machines {
         let here = TestEnv::lived_in();
         let mut there = TestEnv::new();
         // HOST's tmux server is the default one under its TMUX_TMPDIR, where cdev there makes
@@ -61,9 +62,6 @@ impl Machines {
             "[[windows]]\n[[windows.panes]]\nrole = \"claude\"\nfocus = true\n[[windows.panes]]\nrole = \"shell\"\n",
         )
         .unwrap();
-        for (name, text) in extra_files {
-            fs::write(project.join(name), text).unwrap();
-        }
         here.git(&project, &["add", "-A"]);
         here.git(&project, &["commit", "-qm", "init"]);
         here.git(&project, &["remote", "add", "origin", &origin.to_string_lossy()]);
@@ -77,11 +75,13 @@ impl Machines {
             &format!(
                 "#!/bin/sh\nexport HOME={home}\n\
                  if [ -e {before} ]; then rm -f {before}; head -c 64 >/dev/null; kill -9 $PPID; exit 1; fi\n\
+                 if [ -e {fail} ]; then rm -f {fail}; cat >/dev/null; echo 'cdev: could not import -: no space left on device' >&2; exit 1; fi\n\
                  if [ -e {after} ]; then rm -f {after}; {cdev} \"$@\" >/dev/null; kill -9 $PPID; exit 1; fi\n\
                  exec {cdev} \"$@\"\n",
                 home = quoted(&there.home()),
                 before = drop("drop-before"),
                 after = drop("drop-after"),
+                fail = drop("fail-import"),
                 cdev = shell_words::quote(CDEV),
             ),
         );
@@ -136,7 +136,7 @@ fn fake_claude(env: &TestEnv) -> String {
 }
 
 fn fake_machines() -> Machines {
-    Machines::new(None, &[])
+    Machines::new(None)
 }
 
 #[test]
@@ -212,6 +212,17 @@ fn ssh_dropping_midway_loses_nothing_and_running_again_finishes_without_duplicat
     m.clone_there();
     let ids = m.conversations_here();
     assert_eq!(ids.len(), 2, "two Claude panes: the checkout's and feat-x's");
+
+    // The import there fails: said, and nothing changes here.
+    fs::write(m.there.path("fail-import"), "").unwrap();
+    let err = m.cdev_move(&[]).fails_with(1);
+    assert!(
+        err.contains(
+            "beta said: cdev: could not import -: no space left on device; the session still runs here"
+        ),
+        "{err}"
+    );
+    assert!(m.here.session_names().contains(&SESSION.to_string()));
 
     // The connection drops while the bundle is on its way: nothing arrives.
     fs::write(m.there.path("drop-before"), "").unwrap();
@@ -321,7 +332,7 @@ fn claude_panes(env: &TestEnv) -> Vec<(String, String)> {
 /// said something; returns how many came back there on their own conversation and continued it.
 fn real_claude_moves(claude_here: &Path, claude_there: &Path) -> usize {
     let api = MessagesApi::start("/nonexistent/cdev-e2e-marker".into());
-    let m = Machines::new(Some((&claude_here.to_string_lossy(), &claude_there.to_string_lossy())), &[]);
+    let m = Machines::new(Some((&claude_here.to_string_lossy(), &claude_there.to_string_lossy())));
     let tree_here = m.project.join(".worktrees/feat-x");
     let tree_there = m.clone.join(".worktrees/feat-x");
     let env_claude = claude_sandbox(&m.here.home(), &[&m.project, &tree_here], api.port);
