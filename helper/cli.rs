@@ -103,6 +103,10 @@ pub enum Command {
         /// Switch this tmux client to the restored session (key bindings pass #{client_name}).
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
+        /// Run the commands and set the environment of a snapshot file from outside cdev's own
+        /// snapshot directory without asking (such a file is someone else's, as an import is).
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// The snapshots kept, or `verify` them all.
     Snapshots {
@@ -309,14 +313,22 @@ pub enum TemplateCommand {
 pub enum ClaudeCommand {
     /// The handler Claude Code runs on each event (JSON on stdin). Prints nothing, exits 0.
     Hook,
-    /// Add cdev's hooks to ~/.claude/settings.json (honours CLAUDE_CONFIG_DIR), for Claude
-    /// started by hand; panes cdev starts get them without this.
+    /// Claude Code's statusLine command: records the agent's cost, context use and the
+    /// account's rate-limit windows on its pane, then prints what the user's own statusLine
+    /// command prints for the same input (nothing without one). Always exits 0.
+    Statusline {
+        /// The user's statusLine command this one chains (what install-hooks found there).
+        #[arg(long, value_name = "COMMAND", allow_hyphen_values = true)]
+        then: Option<String>,
+    },
+    /// Add cdev's hooks and statusLine (chaining yours) to ~/.claude/settings.json (honours
+    /// CLAUDE_CONFIG_DIR), for Claude started by hand; panes cdev starts get them without this.
     InstallHooks {
         /// Use the project's .claude/settings.local.json instead.
         #[arg(long)]
         project: bool,
     },
-    /// Remove exactly cdev's hooks from the settings file.
+    /// Remove exactly cdev's hooks from the settings file, and give back your own statusLine.
     UninstallHooks {
         #[arg(long)]
         project: bool,

@@ -45,6 +45,10 @@ pub fn parse(bytes: &[u8], lookup: impl Fn(&str) -> Option<String>) -> EnvFile {
             fail("not UTF-8 text".into());
             continue;
         };
+        if text.contains('\0') {
+            fail("holds a NUL byte, which no environment variable can".into());
+            continue;
+        }
         let text = text.strip_suffix('\r').unwrap_or(text).trim();
         if text.is_empty() || text.starts_with('#') {
             continue;
@@ -226,6 +230,15 @@ mod tests {
         let lines: Vec<usize> = file.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![1, 3, 4, 5, 6, 7]);
         assert!(file.errors[0].message.contains("expected KEY=VALUE"));
+    }
+
+    #[test]
+    fn a_nul_byte_is_an_error_on_its_line_issue_18() {
+        let file = parse(b"A=1\nB=x\0y\nC='\0'\nD=2\n", |_| None);
+        assert_eq!(file.vars, vec![pair("A", "1"), pair("D", "2")]);
+        let lines: Vec<usize> = file.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 3]);
+        assert!(file.errors[0].message.contains("NUL"));
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub fn branch_of(dir: &Path) -> Option<String> {
         dot_git
     } else {
         // A worktree's `.git` is a file: `gitdir: <path>`.
-        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let text = crate::bounded::read_text(&dot_git, crate::bounded::limit::SMALL).ok()?;
         let target = PathBuf::from(text.strip_prefix("gitdir:")?.trim());
         if target.is_absolute() {
             target
@@ -73,7 +73,7 @@ pub fn branch_of(dir: &Path) -> Option<String> {
             dot_git.parent()?.join(target)
         }
     };
-    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = crate::bounded::read_text(&git_dir.join("HEAD"), crate::bounded::limit::SMALL).ok()?;
     let head = head.trim();
     match head.strip_prefix("ref: refs/heads/") {
         Some(branch) => Some(branch.to_string()),

@@ -2,7 +2,9 @@
 //! errors; everything else is here so integration tests and benches can reach it.
 
 pub mod agent;
+pub mod bounded;
 pub mod checkout;
+pub mod claude;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -24,7 +24,7 @@ pub fn ensure_from(toplevel: &Path, feature: &str, base: Option<&str>) -> Result
     if feature.starts_with('-') || git::run(toplevel, &["check-ref-format", "--branch", feature]).is_err() {
         bail!("{}: not a valid branch name", fail());
     }
-    let path = toplevel.join(WORKTREES_DIR).join(feature);
+    let path = worktrees_dir(toplevel).with_context(fail)?.join(feature);
     exclude_worktrees_dir(toplevel).with_context(fail)?;
     if !path.exists() && registered_worktrees(toplevel)?.iter().any(|w| w == &path) {
         // Deleted by hand: git still lists it and refuses the path. Prune forgets the worktrees
@@ -57,6 +57,20 @@ pub fn ensure_from(toplevel: &Path, feature: &str, base: Option<&str>) -> Result
     };
     result.with_context(fail)?;
     Ok(path)
+}
+
+/// `<toplevel>/.worktrees`, refused when it is anything but a plain directory (or absent): a
+/// `.worktrees` symlink committed to a repository would put every agent's checkout elsewhere.
+pub fn worktrees_dir(toplevel: &Path) -> Result<PathBuf> {
+    let dir = toplevel.join(WORKTREES_DIR);
+    match fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.file_type().is_symlink() => bail!(
+            "{} is a symbolic link: agent checkouts would land outside the repository (remove it)",
+            dir.display()
+        ),
+        Ok(meta) if !meta.is_dir() => bail!("{} is not a directory (remove it)", dir.display()),
+        _ => Ok(dir),
+    }
 }
 
 /// The paths of the repository's worktrees, from `git worktree list --porcelain -z`.

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154  # option names and defaults come from variables.sh
-# Agent awareness in tmux itself: the #{cdev_status}, #{cdev_agents} and #{cdev_window_status}
-# placeholders, and the hooks that clear "done" once you look at the pane.
+# Agent awareness in tmux itself: the #{cdev_status}, #{cdev_agents}, #{cdev_usage} and
+# #{cdev_window_status} placeholders, and the hooks that clear "done" once you look at the pane.
 
 # tmux_format_escape TEXT: TEXT safe inside a #{?…,…,…} branch.
 tmux_format_escape() {
@@ -57,6 +57,14 @@ agents_segment() {
 	printf '%s' "$format"
 }
 
+# usage_segment: #{cdev_usage}, what every agent cost today and the account's tightest rate-limit
+# window (`$1.23 5h 42%`), from the server options `cdev claude statusline` keeps (named in
+# helper/agent/usage.rs). A pure format; `%Y-%m-%d` is the status line's strftime: yesterday's
+# total is not shown as today's.
+usage_segment() {
+	printf '%s' '#{?#{==:#{@cdev_cost_day},%Y-%m-%d},$#{e|+|f|2:#{@cdev_cost_today},0},}#{?#{@cdev_rate}, #{@cdev_rate},}'
+}
+
 # replace_placeholder SCOPE OPTION PLACEHOLDER VALUE: rewrites the option when it holds the
 # placeholder. Themes that set these options after cdev loads overwrite the result: load cdev last.
 replace_placeholder() {
@@ -71,7 +79,7 @@ replace_placeholder() {
 # status-interval, or with @cdev-status-mode "format" (once the helper is built) the segment as a
 # tmux format compiled by the helper: no process, updated at every redraw.
 interpolate_status() {
-	local bin=$1 command_segment status_segment marker agents option
+	local bin=$1 command_segment status_segment marker agents usage option
 	# The ": N" is the state-change counter the hook handler and the focus hooks bump: a job whose
 	# command changed is re-run at the next redraw, so the segment follows at once, not at the next
 	# status-interval. #{e|+:…,0} is always a number, whatever the option holds.
@@ -84,9 +92,11 @@ interpolate_status() {
 	fi
 	marker=$(window_marker)
 	agents=$(agents_segment)
+	usage=$(usage_segment)
 	for option in status-left status-right; do
 		replace_placeholder -g "$option" '#{cdev_status}' "$status_segment"
 		replace_placeholder -g "$option" '#{cdev_agents}' "$agents"
+		replace_placeholder -g "$option" '#{cdev_usage}' "$usage"
 	done
 	for option in window-status-format window-status-current-format; do
 		replace_placeholder -gw "$option" '#{cdev_window_status}' "$marker"

@@ -18,6 +18,9 @@ use crate::tmux::{Tmux, TmuxCommand};
 /// A counter of agent state changes (global), read by the `#(cdev status)` job's command line.
 pub const STATUS_EPOCH_OPTION: &str = "@cdev_status_epoch";
 
+/// The pane's hook counter (see `journal::write`).
+const SEQ_OPTION: &str = "@cdev_agent_seq";
+
 /// Payloads are small; anything past this is not read (and will not parse).
 const MAX_PAYLOAD: u64 = 64 * 1024 * 1024;
 
@@ -51,9 +54,6 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     if !pane.starts_with('%') || !pane[1..].bytes().all(|b| b.is_ascii_digit()) || pane.len() < 2 {
         return Err(anyhow!("TMUX_PANE {pane:?} is not a pane id"));
     }
-    // Held from the tmux call to the journal write: racing hooks of this pane write the journal
-    // in the order tmux ran them. Without it (another hook held it too long), that hook writes.
-    let journal_lock = journal::lock_pane(state_dir, &tmux.server().socket_path().to_string_lossy(), pane);
     let set = |name: &str, value: &str| {
         TmuxCommand::new("set-option").flag("-p").value("-t", pane).arg(name).arg(value)
     };
@@ -91,12 +91,23 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
             format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
         )),
     }
-    if let Some(id) = &payload.session_id {
+    // Only a conversation id is recorded: what is recorded is resumed on a command line later.
+    if let Some(id) = payload.session_id.as_deref().filter(|id| crate::claude::is_conversation_id(id)) {
         chain.push(set("@cdev_claude_session", id));
     }
     if let Some(transcript) = &payload.transcript_path {
         chain.push(set("@cdev_claude_transcript", transcript));
     }
+    // Bumped after every change of this call and read back with it: racing hooks' journal
+    // writes keep the description with the highest count, which is what the pane now says.
+    chain.push(
+        TmuxCommand::new("set-option")
+            .flag("-p")
+            .flag("-F")
+            .value("-t", pane)
+            .arg(SEQ_OPTION)
+            .arg(&format!("#{{e|+:#{{{SEQ_OPTION}}},1}}")),
+    );
     chain.push(
         TmuxCommand::new("display-message")
             .flag("-p")
@@ -113,9 +124,6 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     if started_waiting && matches!(place.notify.as_deref(), Some("bell" | "message")) {
         notify(tmux, place.notify.as_deref() == Some("bell"), &place.session, place.window, place.pane)?;
     }
-    if journal_lock.is_none() {
-        return Ok(());
-    }
     let entry = Entry {
         version: journal::FORMAT_VERSION,
         server: place.socket,
@@ -130,6 +138,7 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
         transcript: place.transcript,
         cwd: payload.cwd.clone().or(place.cwd),
         updated: now,
+        seq: place.seq,
     };
     journal::write(state_dir, &entry).context("could not write the journal")
 }
@@ -172,6 +181,7 @@ struct PanePlace {
     /// `@cdev-notify`: off (default), bell, or message.
     notify: Option<String>,
     change: Option<String>,
+    seq: u64,
 }
 
 impl Record for PanePlace {
@@ -189,6 +199,7 @@ impl Record for PanePlace {
         text("pane_current_path"),
         text("@cdev-notify"),
         text("@cdev_agent_change"),
+        plain("@cdev_agent_seq"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -205,6 +216,7 @@ impl Record for PanePlace {
             cwd: f.optional()?,
             notify: f.optional()?,
             change: f.optional()?,
+            seq: f.number().unwrap_or(0),
         })
     }
 }

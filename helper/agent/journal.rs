@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use std::io::Read;
+
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::AgentState;
@@ -36,6 +38,9 @@ pub struct Entry {
     pub cwd: Option<String>,
     /// Unix time of the last event.
     pub updated: i64,
+    /// The pane's hook counter (`@cdev_agent_seq`) when tmux described it; 0 when unknown.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// `<state>/agents/<socket path>/<session>/<server start>-<server pid>.<pane number>.json`, names
@@ -54,52 +59,69 @@ pub fn path(state_dir: &Path, entry: &Entry) -> PathBuf {
     }
 }
 
-/// Writes the entry unless the journal already says the same (apart from `updated`): most hook
-/// events (every tool call) repeat the state, and each durable write costs two fsyncs.
+/// How long a hook waits for another hook of the same pane to finish its journal write: Claude
+/// Code waits for its hooks. The wait covers a few file operations, never a tmux call.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Writes the entry unless a later description of the pane was written already, or the journal
+/// already says the same (apart from `updated` and `seq`): most hook events (every tool call)
+/// repeat the state, and each durable write costs two fsyncs.
+///
+/// Racing hooks of one pane finish in any order. `seq` is the pane's hook counter as tmux read it
+/// in the same call that set the state, and tmux bumps it after every change: the entry with the
+/// highest one is what the pane says now. The highest seen is kept in the entry's lock file (a
+/// mark, not state: it needs no fsync), so a repeat that changed nothing still outranks an older
+/// description that arrives after it.
 pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
     let path = path(state_dir, entry);
-    let unchanged = std::fs::read(&path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())
-        .is_some_and(|old| Entry { updated: entry.updated, ..old } == *entry);
-    if unchanged {
-        return Ok(());
+    let dir = path.parent().unwrap_or(state_dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let lock_path = path.with_extension("lock");
+    let mut lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("could not open {}", lock_path.display()))?;
+    lock_within(&lock, LOCK_WAIT).with_context(|| format!("could not lock {}", lock_path.display()))?;
+    let mut mark = String::new();
+    let _ = lock.read_to_string(&mut mark);
+    let mark: u64 = mark.trim().parse().unwrap_or(0);
+    if entry.seq != 0 && entry.seq <= mark {
+        return Ok(()); // a later description of the pane is in already
     }
-    let mut text = serde_json::to_vec_pretty(entry)?;
-    text.push(b'\n');
-    store::write_atomic(&path, &text)?;
-    // A hook killed mid-write (Claude Code gives up on slow hooks) leaves its temp file: the
-    // session's few journal files are swept on each state change.
-    if let Some(dir) = path.parent() {
+    let old = std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice::<Entry>(&bytes).ok());
+    let unchanged = old.is_some_and(|old| Entry { updated: entry.updated, seq: entry.seq, ..old } == *entry);
+    if !unchanged {
+        let mut text = serde_json::to_vec_pretty(entry)?;
+        text.push(b'\n');
+        store::write_atomic(&path, &text)?;
+        // A hook killed mid-write (Claude Code gives up on slow hooks) leaves its temp file: the
+        // session's few journal files are swept on each state change.
         store::remove_stale_temps(dir);
+    }
+    if entry.seq != 0 {
+        use std::io::{Seek, Write};
+        let _ = lock
+            .set_len(0)
+            .and_then(|_| lock.rewind())
+            .and_then(|_| lock.write_all(entry.seq.to_string().as_bytes()));
     }
     Ok(())
 }
 
-/// How long a hook waits for another hook of the same pane to finish before it goes on without
-/// the journal: Claude Code waits for its hooks, and must never be held up for long.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
-
-/// Holds the pane's journal for one hook, from its tmux call to its journal write, so that two
-/// racing hooks of one pane write in the order tmux ran them and the journal ends saying what the
-/// pane says. `None` when another hook held it past [`LOCK_WAIT`] (that one writes the journal).
-pub fn lock_pane(state_dir: &Path, socket: &str, pane_id: &str) -> Option<std::fs::File> {
-    let dir = state_dir.join("agents").join(file_name(socket)).join(".locks");
-    std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join(file_name(pane_id.trim_start_matches('%'))))
-        .ok()?;
-    let deadline = std::time::Instant::now() + LOCK_WAIT;
+/// Takes `file`'s advisory lock, waiting at most `wait` for another holder.
+fn lock_within(file: &std::fs::File, wait: std::time::Duration) -> Result<()> {
+    let deadline = std::time::Instant::now() + wait;
     loop {
         match file.try_lock() {
-            Ok(()) => return Some(file),
+            Ok(()) => return Ok(()),
             Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(2));
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
-            Err(_) => return None,
+            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!("another hook held it for {wait:?}"),
+            Err(std::fs::TryLockError::Error(err)) => return Err(err.into()),
         }
     }
 }
@@ -113,6 +135,7 @@ pub fn prune(state_dir: &Path, session: &str, socket: &Path, before: i64, live_i
     for (file, entry) in session_files(state_dir, session) {
         let closed = !live_ids.contains(&entry.pane_id.as_str());
         if closed && entry.updated < before && resolved(Path::new(&entry.server)) == ours {
+            let _ = std::fs::remove_file(file.with_extension("lock"));
             let _ = std::fs::remove_file(file);
         }
     }
@@ -149,8 +172,8 @@ fn session_files(state_dir: &Path, session: &str) -> Vec<(PathBuf, Entry)> {
         .map(|file| file.path())
         .filter(|path| path.to_string_lossy().ends_with(".json"))
         .filter_map(|path| {
-            let entry =
-                std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())?;
+            let bytes = crate::bounded::read(&path, crate::bounded::limit::SMALL).ok()?;
+            let entry = serde_json::from_slice::<Entry>(&bytes).ok()?;
             Some((path, entry))
         })
         .filter(|(_, entry)| entry.version == FORMAT_VERSION && entry.session == session)
@@ -169,11 +192,7 @@ pub struct SavedPane<'a> {
 /// Whether `entry` may resume a conversation: it has a plain Claude session id, written in or
 /// after second `since`.
 fn usable(entry: &Entry, since: i64) -> bool {
-    entry.updated >= since
-        && entry
-            .claude_session
-            .as_deref()
-            .is_some_and(|id| crate::snapshot::bundle::check_session_id(id).is_ok())
+    entry.updated >= since && entry.claude_session.as_deref().is_some_and(crate::claude::is_conversation_id)
 }
 
 /// The newest usable entry for `pane` of a save taken at `since` on the server `saved_on`. An
@@ -246,6 +265,7 @@ mod tests {
             transcript: None,
             cwd: None,
             updated: 11,
+            seq: 0,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod hook;
 pub mod journal;
 pub mod settings;
 pub mod status;
+pub mod usage;
 
 use std::fmt;
 

@@ -42,7 +42,10 @@ pub fn hooks_settings(cdev: &Path) -> Value {
     for event in EVENTS {
         hooks.insert(event.to_string(), json!([{ "hooks": [hook_entry(cdev)] }]));
     }
-    json!({ "hooks": hooks })
+    // The statusLine records cost and context, and prints the user's own line (it finds their
+    // command in their settings at run time: this one overrides it for the panes cdev starts).
+    let status_line = json!({ "type": "command", "command": super::usage::statusline_command(cdev, None) });
+    json!({ "hooks": hooks, "statusLine": status_line })
 }
 
 fn hook_entry(cdev: &Path) -> Value {
@@ -82,7 +85,39 @@ pub enum Outcome {
 pub fn install(path: &Path, cdev: &Path) -> Result<Outcome> {
     let (mut root, original) = read_settings(path)?;
     add_hooks(&mut root, cdev).map_err(|(key, message)| InputError::in_file(path, message).with_key(key))?;
+    chain_status_line(&mut root, cdev)
+        .map_err(|message| InputError::in_file(path, message).with_key("statusLine"))?;
     save_if_changed(path, &root, &original)
+}
+
+/// Makes cdev's statusLine command the one Claude Code runs, chaining the user's (`--then`):
+/// their line keeps showing exactly what it showed. Its other keys (`padding`) are kept.
+pub fn chain_status_line(root: &mut Value, cdev: &Path) -> Result<(), &'static str> {
+    let object = root.as_object_mut().ok_or("not a JSON object")?;
+    let line = object.entry("statusLine").or_insert_with(|| json!({ "type": "command" }));
+    let line = line.as_object_mut().ok_or("`statusLine` is not an object")?;
+    let current = line.get("command").and_then(Value::as_str).map(str::to_string);
+    let then = match current.as_deref().map(super::usage::chained) {
+        Some(super::usage::Chained::Cdev(then)) => then,
+        Some(super::usage::Chained::Other) => current,
+        None => None,
+    };
+    line.insert("type".into(), json!("command"));
+    line.insert("command".into(), json!(super::usage::statusline_command(cdev, then.as_deref())));
+    Ok(())
+}
+
+/// Gives the user back their own statusLine (what cdev's chained), or none if they had none.
+pub fn unchain_status_line(root: &mut Value) {
+    let Some(object) = root.as_object_mut() else { return };
+    let command = object.get("statusLine").and_then(|l| l.get("command")).and_then(Value::as_str);
+    let Some(super::usage::Chained::Cdev(then)) = command.map(super::usage::chained) else { return };
+    match then {
+        Some(then) => object["statusLine"]["command"] = json!(then),
+        None => {
+            object.shift_remove("statusLine");
+        }
+    }
 }
 
 /// Removes exactly cdev's hook entries, and only the groups, events and `hooks` object that
@@ -93,6 +128,7 @@ pub fn uninstall(path: &Path) -> Result<Outcome> {
     }
     let (mut root, original) = read_settings(path)?;
     remove_hooks(&mut root);
+    unchain_status_line(&mut root);
     save_if_changed(path, &root, &original)
 }
 
@@ -172,7 +208,7 @@ pub fn remove_hooks(root: &mut Value) {
 
 /// The settings as JSON (a missing file is `{}`) and its text; a malformed file is refused.
 fn read_settings(path: &Path) -> Result<(Value, Option<String>)> {
-    let text = match fs::read_to_string(path) {
+    let text = match crate::bounded::read_text(path, crate::bounded::limit::MANIFEST) {
         Ok(text) => text,
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok((Value::Object(Map::new()), None)),
         Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
@@ -230,7 +266,7 @@ mod tests {
         assert_eq!(install(&path, Path::new(CDEV)).unwrap(), Outcome::Changed);
         let after: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
         let keys: Vec<&str> = after.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["model", "permissions", "hooks", "zzz"], "order kept");
+        assert_eq!(keys, ["model", "permissions", "hooks", "zzz", "statusLine"], "order kept");
         assert_eq!(after["permissions"]["allow"][0], "Bash(ls)");
         let stop = after["hooks"]["Stop"].as_array().unwrap();
         assert_eq!(stop[0]["hooks"][0]["command"], "notify-send done", "the user's hook is kept first");
@@ -302,6 +338,32 @@ mod tests {
         // Nothing of cdev's there: nothing to remove, not even the user's empty entries.
         fs::write(&real, r#"{"hooks": {"Stop": []}}"#).unwrap();
         assert_eq!(uninstall(&link).unwrap(), Outcome::Unchanged);
+    }
+
+    #[test]
+    fn the_users_status_line_is_chained_and_given_back() {
+        let user =
+            r#"{"statusLine": {"type": "command", "command": "~/bin/my line.sh --fast", "padding": 0}}"#;
+        let (_dir, path) = settings(user);
+        install(&path, Path::new(CDEV)).unwrap();
+        let after: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            after["statusLine"]["command"],
+            "'/opt/my tools/cdev' claude statusline --then '~/bin/my line.sh --fast'"
+        );
+        assert_eq!(after["statusLine"]["padding"], 0);
+        assert_eq!(install(&path, Path::new(CDEV)).unwrap(), Outcome::Unchanged, "chained once");
+        uninstall(&path).unwrap();
+        let after: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(after, serde_json::from_str::<Value>(user).unwrap());
+        // No statusLine before: none after.
+        let (_dir, path) = settings("{}");
+        install(&path, Path::new(CDEV)).unwrap();
+        uninstall(&path).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&fs::read_to_string(&path).unwrap()).unwrap(), json!({}));
+        let (_dir, path) = settings(r#"{"statusLine": "nope"}"#);
+        let err = install(&path, Path::new(CDEV)).unwrap_err().downcast::<InputError>().unwrap();
+        assert_eq!(err.key.as_deref(), Some("statusLine"));
     }
 
     #[test]

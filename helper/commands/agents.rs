@@ -25,6 +25,11 @@ struct AgentRow {
     cwd: String,
     branch: Option<String>,
     worktree: Option<String>,
+    /// What the agent has cost so far (USD), how full its context window is (percent), and its
+    /// model, as Claude Code's statusLine last told cdev.
+    cost_usd: Option<f64>,
+    context_percent: Option<u32>,
+    model: Option<String>,
 }
 
 /// Every pane with an agent, in tmux's order, each once (grouped sessions list a pane once per
@@ -53,6 +58,9 @@ pub fn agents(context: &Context, json: bool) -> Result<()> {
             claude_session: p.claude_session,
             cwd: p.cwd,
             worktree: p.worktree,
+            cost_usd: p.cost,
+            context_percent: p.context,
+            model: p.model,
         })
         .collect();
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -62,14 +70,16 @@ pub fn agents(context: &Context, json: bool) -> Result<()> {
     } else if !rows.is_empty() {
         let place = |r: &AgentRow| format!("{}:{}.{}", r.session, r.window, r.pane);
         let width = rows.iter().map(|r| place(r).chars().count()).max().unwrap_or(0).max(5);
-        writeln!(out, "{}  STATE    FOR      BRANCH               CWD", pad("PANE", width))?;
+        writeln!(out, "{}  STATE    FOR      COST     CTX   BRANCH               CWD", pad("PANE", width))?;
         for row in &rows {
             writeln!(
                 out,
-                "{}  {}  {}  {}  {}",
+                "{}  {}  {}  {}  {}  {}  {}",
                 pad(&place(row), width),
                 pad(row.state.as_deref().unwrap_or("-"), 7),
                 pad(&row.waiting_seconds.map(duration).unwrap_or_else(|| "-".into()), 7),
+                pad(&row.cost_usd.map(|c| format!("${c:.2}")).unwrap_or_else(|| "-".into()), 7),
+                pad(&row.context_percent.map(|c| format!("{c}%")).unwrap_or_else(|| "-".into()), 4),
                 pad(&printable(row.branch.as_deref().unwrap_or("-")), 19),
                 printable(&context.paths.display(row.cwd.as_ref())),
             )?;
@@ -148,6 +158,9 @@ mod tests {
             claude_session: None,
             cwd: "/".into(),
             worktree: None,
+            cost: None,
+            context: None,
+            model: None,
         }
     }
 

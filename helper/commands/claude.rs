@@ -1,9 +1,9 @@
-//! `cdev claude hook | install-hooks | uninstall-hooks`.
+//! `cdev claude hook | statusline | install-hooks | uninstall-hooks`.
 
 use anyhow::{Context as _, Result};
 
 use super::Context;
-use crate::agent::{hook, settings};
+use crate::agent::{hook, settings, usage};
 use crate::cli::ClaudeCommand;
 use crate::humanize::shown_path;
 use crate::log;
@@ -14,6 +14,13 @@ pub fn run(context: &Context, command: ClaudeCommand) -> Result<()> {
             // Never fails visibly: Claude Code shows a hook's errors to the user.
             if let Err(err) = handle_hook(context) {
                 log::debug("claude hook", &format!("{err:#}"));
+            }
+            Ok(())
+        }
+        ClaudeCommand::Statusline { then } => {
+            // Claude Code shows what this prints as its status line: errors only go to the log.
+            if let Err(err) = statusline(context, then.as_deref()) {
+                log::debug("claude statusline", &format!("{err:#}"));
             }
             Ok(())
         }
@@ -31,6 +38,36 @@ fn handle_hook(context: &Context) -> Result<()> {
     let payload = hook::read_payload(std::io::stdin().lock()).context("stdin is not a hook payload")?;
     let tmux = context.tmux()?;
     hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, chrono::Utc::now().timestamp())
+}
+
+/// Records the update on the pane (inside tmux) while the user's own statusLine command runs,
+/// then prints its output.
+fn statusline(context: &Context, then: Option<&str>) -> Result<()> {
+    let bytes = usage::read_input(std::io::stdin().lock())?;
+    let input = usage::parse(&bytes).unwrap_or_default();
+    let pane = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty());
+    let in_tmux = std::env::var_os("TMUX").is_some_and(|t| !t.is_empty());
+    let record = || {
+        let Some(pane) = pane.as_deref().filter(|_| in_tmux) else { return };
+        let day = chrono::Local::now().format("%Y-%m-%d").to_string();
+        let recorded = context.tmux().and_then(|tmux| usage::record(&tmux, pane, &input, &day));
+        if let Err(err) = recorded {
+            log::debug("claude statusline", &format!("{err:#}"));
+        }
+    };
+    let project = input.workspace.as_ref().and_then(|w| w.project_dir.as_deref()).or(input.cwd.as_deref());
+    let user_settings = settings::user_settings_path(&context.paths.home, None);
+    match usage::user_command(then, &user_settings, project.map(std::path::Path::new)) {
+        Some(command) => {
+            let printed = usage::run_user_command(&command, &bytes, record)?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &printed)?;
+        }
+        None => {
+            record();
+            print!("{}", usage::default_line(&input));
+        }
+    }
+    Ok(())
 }
 
 fn change_hooks(context: &Context, project: bool, install: bool) -> Result<()> {

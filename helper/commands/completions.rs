@@ -1,6 +1,6 @@
 //! `cdev completions SHELL`: completion scripts generated from the clap definitions.
 
-use std::io;
+use std::io::{self, Write};
 
 use anyhow::Result;
 use clap::CommandFactory;
@@ -14,6 +14,10 @@ pub fn run(shell: CompletionShell) -> Result<()> {
         CompletionShell::Zsh => Shell::Zsh,
         CompletionShell::Fish => Shell::Fish,
     };
-    generate(shell, &mut Cli::command(), "cdev", &mut io::stdout().lock());
+    // Into memory first: clap_complete panics on a failed write, and a closed stdout
+    // (`cdev completions bash | head -1`) is no error.
+    let mut script = Vec::new();
+    generate(shell, &mut Cli::command(), "cdev", &mut script);
+    io::stdout().lock().write_all(&script)?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use super::Context;
 use crate::cli::EnvCommand;
 use crate::humanize::shown_path;
 use crate::session::env::{read_env_file, ENV_FILE};
-use crate::tmux::{target, Tmux, TmuxCommand};
+use crate::tmux::{environment, target, Tmux, TmuxCommand};
 
 pub fn run(context: &Context, command: EnvCommand) -> Result<()> {
     let tmux = context.tmux()?;
@@ -30,11 +30,7 @@ fn load(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
         eprintln!("cdev: skipped {}:{}: {}", shown_path(&path), error.line, error.message);
     }
     let session = target::session(&name);
-    let chain: Vec<TmuxCommand> = file
-        .vars
-        .iter()
-        .map(|(key, value)| TmuxCommand::new("set-environment").value("-t", &session).arg(key).arg(value))
-        .collect();
+    let chain = environment::set(&session, file.vars.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))));
     tmux.run_chain(&chain).with_context(fail)?;
     eprintln!(
         "cdev: {} variables from {} set in {name} (new panes get them)",

@@ -34,6 +34,8 @@ struct SessionRow {
     idle_seconds: i64,
     /// Claude agents by state (`{"waiting": 1, "working": 2}`).
     agents: BTreeMap<AgentState, usize>,
+    /// What the session's agents cost so far (USD), when Claude Code reported it.
+    cost_usd: Option<f64>,
 }
 
 pub fn run(context: &Context, json: bool) -> Result<()> {
@@ -81,6 +83,7 @@ fn row(session: &Session, config: &Config, now: i64) -> SessionRow {
                 *counts.entry(state).or_default() += 1;
                 counts
             }),
+        cost_usd: session.panes.iter().filter_map(|p| p.cost).reduce(|a, b| a + b),
     }
 }
 
@@ -118,7 +121,7 @@ fn print_table(
     let root_width = roots.iter().map(|r| r.chars().count()).max().unwrap_or(0).max(7);
     writeln!(
         out,
-        "  {}  {}  WIN  PANES  ATT  CREATED           ACTIVE    AGE      AGENTS",
+        "  {}  {}  WIN  PANES  ATT  CREATED           ACTIVE    AGE      AGENTS  COST",
         pad("NAME", name_width),
         pad("PROJECT", root_width)
     )?;
@@ -126,7 +129,7 @@ fn print_table(
         let created = Local.timestamp_opt(now - row.age_seconds, 0).single();
         writeln!(
             out,
-            "{} {}  {}  {:>3}  {:>5}  {:>3}  {}  {}  {}  {}",
+            "{} {}  {}  {:>3}  {:>5}  {:>3}  {}  {}  {}  {}  {}",
             if row.cdev { '*' } else { ' ' },
             pad(&row.name, name_width),
             pad(root, root_width),
@@ -136,7 +139,8 @@ fn print_table(
             created.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
             pad(&format!("{} ago", duration(row.idle_seconds)), 8),
             pad(&duration(row.age_seconds), 7),
-            agents_cell(&row.agents, options),
+            pad(&agents_cell(&row.agents, options), 6),
+            row.cost_usd.map(|c| format!("${c:.2}")).unwrap_or_else(|| "-".into()),
         )?;
     }
     if rows.iter().any(|r| r.cdev) {

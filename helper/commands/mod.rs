@@ -139,8 +139,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Remote { host, project } => remote::remote(&context, &host, project),
         Command::Status { tmux_format } => status::run(&context, tmux_format),
         Command::Save { sessions, all, client, force } => save::run(&context, sessions, all, client, force),
-        Command::Restore { targets, as_name, force, client } => {
-            restore::run(&context, restore::Request { targets, as_name, force, client })
+        Command::Restore { targets, as_name, force, client, yes } => {
+            restore::run(&context, restore::Request { targets, as_name, force, client, yes })
         }
         Command::Snapshots { session, json } => snapshots::run(&context, session, json),
         Command::Kill { session, all, yes } => lifecycle::kill(&context, session, all, yes),

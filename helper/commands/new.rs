@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 
 use super::{attach, Context};
 use crate::config::Config;
-use crate::humanize::shown_path;
+use crate::humanize::{printable, shown_path};
 use crate::naming;
 use crate::session::create::{self, Creation};
 use crate::session::env::{read_env_file, session_env};
@@ -89,8 +89,24 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         claude: config.claude_command.value.clone(),
         worktrees,
         claude_settings,
+        dialect: crate::template::values::Dialect::of(&context.user_shell()),
     };
-    let plan = plan(&template, &render_context).with_context(|| format!("could not plan session {name}"))?;
+    let mut plan =
+        plan(&template, &render_context).with_context(|| format!("could not plan session {name}"))?;
+    // tmux starts a pane whose directory is missing in the caller's: say so, and use the root.
+    for pane in plan.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
+        // (A dry run makes no worktrees: theirs are not missing.)
+        let planned_worktree = request.dry_run && pane.worktree.is_some();
+        if !planned_worktree && !pane.cwd.is_dir() {
+            eprintln!(
+                "cdev: note: template {}: cwd {} does not exist: the pane starts in {}",
+                printable(&template.name),
+                shown_path(&pane.cwd),
+                shown_path(&root)
+            );
+            pane.cwd = root.clone();
+        }
+    }
     let shell = context.user_shell();
     let creation = Creation {
         name: &name,
@@ -102,7 +118,11 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         pane_base_index: options.number("pane-base-index", 0),
         shell: &shell,
     };
-    let mut chain = create::chain(&creation, &plan);
+    let mut notes = Vec::new();
+    let mut chain = create::chain(&creation, &plan, &mut notes);
+    for note in &notes {
+        eprintln!("cdev: note: {}", printable(note));
+    }
     if request.dry_run {
         println!("{}", tmux.command_line(&chain));
         return Ok(());
@@ -202,7 +222,7 @@ fn make_worktrees(
         return Ok(Vec::new());
     };
     if dry_run {
-        let dir = toplevel.join(worktree::WORKTREES_DIR);
+        let dir = worktree::worktrees_dir(&toplevel)?;
         return Ok(features.into_iter().map(|f| (f.clone(), dir.join(f))).collect());
     }
     features.into_iter().map(|f| Ok((f.clone(), worktree::ensure(&toplevel, &f)?))).collect()

@@ -23,6 +23,8 @@ pub struct Request {
     pub as_name: Option<String>,
     pub force: bool,
     pub client: Option<String>,
+    /// Run a foreign snapshot file's commands and set its environment without asking.
+    pub yes: bool,
 }
 
 pub fn run(context: &Context, request: Request) -> Result<()> {
@@ -38,6 +40,8 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     let takes_journal = |name: &str| request.as_name.is_none() && !is_running(name);
 
     let mut chosen: Vec<(String, PathBuf, Snapshot)> = Vec::new();
+    // Sessions from snapshot files found elsewhere, and whether the user agreed to run them.
+    let mut foreign: Vec<(String, bool)> = Vec::new();
     if request.targets.is_empty() {
         // Every saved session that is not running now.
         let mut names: Vec<String> = Vec::new();
@@ -63,8 +67,15 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         let is_file = target_name.contains('/') || target_name.ends_with(".json.gz");
         let (path, snapshot) = if is_file {
             let path = PathBuf::from(target_name);
-            let snapshot =
-                files::load(&path).with_context(|| format!("could not restore {}", path.display()))?;
+            let fail = || format!("could not restore {}", path.display());
+            let mut snapshot = files::load(&path).with_context(fail)?;
+            // A file outside cdev's own snapshot directory is someone else's, as a bundle is.
+            if !store.holds(&path) {
+                let agreed =
+                    super::transfer::vet_foreign(context, &config, &mut snapshot.session, request.yes)
+                        .with_context(fail)?;
+                foreign.push((snapshot.session.name.clone(), agreed));
+            }
             (path, snapshot)
         } else {
             let (path, mut snapshot, skipped) =
@@ -86,6 +97,9 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
                 "--as",
                 format!("{name:?} is not a usable session name")
             ));
+        }
+        if let Some(entry) = foreign.first_mut() {
+            entry.0 = name.clone();
         }
         chosen[0].0 = name.clone();
     }
@@ -115,6 +129,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         client: request.client.as_deref(),
         run_all: false,
         run_listed: true,
+        foreign: &foreign,
     };
     recreate(context, &tmux, &options, &config, &sessions, &plan).context("could not restore")?;
     for (name, path, snapshot) in &chosen {
@@ -151,6 +166,9 @@ pub struct Recreate<'a> {
     pub run_all: bool,
     /// Run the commands on the restore list.
     pub run_listed: bool,
+    /// Sessions from someone else's file, with whether the user agreed to run their commands
+    /// (then all of them run, as `run_all`; else none, as for an import nobody confirmed).
+    pub foreign: &'a [(String, bool)],
 }
 
 /// Makes `sessions` (name, snapshot) in one chain of tmux commands; a failure leaves none of
@@ -165,10 +183,12 @@ pub fn recreate(
 ) -> Result<()> {
     let claude_settings = context.install_claude_settings()?;
     let shell = context.user_shell();
+    let claude_dir = crate::claude::config_dir(&context.paths.home);
     let settings = Settings {
         shell: &shell,
         claude: &config.claude_command.value,
         claude_settings: &claude_settings,
+        claude_dir: &claude_dir,
         restore_processes: &config.restore_processes.value,
         default_history_limit: options.number("history-limit", 2000),
         run_all: plan.run_all,
@@ -184,7 +204,6 @@ pub fn recreate(
     let token = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let building = |name: &str| format!("{name}-restoring-{token}");
     for (name, session) in sessions {
-        let name = &building(name);
         let mut contents = Vec::new();
         for pane in session.windows.iter().flat_map(|w| &w.panes) {
             let file = match &pane.contents {
@@ -193,7 +212,11 @@ pub fn recreate(
             };
             contents.push(file);
         }
-        chain.extend(session_chain(name, session, &contents, &settings, indexes, &mut notes));
+        let settings = match plan.foreign.iter().find(|(n, _)| n == name) {
+            Some((_, agreed)) => Settings { run_all: *agreed, run_listed: *agreed, ..settings },
+            None => Settings { ..settings },
+        };
+        chain.extend(session_chain(&building(name), session, &contents, &settings, indexes, &mut notes));
     }
     if let Err(err) = tmux.run_chain(&chain) {
         // Nothing half-made stays; the live sessions were not touched. (Contents files the

@@ -17,8 +17,8 @@ use super::Context;
 use crate::agent::journal;
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::state::ServerId;
-use crate::tmux::{target, Tmux, TmuxCommand};
-use crate::{log, store};
+use crate::tmux::{environment, target, Tmux, TmuxCommand};
+use crate::{claude, log, store};
 
 const FORMAT_VERSION: u32 = 1;
 /// A save with fewer than this share of the server's panes is taken for an empty one.
@@ -108,8 +108,8 @@ fn host() -> String {
 
 /// The panes a resurrect state file holds (its `pane` lines).
 fn panes_in(state_file: &Path) -> Result<usize> {
-    let text =
-        std::fs::read(state_file).with_context(|| format!("could not read {}", state_file.display()))?;
+    let text = crate::bounded::read(state_file, crate::bounded::limit::RESURRECT)
+        .with_context(|| format!("could not read {}", state_file.display()))?;
     Ok(text.split(|b| *b == b'\n').filter(|l| l.starts_with(b"pane\t")).count())
 }
 
@@ -164,7 +164,7 @@ fn session_sides(tmux: &Tmux, panes: &[SidePane]) -> Result<Vec<SessionSide>> {
     let mut chain = Vec::new();
     for name in &names {
         chain.push(TmuxCommand::new("display-message").flag("-p").arg("\u{1e}"));
-        chain.push(TmuxCommand::new("show-environment").value("-t", &target::session(name)));
+        chain.push(TmuxCommand::new("show-environment").flag("-s").value("-t", &target::session(name)));
         chain.push(TmuxCommand::new("display-message").flag("-p").arg("\u{1f}"));
         chain.push(TmuxCommand::new("show-options").flag("-q").value("-t", &target::session(name)));
     }
@@ -175,15 +175,8 @@ fn session_sides(tmux: &Tmux, panes: &[SidePane]) -> Result<Vec<SessionSide>> {
     let mut sides = Vec::new();
     for (name, block) in names.iter().zip(out.split('\u{1e}').skip(1)) {
         let (env_text, options_text) = block.split_once('\u{1f}').unwrap_or((block, ""));
-        let mut env = BTreeMap::new();
-        for line in env_text.lines().filter(|l| !l.is_empty()) {
-            match line.strip_prefix('-') {
-                Some(removed) => env.insert(removed.to_string(), None),
-                None => {
-                    line.split_once('=').and_then(|(k, v)| env.insert(k.to_string(), Some(v.to_string())))
-                }
-            };
-        }
+        // `-s`: its quoting keeps a value holding a newline whole.
+        let env = environment::parse_shell(env_text).into_iter().collect();
         let options = options_text
             .lines()
             .filter(|l| l.starts_with("@cdev_"))
@@ -324,7 +317,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
     let state =
         std::fs::canonicalize(&last).with_context(|| format!("could not follow {}", last.display()))?;
     let side_path = sidecar_path(&state);
-    let bytes = match std::fs::read(&side_path) {
+    let bytes = match crate::bounded::read(&side_path, crate::bounded::limit::RESURRECT) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()), // saved before cdev
         Err(err) => return Err(anyhow!("could not read {}: {err}", side_path.display())),
@@ -342,12 +335,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
             continue;
         }
         let t = target::session(&session.name);
-        for (key, value) in &session.env {
-            chain.push(match value {
-                Some(value) => TmuxCommand::new("set-environment").value("-t", &t).arg(key).arg(value),
-                None => TmuxCommand::new("set-environment").value("-t", &t).flag("-r").arg(key),
-            });
-        }
+        chain.extend(environment::set(&t, session.env.iter().map(|(k, v)| (k.as_str(), v.as_deref()))));
         for (key, value) in session.options.iter().filter(|(k, _)| k.starts_with("@cdev_")) {
             chain.push(TmuxCommand::new("set-option").value("-t", &t).arg(key).arg(value));
         }
@@ -365,6 +353,7 @@ fn post_restore_all(context: &Context) -> Result<()> {
     }
     let config = context.file_config()?.with_tmux_options(&tmux.options()?, &context.paths)?;
     let settings = context.install_claude_settings()?;
+    let claude_dir = claude::config_dir(&context.paths.home);
     // A conversation started or switched after this save is in the agent journal.
     let saved_at = std::fs::metadata(&side_path)
         .and_then(|m| m.modified())
@@ -397,17 +386,33 @@ fn post_restore_all(context: &Context) -> Result<()> {
         let newer = journal::newest_for(entries, sidecar.server, &saved, saved_at);
         let id = newer.and_then(|e| e.claude_session.as_deref()).or(pane.claude_session.as_deref());
         let state = newer.map(|e| e.state.as_str()).or(pane.agent_state.as_deref());
-        let Some(id) = id.filter(|id| is_session_id(id)) else { continue };
-        chain.push(
-            TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg("@cdev_claude_session").arg(id),
-        );
+        let Some(id) = id.filter(|id| claude::is_conversation_id(id)) else { continue };
+        let set_id = |id: &str| {
+            TmuxCommand::new("set-option").flag("-p").value("-t", &t).arg("@cdev_claude_session").arg(id)
+        };
         // Only a pane back at its shell: one resurrect restored with a program is left alone.
         let idle = crate::resources::pane_at_prompt(now.pid, &now.command);
         if !same_host || state == Some("ended") || !idle {
+            chain.push(set_id(id));
             continue;
         }
-        let resume = crate::snapshot::rebuild::resume_command(&config.claude_command.value, &settings, id);
-        chain.push(TmuxCommand::new("send-keys").value("-t", &t).flag("-l").arg(&resume));
+        let command =
+            match claude::comeback(&config.claude_command.value, &settings, &claude_dir, &now.cwd, id) {
+                claude::Comeback::Resume(command) => {
+                    chain.push(set_id(id));
+                    command
+                }
+                // Never prompted, so never written: Claude would only say "No conversation found".
+                claude::Comeback::Fresh { command, id: new } => {
+                    note(
+                        context,
+                        &format!("{id} in {} has no transcript: a new conversation starts", now.cwd),
+                    );
+                    chain.push(set_id(&new));
+                    command
+                }
+            };
+        chain.push(TmuxCommand::new("send-keys").value("-t", &t).flag("-l").arg(&command));
         chain.push(TmuxCommand::new("send-keys").value("-t", &t).arg("Enter"));
     }
     // Agents in panes made after the save have no pane in resurrect's file: say how to get them.
@@ -434,11 +439,6 @@ fn post_restore_all(context: &Context) -> Result<()> {
         tmux.run_chain(&chain)?;
     }
     Ok(())
-}
-
-/// A Claude session id as Claude Code makes them (a UUID): nothing else is typed into a pane.
-fn is_session_id(id: &str) -> bool {
-    id.len() <= 64 && !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
 struct SidePane {

@@ -1,7 +1,6 @@
 //! `cdev export SESSION [-o FILE] [--with-conversations] [--no-contents]` and
 //! `cdev import FILE [--name N] [--root DIR] [--yes]`: a session moved to another machine.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
@@ -9,16 +8,17 @@ use anyhow::{bail, Context as _, Result};
 use super::prompt::confirm;
 use super::restore::{recreate, Recreate};
 use super::Context;
+use crate::config::Config;
 use crate::humanize::printable;
 use crate::humanize::shown_path;
 use crate::input_error::InputError;
 use crate::snapshot::bundle::{self, Bundle, Conversation};
 use crate::snapshot::capture::{capture, Scrollback};
 use crate::snapshot::rebuild::{strategy, Settings, Strategy};
-use crate::snapshot::PaneSnapshot;
+use crate::snapshot::{PaneSnapshot, SessionSnapshot};
 use crate::tmux::state::SessionSummary;
 use crate::tmux::TmuxCommand;
-use crate::{naming, store};
+use crate::{bounded, claude, naming, store};
 
 /// Environment that only makes sense on the machine it was set on.
 const MACHINE_LOCAL_ENV: &[&str] = &[
@@ -74,13 +74,19 @@ pub(super) fn bundle_of(context: &Context, request: &ExportRequest) -> Result<Bu
         .cloned()
         .or_else(|| session.windows.first().and_then(|w| w.panes.first()).map(|p| p.cwd.clone()))
         .unwrap_or_else(|| "/".into());
-    let claude = bundle::claude_dir(&context.paths.home);
+    let claude = claude::config_dir(&context.paths.home);
     let mut conversations = Vec::new();
     for pane in session.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
         if request.conversations {
             conversations.extend(conversation_of(pane, &claude, Path::new(&root)));
         }
-        pane.cwd = bundle::relative_to(Path::new(&root), &pane.cwd);
+        pane.cwd = bundle::relative_to(Path::new(&root), &pane.cwd).unwrap_or_else(|| {
+            eprintln!(
+                "cdev: a pane in {} is outside the project: it is exported at the project root",
+                printable(&pane.cwd)
+            );
+            ".".into()
+        });
         // Paths on this machine mean nothing on another.
         pane.options.remove("@cdev_claude_transcript");
     }
@@ -102,14 +108,15 @@ pub(super) fn bundle_of(context: &Context, request: &ExportRequest) -> Result<Bu
 /// The Claude conversation `pane` runs, read from its transcript; `None` (with a word on stderr
 /// when a transcript was expected) for a pane without one.
 fn conversation_of(pane: &PaneSnapshot, claude: &Path, root: &Path) -> Option<Conversation> {
-    let id = pane.options.get("@cdev_claude_session").filter(|id| bundle::check_session_id(id).is_ok())?;
-    let transcript = pane.options.get("@cdev_claude_transcript").map(PathBuf::from).unwrap_or_else(|| {
-        claude.join("projects").join(bundle::claude_project_dir(&pane.cwd)).join(format!("{id}.jsonl"))
-    });
-    match fs::read_to_string(&transcript) {
-        Ok(jsonl) => {
-            Some(Conversation { session_id: id.clone(), cwd: bundle::relative_to(root, &pane.cwd), jsonl })
-        }
+    let id = pane.options.get("@cdev_claude_session").filter(|id| claude::is_conversation_id(id))?;
+    let transcript = pane
+        .options
+        .get("@cdev_claude_transcript")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| claude::transcript_path(claude, &pane.cwd, id));
+    let cwd = bundle::relative_to(root, &pane.cwd).unwrap_or_else(|| ".".into());
+    match bounded::read_text(&transcript, bounded::limit::ARCHIVE) {
+        Ok(jsonl) => Some(Conversation { session_id: id.clone(), cwd, jsonl }),
         Err(err) => {
             eprintln!("cdev: no transcript for {id} ({}: {err})", shown_path(&transcript));
             None
@@ -130,7 +137,8 @@ pub(super) fn read_bundle(path: &Path) -> Result<Bundle> {
         return bundle::decode(std::io::stdin().lock())
             .map_err(|message| InputError::new("the bundle on stdin", message).into());
     }
-    let file = fs::File::open(path).with_context(|| format!("could not read {}", path.display()))?;
+    let file = bounded::open(path, bounded::limit::ARCHIVE)
+        .map_err(|err| InputError::in_file(path, err.to_string()))?;
     bundle::decode(file).map_err(|message| InputError::in_file(path, message).into())
 }
 
@@ -154,11 +162,11 @@ pub(super) fn import_bundle(
     for pane in bundle.session.windows.iter_mut().flat_map(|w| w.panes.iter_mut()) {
         pane.cwd = bundle::rebase(&root, &pane.cwd).with_context(fail)?.to_string_lossy().into_owned();
         if let Some(id) = pane.options.get("@cdev_claude_session") {
-            bundle::check_session_id(id).with_context(fail)?;
+            claude::check_conversation_id(id).with_context(fail)?;
         }
     }
     for conversation in &bundle.conversations {
-        bundle::check_session_id(&conversation.session_id).with_context(fail)?;
+        claude::check_conversation_id(&conversation.session_id).with_context(fail)?;
         bundle::rebase(&root, &conversation.cwd).with_context(fail)?;
     }
     bundle.session.options.insert("@cdev_project_root".into(), root.to_string_lossy().into_owned());
@@ -170,23 +178,55 @@ pub(super) fn import_bundle(
     }
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
 
-    // Show what would run; commands off the restore list run only when the user says so.
+    let agreed = vet_foreign(context, &config, &mut bundle.session, request.yes)?;
+    let run_all = agreed;
+
+    let claude_dir = claude::config_dir(&context.paths.home);
+    for conversation in &bundle.conversations {
+        let cwd = bundle::rebase(&root, &conversation.cwd)?;
+        let old_cwd = bundle::rebase(Path::new(&bundle.project_root), &conversation.cwd)?;
+        let cwd_text = cwd.to_string_lossy();
+        let path = claude::transcript_path(&claude_dir, &cwd_text, &conversation.session_id);
+        if path.exists() {
+            eprintln!("cdev: kept the existing transcript {}", shown_path(&path));
+            continue;
+        }
+        let jsonl = bundle::rebase_transcript(&conversation.jsonl, &old_cwd.to_string_lossy(), &cwd_text);
+        store::write_private(&path, jsonl.as_bytes()).with_context(fail)?;
+    }
+    let plan = Recreate { replacing: &[], client: None, run_all, run_listed: run_all, foreign: &[] };
+    recreate(context, &tmux, &options, &config, &[(name.clone(), &bundle.session)], &plan)
+        .with_context(fail)?;
+    Ok(format!("{name}: imported {} panes into {}", bundle.session.pane_count(), shown_path(&root)))
+}
+
+/// A session from someone else's file (a bundle, a snapshot file from elsewhere): says what would
+/// run, and asks (or takes `yes`) before its commands run and its environment is set. Without a
+/// yes its environment is dropped and its commands are only typed. Returns whether the user agreed.
+pub(super) fn vet_foreign(
+    context: &Context,
+    config: &Config,
+    session: &mut SessionSnapshot,
+    yes: bool,
+) -> Result<bool> {
     let claude_settings = context.claude_settings_path();
+    let claude_dir = claude::config_dir(&context.paths.home);
     let settings = Settings {
         shell: "",
         claude: &config.claude_command.value,
         claude_settings: &claude_settings,
+        claude_dir: &claude_dir,
         restore_processes: &config.restore_processes.value,
         default_history_limit: 0,
         run_all: false,
         run_listed: false,
     };
-    // A bundle is someone else's: only Claude resuming its own conversation runs unasked.
-    // Its commands and its environment (PROMPT_COMMAND, BASH_ENV, LD_PRELOAD, …) wait for a yes.
+    // Only Claude resuming its own conversation runs unasked. Its commands and its environment
+    // (PROMPT_COMMAND, BASH_ENV, LD_PRELOAD, …) wait for a yes.
     let mut others = Vec::new();
-    for pane in bundle.session.windows.iter().flat_map(|w| &w.panes) {
-        match strategy(pane, &settings) {
-            Strategy::Run(command) => {
+    for pane in session.windows.iter().flat_map(|w| &w.panes) {
+        match strategy(pane, Path::new(&pane.cwd), &settings) {
+            Strategy::Run(command) | Strategy::Fresh { command, .. } => {
                 eprintln!("cdev: will run in {}: {}", printable(&pane.cwd), printable(&command))
             }
             Strategy::Type(command) => others.push((pane.cwd.clone(), command)),
@@ -196,38 +236,17 @@ pub(super) fn import_bundle(
     for (cwd, command) in &others {
         eprintln!("cdev: typed but not run unless you agree, in {}: {}", printable(cwd), printable(command));
     }
-    let env_names: Vec<String> = bundle.session.env.iter().map(|(k, _)| k.clone()).collect();
+    let env_names: Vec<String> = session.env.iter().map(|(k, _)| k.clone()).collect();
     if !env_names.is_empty() {
         eprintln!(
-            "cdev: environment from the bundle, set only if you agree: {}",
+            "cdev: environment from the file, set only if you agree: {}",
             printable(&env_names.join(" "))
         );
     }
     let asked = !others.is_empty() || !env_names.is_empty();
-    let agreed = asked && (request.yes || confirm("Run these commands and set this environment? [y/N] ")?);
+    let agreed = asked && (yes || confirm("Run these commands and set this environment? [y/N] ")?);
     if !agreed {
-        bundle.session.env.clear();
+        session.env.clear();
     }
-    let run_all = agreed;
-
-    let claude = bundle::claude_dir(&context.paths.home);
-    for conversation in &bundle.conversations {
-        let cwd = bundle::rebase(&root, &conversation.cwd)?;
-        let old_cwd = bundle::rebase(Path::new(&bundle.project_root), &conversation.cwd)?;
-        let cwd_text = cwd.to_string_lossy();
-        let path = claude
-            .join("projects")
-            .join(bundle::claude_project_dir(&cwd_text))
-            .join(format!("{}.jsonl", conversation.session_id));
-        if path.exists() {
-            eprintln!("cdev: kept the existing transcript {}", shown_path(&path));
-            continue;
-        }
-        let jsonl = bundle::rebase_transcript(&conversation.jsonl, &old_cwd.to_string_lossy(), &cwd_text);
-        store::write_private(&path, jsonl.as_bytes()).with_context(fail)?;
-    }
-    let plan = Recreate { replacing: &[], client: None, run_all, run_listed: run_all };
-    recreate(context, &tmux, &options, &config, &[(name.clone(), &bundle.session)], &plan)
-        .with_context(fail)?;
-    Ok(format!("{name}: imported {} panes into {}", bundle.session.pane_count(), shown_path(&root)))
+    Ok(agreed)
 }

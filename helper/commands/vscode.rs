@@ -33,7 +33,7 @@ pub fn run(dir: Option<PathBuf>) -> Result<()> {
         None => std::env::current_dir().context("could not read the current directory")?,
     };
     let path = dir.join(".vscode/tasks.json");
-    let text = match std::fs::read(&path) {
+    let text = match crate::bounded::read(&path, crate::bounded::limit::MANIFEST) {
         Ok(bytes) => Some(
             String::from_utf8(bytes)
                 .map_err(|_| InputError::new(path.display().to_string(), "not UTF-8 text"))?,

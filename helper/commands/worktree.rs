@@ -44,13 +44,20 @@ fn add(
     let options = tmux.options()?;
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
     let settings = context.install_claude_settings()?;
-    let id = uuid::Uuid::new_v4().to_string();
-    let claude = format!(
-        "{} --settings {} --session-id {id}",
-        config.claude_command.value,
-        shell_words::quote(&settings.to_string_lossy())
-    );
+    let id = crate::claude::new_conversation_id();
     let shell = context.user_shell();
+    // The id and the settings path reach the command as values ($CDEV_*), whatever the shell.
+    let template = format!(
+        "{} --settings={{{{claude_settings}}}} --session-id={{{{claude_session}}}}",
+        config.claude_command.value
+    );
+    let claude = crate::template::values::refer(&template, crate::template::values::Dialect::of(&shell))
+        .map_err(|message| anyhow!("could not use claude_command: {message}"))?;
+    let values = crate::template::values::ordered(&[
+        ("worktree", feature),
+        ("claude_session", &id),
+        ("claude_settings", &settings.to_string_lossy()),
+    ]);
     // The new pane is the chain's current pane: the commands after the split apply to it.
     let chain = [
         running(
@@ -59,6 +66,7 @@ fn add(
                 .literal("-c", &path.to_string_lossy()),
             &shell,
             &claude,
+            &values,
         ),
         TmuxCommand::new("set-option").flag("-p").arg("@cdev_claude_session").arg(&id),
         TmuxCommand::new("set-option").flag("-p").arg("@cdev_worktree").arg(feature),

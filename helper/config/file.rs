@@ -1,7 +1,6 @@
 //! `config.toml`: parsed strictly (unknown keys are errors) with every error naming the file, the
 //! line and the key.
 
-use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +32,7 @@ struct ConfigFile {
 
 /// Reads `path` (a missing file is fine) and overlays what it sets onto `config`.
 pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
-    let text = match fs::read(path) {
+    let text = match crate::bounded::read(path, crate::bounded::limit::TEXT) {
         Ok(bytes) => String::from_utf8(bytes)
             .map_err(|err| InputError::in_file(path, format!("not UTF-8 text ({err})")))?,
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok(()),
@@ -140,7 +139,7 @@ mod tests {
     fn load(text: &str) -> (Result<Config>, PathBuf, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        fs::write(&path, text).unwrap();
+        std::fs::write(&path, text).unwrap();
         let paths = Paths {
             home: PathBuf::from("/home/u"),
             config_dir: dir.path().to_path_buf(),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::template::render::{PanePlan, SessionPlan};
 use crate::template::Split;
-use crate::tmux::{target, TmuxCommand};
+use crate::tmux::{environment, target, TmuxCommand};
 
 /// A pane's command is started by tmux itself, not typed into a shell, so a slow shell start
 /// cannot race it: `/bin/sh` runs it with the user's shell (`"$SHELL" -c`, so the shell's syntax
@@ -17,8 +17,11 @@ use crate::tmux::{target, TmuxCommand};
 /// first: it takes the terminal's foreground, and the shell exec'd after it loses job control.
 /// `set -m` runs the command as its own job in the foreground, so tmux names the pane after it
 /// (not "sh") and the shell takes the terminal back when it ends. `$0` is the user's shell, `$1`
-/// the command.
-pub const PANE_WRAPPER: &str = "set -m; trap : INT; \"$0\" -c \"$1\"; exec \"$0\"";
+/// the command, `$2`… the values it refers to as `$CDEV_*` (`template::values`): set for the
+/// command only, so names and paths reach it as values, never as shell text.
+pub const PANE_WRAPPER: &str =
+    "set -m; trap : INT; CDEV_PROJECT=\"$2\" CDEV_PROJECT_ROOT=\"$3\" CDEV_SESSION=\"$4\" \
+CDEV_WORKTREE=\"$5\" CDEV_CLAUDE_SESSION=\"$6\" CDEV_CLAUDE_SETTINGS=\"$7\" \"$0\" -c \"$1\"; exec \"$0\"";
 
 /// The size a detached session is made at; tmux resizes it to the client that attaches.
 const DETACHED_SIZE: (&str, &str) = ("200", "50");
@@ -53,7 +56,8 @@ pub struct Creation<'a> {
 }
 
 /// The commands that create the session, in order.
-pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
+/// Notes for the user (a layout that could not be used) go to `notes`.
+pub fn chain(creation: &Creation<'_>, plan: &SessionPlan, notes: &mut Vec<String>) -> Vec<TmuxCommand> {
     let c = creation;
     let mut chain = Vec::new();
     for (w, window) in plan.windows.iter().enumerate() {
@@ -67,25 +71,36 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
                         .literal("-s", c.name)
                         .value("-x", DETACHED_SIZE.0)
                         .value("-y", DETACHED_SIZE.1);
-                    for (key, value) in c.env {
-                        new_session = new_session.value("-e", &format!("{key}={value}"));
+                    let vars = || c.env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                    let inline = environment::fits_inline(vars());
+                    if inline {
+                        for (key, value) in c.env {
+                            new_session = new_session.value("-e", &format!("{key}={value}"));
+                        }
                     }
-                    match c.history_limit {
-                        // history-limit counts when a pane is made: the first window is made
-                        // again (-k) once the session's limit is set.
-                        Some(limit) => {
-                            chain.push(new_session.literal("-c", &c.root.to_string_lossy()));
+                    // history-limit counts when a pane is made, and a pane gets the session's
+                    // environment when it is made: when either is set after new-session (an
+                    // environment too large for one tmux command is set in pieces), the first
+                    // window is made again (-k) once they are.
+                    if c.history_limit.is_some() || !inline {
+                        chain.push(new_session.literal("-c", &c.root.to_string_lossy()));
+                        if let Some(limit) = c.history_limit {
                             chain.push(
                                 TmuxCommand::new("set-option")
                                     .value("-t", &target::session(c.name))
                                     .arg("history-limit")
                                     .arg(&limit.to_string()),
                             );
-                            TmuxCommand::new("new-window")
-                                .flag("-k")
-                                .value("-t", &target::window(c.name, window_index))
                         }
-                        None => new_session,
+                        if !inline {
+                            let session = target::session(c.name);
+                            chain.extend(environment::set(&session, vars().map(|(k, v)| (k, Some(v)))));
+                        }
+                        TmuxCommand::new("new-window")
+                            .flag("-k")
+                            .value("-t", &target::window(c.name, window_index))
+                    } else {
+                        new_session
                     }
                 }
                 (_, 0) => TmuxCommand::new("new-window").value("-t", &target::window(c.name, window_index)),
@@ -133,6 +148,10 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
             }
         }
         if let Some(layout) = &window.layout {
+            // A saved layout string from a template goes to tmux only when it fits the window
+            // (a malformed one crashes tmux 3.3a): else tiled, and the user is told.
+            let what = format!("template {} window {}", c.template, w + 1);
+            let layout = crate::tmux::layout::or_tiled(layout, window.panes.len(), &what, notes);
             chain.push(
                 TmuxCommand::new("select-layout")
                     .value("-t", &target::window(c.name, window_index))
@@ -156,15 +175,20 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan) -> Vec<TmuxCommand> {
 /// The pane's program: the wrapper around its command, or nothing (tmux's default shell).
 fn with_program(command: TmuxCommand, pane: &PanePlan, shell: &str) -> TmuxCommand {
     match &pane.command {
-        Some(program) => running(command, shell, program),
+        Some(program) => running(command, shell, program, &pane.values),
         None => command,
     }
 }
 
 /// `command` (a `new-session`, `new-window` or `split-window`) made to run `program` in
-/// [`PANE_WRAPPER`], so the user's `shell` takes the pane over when the program ends.
-pub fn running(command: TmuxCommand, shell: &str, program: &str) -> TmuxCommand {
-    command.arg("/bin/sh").arg("-c").arg(PANE_WRAPPER).arg(shell).arg(program)
+/// [`PANE_WRAPPER`], so the user's `shell` takes the pane over when the program ends. `values`
+/// are those `program` refers to, in `template::values::VALUES` order.
+pub fn running(command: TmuxCommand, shell: &str, program: &str, values: &[String]) -> TmuxCommand {
+    let mut command = command.arg("/bin/sh").arg("-c").arg(PANE_WRAPPER).arg(shell).arg(program);
+    for n in 0..crate::template::values::VALUES.len() {
+        command = command.arg(values.get(n).map_or("", String::as_str));
+    }
+    command
 }
 
 /// What cdev records on the session: the project root and template it came from.

@@ -2,11 +2,11 @@
 //! `CLAUDE_CODE_TMUX_SESSION=1`, `EDITOR`, the template's `[env]`, then the project's `.env.claude`.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::bounded;
 use crate::envfile::{self, EnvFile};
 
 pub const ENV_FILE: &str = ".env.claude";
@@ -14,7 +14,7 @@ pub const ENV_FILE: &str = ".env.claude";
 /// The project's `.env.claude`, parsed; `None` when it does not exist.
 pub fn read_env_file(root: &Path) -> Result<Option<(PathBuf, EnvFile)>> {
     let path = root.join(ENV_FILE);
-    match fs::read(&path) {
+    match bounded::read(&path, bounded::limit::TEXT) {
         Ok(bytes) => Ok(Some((path, envfile::parse(&bytes, |name| std::env::var(name).ok())))),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(err) => Err(err).with_context(|| format!("could not read {}", path.display())),

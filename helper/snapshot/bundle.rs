@@ -3,12 +3,12 @@
 //! Claude Code transcripts of its agents, so the conversations resume on another machine.
 //!
 //! Nothing in a bundle is trusted on import: cwds must stay inside the new root, transcript ids
-//! must be plain ids (no path), and commands only run as `cdev import` allows.
+//! must be conversation ids (canonical UUIDs, [`crate::claude`]), and commands only run as `cdev import` allows.
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 use super::SessionSnapshot;
@@ -40,21 +40,30 @@ pub fn encode(bundle: &Bundle) -> Result<Vec<u8>> {
 }
 
 /// Reads an export file's gzip-compressed bytes; the error is the reason, for the caller to put
-/// the file's name to. At most 1 GiB is decompressed (a bomb is refused, not read).
+/// the file's name to. At most 256 MiB is decompressed (a bomb is refused, not read).
 pub fn decode(compressed: impl Read) -> Result<Bundle, String> {
-    let mut json = Vec::new();
-    flate2::read::GzDecoder::new(compressed)
-        .take(1 << 30)
-        .read_to_end(&mut json)
-        .map_err(|err| format!("not a cdev export ({err})"))?;
-    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|err| format!("damaged ({err})"))?;
-    if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
+    let json = crate::bounded::gunzip(compressed, crate::bounded::limit::DECOMPRESSED).map_err(|err| {
+        match err.contains("(the limit)") {
+            true => err,
+            false => format!("not a cdev export ({err})"),
+        }
+    })?;
+    // Kind and version first, from a skim that keeps nothing else (no second copy of the document).
+    #[derive(Deserialize)]
+    struct Head {
+        kind: Option<String>,
+        version: Option<u64>,
+    }
+    let head: Head = serde_json::from_slice(&json).map_err(|err| format!("damaged ({err})"))?;
+    if head.kind.as_deref() != Some(KIND) {
         return Err("not a cdev export".into());
     }
-    if value.get("version").and_then(|v| v.as_u64()).is_none_or(|v| v > u64::from(VERSION)) {
+    if head.version.is_none_or(|v| v > u64::from(VERSION)) {
         return Err("made by a newer cdev: upgrade cdev to import it".into());
     }
-    serde_json::from_value(value).map_err(|err| format!("damaged ({err})"))
+    let bundle: Bundle = serde_json::from_slice(&json).map_err(|err| format!("damaged ({err})"))?;
+    super::limits::check(&bundle.session).map_err(|err| format!("damaged ({err})"))?;
+    Ok(bundle)
 }
 
 /// A Claude Code transcript (`~/.claude/projects/<encoded cwd>/<id>.jsonl`).
@@ -66,34 +75,21 @@ pub struct Conversation {
     pub jsonl: String,
 }
 
-/// Claude Code's directory name for a cwd: every character but ASCII letters and digits is `-`.
-pub fn claude_project_dir(cwd: &str) -> String {
-    cwd.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
-}
-
-/// The Claude Code config dir: `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
-pub fn claude_dir(home: &Path) -> PathBuf {
-    match std::env::var_os("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => home.join(".claude"),
-    }
-}
-
-/// `cwd` relative to `root` when inside it; absolute paths elsewhere are kept as they are.
-pub fn relative_to(root: &Path, cwd: &str) -> String {
+/// `cwd` relative to `root` when inside it; `None` for a cwd elsewhere (a bundle carries no
+/// absolute path: the other machine's files are not the project's).
+pub fn relative_to(root: &Path, cwd: &str) -> Option<String> {
     match Path::new(cwd).strip_prefix(root) {
-        Ok(rest) if rest.as_os_str().is_empty() => ".".into(),
-        Ok(rest) => rest.to_string_lossy().into_owned(),
-        Err(_) => cwd.to_string(),
+        Ok(rest) if rest.as_os_str().is_empty() => Some(".".into()),
+        Ok(rest) => Some(rest.to_string_lossy().into_owned()),
+        Err(_) => None,
     }
 }
 
-/// A bundle's cwd on this machine. Relative cwds must stay inside `root` (no `..`); absolute
-/// ones (outside the project where it was exported) are kept.
+/// A bundle's cwd on this machine: relative, and inside `root` (no `..`, nothing absolute).
 pub fn rebase(root: &Path, cwd: &str) -> Result<PathBuf> {
     let path = Path::new(cwd);
     if path.is_absolute() {
-        return Ok(path.to_path_buf());
+        bail!("cwd {cwd:?} is absolute: a bundle's cwds stay inside the project root");
     }
     let mut rebased = root.to_path_buf();
     for component in path.components() {
@@ -104,14 +100,6 @@ pub fn rebase(root: &Path, cwd: &str) -> Result<PathBuf> {
         }
     }
     Ok(rebased)
-}
-
-/// A Claude session id usable as a file name: letters, digits and `-` only.
-pub fn check_session_id(id: &str) -> Result<()> {
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(anyhow!("conversation id {id:?} is not a plain id: it could name a file elsewhere"));
-    }
-    Ok(())
 }
 
 /// Rewrites the `cwd` of every transcript line that had `old` to `new` (lines that are not JSON
@@ -138,28 +126,21 @@ mod tests {
 
     #[test]
     fn cwds_are_relative_inside_the_root_and_cannot_escape_it() {
-        assert_eq!(relative_to(Path::new("/p/app"), "/p/app"), ".");
-        assert_eq!(relative_to(Path::new("/p/app"), "/p/app/.worktrees/a"), ".worktrees/a");
-        assert_eq!(relative_to(Path::new("/p/app"), "/tmp"), "/tmp");
+        assert_eq!(relative_to(Path::new("/p/app"), "/p/app").as_deref(), Some("."));
+        assert_eq!(relative_to(Path::new("/p/app"), "/p/app/.worktrees/a").as_deref(), Some(".worktrees/a"));
+        assert_eq!(relative_to(Path::new("/p/app"), "/tmp"), None);
         let root = Path::new("/new/root");
         assert_eq!(rebase(root, ".worktrees/a").unwrap(), Path::new("/new/root/.worktrees/a"));
         assert_eq!(rebase(root, ".").unwrap(), Path::new("/new/root"));
         assert!(rebase(root, "../../etc").is_err());
         assert!(rebase(root, "a/../../x").is_err());
-    }
-
-    #[test]
-    fn conversation_ids_cannot_name_other_files() {
-        assert!(check_session_id("0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d").is_ok());
-        for bad in ["", "../x", "a/b", "..", "x.jsonl", "a b"] {
-            assert!(check_session_id(bad).is_err(), "{bad}");
-        }
+        assert!(rebase(root, "/etc").is_err(), "issue 18: an absolute cwd is refused");
     }
 
     #[test]
     fn transcripts_follow_the_project_to_its_new_place() {
-        assert_eq!(claude_project_dir("/tmp/cc-proj"), "-tmp-cc-proj");
-        assert_eq!(claude_project_dir("/home/u/.config/x_y"), "-home-u--config-x-y");
+        assert_eq!(crate::claude::project_dir_name("/tmp/cc-proj"), "-tmp-cc-proj");
+        assert_eq!(crate::claude::project_dir_name("/home/u/.config/x_y"), "-home-u--config-x-y");
         let jsonl = "{\"cwd\":\"/old/p\",\"n\":1}\n{\"cwd\":\"/other\"}\nnot json\n";
         let rebased = rebase_transcript(jsonl, "/old/p", "/new/p");
         assert_eq!(rebased, "{\"cwd\":\"/new/p\",\"n\":1}\n{\"cwd\":\"/other\"}\nnot json\n");

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use super::{procs, PaneSnapshot, SessionSnapshot, WindowSnapshot};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::state::ServerId;
-use crate::tmux::{target, Tmux, TmuxCommand};
+use crate::tmux::{environment, target, Tmux, TmuxCommand};
 
 /// What to keep of each pane's contents.
 #[derive(Debug, Clone, Copy)]
@@ -21,8 +21,17 @@ pub enum Scrollback {
 }
 
 /// cdev's pane options worth keeping.
-const PANE_OPTIONS: &[&str] =
-    &["@cdev_claude_session", "@cdev_claude_transcript", "@cdev_worktree", "@cdev_agent_state", "@cdev_role"];
+const PANE_OPTIONS: &[&str] = &[
+    "@cdev_claude_session",
+    "@cdev_claude_transcript",
+    "@cdev_worktree",
+    "@cdev_agent_state",
+    "@cdev_role",
+    // A restored agent keeps what it cost (helper/agent/usage.rs).
+    "@cdev_cost",
+    "@cdev_cost_base",
+    "@cdev_cost_raw",
+];
 /// cdev's session options worth keeping.
 const SESSION_OPTIONS: &[&str] = &["@cdev_project_root", "@cdev_template"];
 
@@ -72,6 +81,9 @@ impl Record for SavePane {
         text("@cdev_worktree"),
         text("@cdev_agent_state"),
         text("@cdev_role"),
+        text("@cdev_cost"),
+        text("@cdev_cost_base"),
+        text("@cdev_cost_raw"),
         text("@cdev_project_root"),
         text("@cdev_template"),
         plain("history-limit"),
@@ -186,7 +198,8 @@ fn read_contents(
     for (name, panes) in sessions {
         let session = target::session(name);
         chain.push(marker(&session, &format!("env {}", chain.len())));
-        chain.push(TmuxCommand::new("show-environment").value("-t", &session));
+        // `-s`: its quoting keeps a value holding a newline whole.
+        chain.push(TmuxCommand::new("show-environment").flag("-s").value("-t", &session));
         if matches!(scrollback, Scrollback::None) {
             continue;
         }
@@ -243,7 +256,7 @@ fn read_contents(
 }
 
 fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> SessionSnapshot {
-    let env = contents.env.remove(&name).map(|text| parse_environment(&text)).unwrap_or_default();
+    let env = contents.env.remove(&name).map(|text| environment::parse_shell(&text)).unwrap_or_default();
     let options: BTreeMap<String, String> = panes
         .first()
         .map(|p| {
@@ -289,42 +302,4 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
         });
     }
     SessionSnapshot { name, env, options, history_limit, windows, server }
-}
-
-/// `show-environment` output: `NAME=value` lines, `-NAME` for removed variables. A line with
-/// neither continues the previous value (a value holding a newline).
-pub fn parse_environment(text: &str) -> Vec<(String, Option<String>)> {
-    let mut vars: Vec<(String, Option<String>)> = Vec::new();
-    for line in text.lines() {
-        if let Some(name) = line.strip_prefix('-').filter(|n| crate::envfile::is_valid_key(n)) {
-            vars.push((name.to_string(), None));
-        } else if let Some((name, value)) =
-            line.split_once('=').filter(|(n, _)| crate::envfile::is_valid_key(n))
-        {
-            vars.push((name.to_string(), Some(value.to_string())));
-        } else if let Some((_, Some(value))) = vars.last_mut() {
-            value.push('\n');
-            value.push_str(line);
-        }
-    }
-    vars
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn environment_lines_removed_variables_and_multiline_values() {
-        let vars = parse_environment("A=1\n-B\nC=x=y\nD=line1\nline2\n");
-        assert_eq!(
-            vars,
-            vec![
-                ("A".into(), Some("1".into())),
-                ("B".into(), None),
-                ("C".into(), Some("x=y".into())),
-                ("D".into(), Some("line1\nline2".into())),
-            ]
-        );
-    }
 }

@@ -8,16 +8,14 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
 use super::{Snapshot, FORMAT_VERSION};
+use crate::bounded;
 use crate::store::{self, path_component};
 
 const LATEST: &str = "latest";
 const SUFFIX: &str = ".json.gz";
-/// Far above any real snapshot (scrollback included); a file past it is refused, not read.
-const MAX_DECOMPRESSED: u64 = 1 << 30;
 
 /// The snapshot store under the state dir.
 pub struct Store {
@@ -42,6 +40,15 @@ impl Store {
 
     fn session_dir(&self, session: &str) -> PathBuf {
         self.root.join(path_component(session))
+    }
+
+    /// Whether `path` is one of this store's own files (resolved: a link from elsewhere into the
+    /// store is the store's, a link out of it is not).
+    pub fn holds(&self, path: &Path) -> bool {
+        match (path.canonicalize(), self.root.canonicalize()) {
+            (Ok(path), Ok(root)) => path.starts_with(root),
+            _ => false,
+        }
     }
 
     /// One save or restore at a time: an advisory lock on `snapshots/.lock`. The kernel drops
@@ -184,28 +191,29 @@ pub fn created_at(path: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// Reads a snapshot; a damaged file (gzip's checksum, JSON) or a newer format is an error.
 pub fn load(path: &Path) -> Result<Snapshot> {
-    let file = File::open(path).with_context(|| format!("could not open {}", path.display()))?;
+    let file = bounded::open(path, bounded::limit::ARCHIVE)
+        .with_context(|| format!("could not open {}", path.display()))?;
     decode(file)
 }
 
 /// Reads a snapshot from its gzip-compressed bytes, as `load` does from a file.
 pub fn decode(compressed: impl Read) -> Result<Snapshot> {
-    let mut json = Vec::new();
     // A bound, so a small file that decompresses to gigabytes cannot exhaust memory.
-    GzDecoder::new(compressed)
-        .take(MAX_DECOMPRESSED)
-        .read_to_end(&mut json)
+    let json = bounded::gunzip(compressed, bounded::limit::DECOMPRESSED)
         .map_err(|err| anyhow!("damaged ({err})"))?;
-    if json.len() as u64 == MAX_DECOMPRESSED {
-        bail!("damaged (larger than {} MiB once decompressed)", MAX_DECOMPRESSED >> 20);
+    // The version first, from a skim that keeps nothing else (no second copy of the document).
+    #[derive(serde::Deserialize)]
+    struct Head {
+        version: Option<u64>,
     }
-    let value: serde_json::Value = serde_json::from_slice(&json).map_err(|err| anyhow!("damaged ({err})"))?;
-    let version =
-        value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| anyhow!("not a cdev snapshot"))?;
+    let head: Head = serde_json::from_slice(&json).map_err(|err| anyhow!("damaged ({err})"))?;
+    let version = head.version.ok_or_else(|| anyhow!("not a cdev snapshot"))?;
     if version > u64::from(FORMAT_VERSION) {
         bail!("snapshot format {version} is newer than this cdev reads ({FORMAT_VERSION}): upgrade cdev");
     }
-    serde_json::from_value(value).map_err(|err| anyhow!("damaged ({err})"))
+    let snapshot: Snapshot = serde_json::from_slice(&json).map_err(|err| anyhow!("damaged ({err})"))?;
+    super::limits::check(&snapshot.session).map_err(|err| anyhow!("damaged ({err})"))?;
+    Ok(snapshot)
 }
 
 /// Writes `bytes` somewhere a shell can `cat` it: pane contents for a restore.

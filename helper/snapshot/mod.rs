@@ -7,6 +7,7 @@
 pub mod bundle;
 pub mod capture;
 pub mod files;
+pub mod limits;
 pub mod procs;
 pub mod rebuild;
 

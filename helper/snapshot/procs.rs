@@ -11,9 +11,11 @@ pub fn foreground_command(pane_pid: u32) -> Vec<String> {
     let Some(tpgid) = stat_field(pane_pid, 5) else { return Vec::new() };
     let leader = if tpgid > 0 { tpgid as u32 } else { pane_pid };
     let args = cmdline(leader);
-    // A pane cdev started runs its command under a wrapper sh: the command is its 4th argument.
+    // A pane cdev started runs its command under a wrapper sh: the command is its 4th argument,
+    // the values it refers to follow.
     if args.len() >= 5 && args[1] == "-c" && args[2] == PANE_WRAPPER {
-        return shell_words::split(&args[4]).unwrap_or_else(|_| vec![args[4].clone()]);
+        let command = crate::template::values::expand(&args[4], &args[5..]);
+        return shell_words::split(&command).unwrap_or(vec![command]);
     }
     if leader == pane_pid && args.first().is_some_and(|a| is_shell(a)) {
         return Vec::new();

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 
 use super::{PaneSnapshot, SessionSnapshot};
 use crate::agent::{journal, AgentState};
+use crate::claude;
+use crate::humanize::printable;
 use crate::session::create::{hold_size, release_size};
-use crate::tmux::{target, TmuxCommand};
+use crate::tmux::{environment, layout, target, TmuxCommand};
 
 /// Each pane starts by showing its saved contents (then deleting the file), then runs its
 /// command, if any, and ends in the user's interactive shell (as new panes do). The command is
@@ -30,6 +32,9 @@ pub enum Strategy {
     Run(String),
     /// Typed into the shell, not run: the user presses Enter if they want it.
     Type(String),
+    /// A new Claude conversation `id` in place of one Claude cannot find (never prompted, so
+    /// never written): the pane records the new id.
+    Fresh { command: String, id: String },
 }
 
 /// What the restore needs besides the snapshot.
@@ -41,21 +46,14 @@ pub struct Settings<'a> {
     pub restore_processes: &'a [String],
     /// The server's global `history-limit`.
     pub default_history_limit: u32,
+    /// Claude Code's config dir, where it keeps transcripts (a conversation without one cannot be
+    /// resumed: a new one starts in its pane).
+    pub claude_dir: &'a Path,
     /// Run every saved command, not only those on the restore list (an import the user confirmed).
     pub run_all: bool,
     /// Run the commands on the restore list (off for an import nobody confirmed: a bundle's
     /// `vim -c '!…'` is on the list too).
     pub run_listed: bool,
-}
-
-/// The command line that resumes Claude conversation `id` with cdev's hooks: `claude` is the
-/// user's own `claude_command` (shell text they wrote), the rest is quoted.
-pub fn resume_command(claude: &str, hooks_settings: &Path, id: &str) -> String {
-    format!(
-        "{claude} --settings {} --resume {}",
-        shell_words::quote(&hooks_settings.to_string_lossy()),
-        shell_words::quote(id)
-    )
 }
 
 /// What the agent journal changed in a snapshot before its restore.
@@ -151,13 +149,24 @@ fn take_agent(options: &mut BTreeMap<String, String>, entry: &journal::Entry) {
     };
 }
 
-/// The strategy for one pane. The Claude session id, when there is one, wins: the exact
-/// conversation, never `--continue` (which picks whichever conversation in the folder is newest).
-pub fn strategy(pane: &PaneSnapshot, settings: &Settings<'_>) -> Strategy {
-    if let Some(id) = pane.options.get("@cdev_claude_session") {
+/// The strategy for one pane that starts in `cwd`. The Claude session id, when there is one,
+/// wins: the exact conversation, never `--continue` (which picks whichever conversation in the
+/// folder is newest); an id that is not a conversation id is not a Claude pane's.
+pub fn strategy(pane: &PaneSnapshot, cwd: &Path, settings: &Settings<'_>) -> Strategy {
+    if let Some(id) = pane.options.get("@cdev_claude_session").filter(|id| claude::is_conversation_id(id)) {
         let ends = pane.options.get("@cdev_agent_state").is_some_and(|s| s == "ended");
         if !ends {
-            return Strategy::Run(resume_command(settings.claude, settings.claude_settings, id));
+            let cwd = cwd.to_string_lossy();
+            return match claude::comeback(
+                settings.claude,
+                settings.claude_settings,
+                settings.claude_dir,
+                &cwd,
+                id,
+            ) {
+                claude::Comeback::Resume(command) => Strategy::Run(command),
+                claude::Comeback::Fresh { command, id } => Strategy::Fresh { command, id },
+            };
         }
     }
     let Some(program) = pane.command.first() else { return Strategy::Shell };
@@ -212,15 +221,18 @@ pub fn session_chain(
                         .literal("-s", name)
                         .value("-x", &first_window.0.to_string())
                         .value("-y", &first_window.1.to_string());
-                    for (key, value) in &session.env {
-                        if let Some(value) = value {
+                    let vars = || session.env.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?)));
+                    let inline = environment::fits_inline(vars());
+                    if inline {
+                        for (key, value) in vars() {
                             new = new.value("-e", &format!("{key}={value}"));
                         }
                     }
                     // history-limit counts when a pane is made: when the saved limit is not the
                     // server's, the first window is made again (-k) once the session has it, so
-                    // long contents keep every line.
-                    if session.history_limit == settings.default_history_limit {
+                    // long contents keep every line. The same when the environment is too large
+                    // for one tmux command: it is set in pieces first.
+                    if session.history_limit == settings.default_history_limit && inline {
                         named(new, window)
                     } else {
                         chain.push(new);
@@ -230,6 +242,12 @@ pub fn session_chain(
                                 .arg("history-limit")
                                 .arg(&session.history_limit.to_string()),
                         );
+                        if !inline {
+                            chain.extend(environment::set(
+                                &target::session(name),
+                                vars().map(|(k, v)| (k, Some(v))),
+                            ));
+                        }
                         named(
                             TmuxCommand::new("new-window")
                                 .flag("-k")
@@ -244,11 +262,17 @@ pub fn session_chain(
             };
             let file =
                 files.next().cloned().flatten().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-            let strategy = strategy(pane, settings);
+            let strategy = strategy(pane, &cwd, settings);
+            if let Strategy::Fresh { .. } = &strategy {
+                notes.push(format!(
+                    "the Claude pane in {} had no conversation to resume (never prompted): a new one starts",
+                    cwd.display()
+                ));
+            }
             // Restored commands are single programs with their arguments (never shell text), so
             // `exec` makes the program itself the pane's foreground job, and its name the pane's.
             let run = match &strategy {
-                Strategy::Run(command) => format!("exec {command}"),
+                Strategy::Run(command) | Strategy::Fresh { command, .. } => format!("exec {command}"),
                 _ => String::new(),
             };
             chain.push(
@@ -290,7 +314,15 @@ pub fn session_chain(
                     TmuxCommand::new("select-pane").value("-t", &pane_target).literal("-T", &pane.title),
                 );
             }
-            for (key, value) in pane.options.iter().filter(|(k, _)| k.starts_with("@cdev_")) {
+            // Only a conversation id is recorded as one (it is resumed on a command line later).
+            let recorded = |(k, v): &(&String, &String)| {
+                k.starts_with("@cdev_") && (*k != "@cdev_claude_session" || claude::is_conversation_id(v))
+            };
+            for (key, value) in pane.options.iter().filter(recorded) {
+                let value = match &strategy {
+                    Strategy::Fresh { id, .. } if key == "@cdev_claude_session" => id,
+                    _ => value,
+                };
                 chain.push(
                     TmuxCommand::new("set-option").flag("-p").value("-t", &pane_target).arg(key).arg(value),
                 );
@@ -310,8 +342,11 @@ pub fn session_chain(
                 chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg("tiled"));
             }
         }
-        // The saved layout puts every split back where it was (it needs the same pane count).
-        chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg(&window.layout));
+        // The saved layout puts every split back where it was, when it is one tmux can take:
+        // a malformed one crashes tmux 3.3a, and a snapshot may be someone else's file.
+        let what = format!("{} window {}", printable(&session.name), window.index);
+        let layout = layout::or_tiled(&window.layout, window.panes.len(), &what, notes);
+        chain.push(TmuxCommand::new("select-layout").value("-t", &win).arg(layout));
         // Each window's own active pane and zoom, then the session's focus.
         if let Some(pane) = active {
             chain.push(TmuxCommand::new("select-pane").value("-t", &pane));
@@ -368,6 +403,7 @@ mod tests {
 
     #[test]
     fn only_newer_journal_entries_for_the_same_place_and_cwd_update_a_snapshot() {
+        let u = |n: u8| format!("00000000-0000-4000-8000-{n:012x}");
         use crate::agent::journal::{Entry, FORMAT_VERSION};
         use crate::agent::AgentState;
         let mut snapshot = super::super::Snapshot {
@@ -388,7 +424,7 @@ mod tests {
                     zoomed: false,
                     width: 80,
                     height: 24,
-                    panes: vec![pane(&[], &[("@cdev_claude_session", "old")])],
+                    panes: vec![pane(&[], &[("@cdev_claude_session", u(1).as_str())])],
                 }],
                 server: None,
             },
@@ -408,29 +444,31 @@ mod tests {
             transcript: None,
             cwd: Some(cwd.into()),
             updated,
+            seq: 0,
         };
         let here = "/nonexistent/cdev/dir";
         let ignored = [
-            entry("older", at - 1, here, 0),
-            entry("elsewhere", at + 5, "/other/project", 0),
-            entry("other-pane", at + 5, here, 3),
+            entry(&u(2), at - 1, here, 0),
+            entry(&u(3), at + 5, "/other/project", 0),
+            entry(&u(4), at + 5, here, 3),
             entry("../../etc/passwd", at + 5, here, 0),
+            entry("--dangerously-skip-permissions", at + 5, here, 0),
         ];
         assert_eq!(apply_journal(&mut snapshot, &ignored).resumed, 0);
         let id = |s: &super::super::Snapshot| {
             s.session.windows[0].panes[0].options["@cdev_claude_session"].clone()
         };
-        assert_eq!(id(&snapshot), "old");
+        assert_eq!(id(&snapshot), u(1));
         // The same second as the snapshot counts (the hook may have come just after it).
-        assert_eq!(apply_journal(&mut snapshot, &[entry("same-second", at, here, 0)]).resumed, 1);
-        assert_eq!(id(&snapshot), "same-second");
+        assert_eq!(apply_journal(&mut snapshot, &[entry(&u(5), at, here, 0)]).resumed, 1);
+        assert_eq!(id(&snapshot), u(5));
         // The newest entry wins, whatever order they come in.
-        let newer = [entry("newest", at + 9, here, 0), entry("newer", at + 5, here, 0)];
+        let newer = [entry(&u(6), at + 9, here, 0), entry(&u(7), at + 5, here, 0)];
         assert_eq!(apply_journal(&mut snapshot, &newer).resumed, 1);
-        assert_eq!(id(&snapshot), "newest");
+        assert_eq!(id(&snapshot), u(6));
         assert_eq!(snapshot.session.windows[0].panes[0].options["@cdev_agent_state"], "working");
         // An agent that ended after the snapshot is not resumed, so it is not counted.
-        let ended = Entry { state: AgentState::Ended, ..entry("ended-one", at + 20, here, 0) };
+        let ended = Entry { state: AgentState::Ended, ..entry(&u(8), at + 20, here, 0) };
         assert_eq!(apply_journal(&mut snapshot, &[ended]).resumed, 0);
         assert_eq!(snapshot.session.windows[0].panes[0].options["@cdev_agent_state"], "ended");
     }
@@ -438,31 +476,47 @@ mod tests {
     #[test]
     fn strategies_resume_claude_run_whitelisted_and_type_the_rest() {
         let whitelist: Vec<String> = DEFAULT_RESTORE_PROCESSES.iter().map(|s| s.to_string()).collect();
+        let claude_dir = tempfile::tempdir().unwrap();
         let settings = Settings {
             shell: "/bin/sh",
             claude: "claude",
             claude_settings: Path::new("/s/hooks.json"),
+            claude_dir: claude_dir.path(),
             restore_processes: &whitelist,
             default_history_limit: 2000,
             run_all: false,
             run_listed: true,
         };
-        let claude = pane(&["node", "/x/claude"], &[("@cdev_claude_session", "abc-1")]);
+        let id = "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
+        let cwd = Path::new("/p/app");
+        let transcript = crate::claude::transcript_path(claude_dir.path(), "/p/app", id);
+        std::fs::create_dir_all(transcript.parent().unwrap()).unwrap();
+        std::fs::write(&transcript, "{}\n").unwrap();
+        let claude = pane(&["node", "/x/claude"], &[("@cdev_claude_session", id)]);
         assert_eq!(
-            strategy(&claude, &settings),
-            Strategy::Run("claude --settings /s/hooks.json --resume abc-1".into())
+            strategy(&claude, cwd, &settings),
+            Strategy::Run(format!("claude --settings=/s/hooks.json --resume={id}"))
         );
-        let ended = pane(&[], &[("@cdev_claude_session", "abc-1"), ("@cdev_agent_state", "ended")]);
-        assert_eq!(strategy(&ended, &settings), Strategy::Shell);
+        // Issue 18: an id that is an option is no conversation id; the pane is no Claude pane.
+        let option =
+            pane(&["node", "/x/claude"], &[("@cdev_claude_session", "--dangerously-skip-permissions")]);
+        assert_eq!(strategy(&option, cwd, &settings), Strategy::Type("node /x/claude".into()));
+        // Issue 16: a conversation never prompted has no transcript: a new one starts.
+        let Strategy::Fresh { command, id: new } = strategy(&claude, Path::new("/p/other"), &settings) else {
+            panic!("resumed a conversation without a transcript")
+        };
+        assert!(command.ends_with(&format!("--session-id={new}")) && new != id, "{command}");
+        let ended = pane(&[], &[("@cdev_claude_session", id), ("@cdev_agent_state", "ended")]);
+        assert_eq!(strategy(&ended, cwd, &settings), Strategy::Shell);
         assert_eq!(
-            strategy(&pane(&["/usr/bin/htop"], &[]), &settings),
+            strategy(&pane(&["/usr/bin/htop"], &[]), cwd, &settings),
             Strategy::Run("/usr/bin/htop".into())
         );
         assert_eq!(
-            strategy(&pane(&["rm", "-rf", "build dir"], &[]), &settings),
+            strategy(&pane(&["rm", "-rf", "build dir"], &[]), cwd, &settings),
             Strategy::Type("rm -rf 'build dir'".into())
         );
-        assert_eq!(strategy(&pane(&[], &[]), &settings), Strategy::Shell);
+        assert_eq!(strategy(&pane(&[], &[]), cwd, &settings), Strategy::Shell);
     }
 
     #[test]

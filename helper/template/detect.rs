@@ -1,7 +1,8 @@
 //! Which template fits a project: the first, by priority, whose detection rules all hold.
 
-use std::fs;
 use std::path::Path;
+
+use crate::bounded;
 
 use super::{Detect, Template};
 
@@ -11,9 +12,10 @@ pub fn matches(detect: &Detect, root: &Path) -> bool {
         && (detect.any.is_empty() || detect.any.iter().any(|f| root.join(f).exists()))
         && !detect.absent.iter().any(|f| root.join(f).exists())
         && detect.contains.iter().all(|(file, text)| {
-            // Manifests are small; a huge or unreadable file simply does not match.
-            fs::metadata(root.join(file)).is_ok_and(|m| m.len() <= 4 * 1024 * 1024)
-                && fs::read(root.join(file)).is_ok_and(|bytes| contains(&bytes, text.as_bytes()))
+            // Manifests are small; a huge, unreadable or not regular file (a link to /dev/zero)
+            // simply does not match.
+            bounded::read(&root.join(file), bounded::limit::MANIFEST)
+                .is_ok_and(|bytes| contains(&bytes, text.as_bytes()))
         })
 }
 

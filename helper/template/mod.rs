@@ -4,6 +4,7 @@
 
 pub mod detect;
 pub mod render;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -28,6 +29,10 @@ const BUILTIN: &[(&str, &str)] = &[
 pub const PROJECT_FILE: &str = ".cdev.toml";
 /// The most `extends` links followed before giving up (a cycle is reported before that).
 const MAX_EXTENDS: usize = 16;
+/// Counts a template may ask for: each is a worktree, a window or a pane made on `cdev new`.
+pub const MAX_WORKTREES: u32 = 32;
+const MAX_WINDOWS: usize = 64;
+const MAX_PANES_PER_WINDOW: usize = 64;
 
 /// A template as written: every key optional, so `extends` can fill the gaps.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -221,14 +226,17 @@ impl Registry {
         let mut merged = file;
         let mut seen = vec![name.clone()];
         while let Some(parent_name) = merged.extends.take() {
-            if seen.contains(&parent_name) || seen.len() > MAX_EXTENDS {
+            let looped = seen.contains(&parent_name);
+            if looped || seen.len() > MAX_EXTENDS {
                 seen.push(parent_name);
-                return Err(InputError::new(
-                    origin.describe(),
-                    format!("`extends` loops: {}", seen.join(" → ")),
-                )
-                .with_key("extends")
-                .into());
+                let message = match looped {
+                    true => format!("`extends` loops: {}", seen.join(" → ")),
+                    false => format!(
+                        "`extends` goes deeper than {MAX_EXTENDS} templates (no loop): {}",
+                        seen.join(" → ")
+                    ),
+                };
+                return Err(InputError::new(origin.describe(), message).with_key("extends").into());
             }
             let (parent, _) = self.files.get(&parent_name).ok_or_else(|| {
                 InputError::new(origin.describe(), self.unknown(&parent_name).to_string()).with_key("extends")
@@ -280,7 +288,8 @@ fn merge(parent: TemplateFile, child: TemplateFile) -> TemplateFile {
 
 /// Reads a template file: JSON when it ends in `.json`, TOML otherwise.
 pub fn read_file(path: &Path) -> Result<TemplateFile> {
-    let bytes = fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let bytes = crate::bounded::read(path, crate::bounded::limit::TEXT)
+        .with_context(|| format!("could not read {}", path.display()))?;
     parse(path, bytes)
 }
 
@@ -309,8 +318,7 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
     None
 }
 
-const LAYOUT_NAMES: &[&str] =
-    &["even-horizontal", "even-vertical", "main-horizontal", "main-vertical", "tiled"];
+use crate::tmux::layout::{is_layout_string, NAMES as LAYOUT_NAMES};
 
 /// Checks what serde cannot: windows and panes present, one focus, sizes, layouts, variables.
 pub fn validate(template: &Template) -> Result<()> {
@@ -328,10 +336,27 @@ pub fn validate(template: &Template) -> Result<()> {
     if template.windows.is_empty() {
         bail!(fail("windows".into(), format!("template {:?} has no windows", template.name)));
     }
+    if template.windows.len() > MAX_WINDOWS {
+        bail!(fail("windows".into(), format!("{} windows (at most {MAX_WINDOWS})", template.windows.len())));
+    }
+    if template.worktrees > MAX_WORKTREES {
+        bail!(fail(
+            "worktrees".into(),
+            format!("{} worktrees (at most {MAX_WORKTREES})", template.worktrees)
+        ));
+    }
+    if let Some(limit) = template.history_limit.filter(|l| *l > crate::snapshot::limits::MAX_HISTORY_LIMIT) {
+        let max = crate::snapshot::limits::MAX_HISTORY_LIMIT;
+        bail!(fail("history_limit".into(), format!("{limit} lines (at most {max})")));
+    }
     let mut focus = 0;
     for (w, window) in template.windows.iter().enumerate() {
         if window.panes.is_empty() {
             bail!(fail(format!("windows[{w}].panes"), "a window needs at least one pane".into()));
+        }
+        if window.panes.len() > MAX_PANES_PER_WINDOW {
+            let message = format!("{} panes (at most {MAX_PANES_PER_WINDOW})", window.panes.len());
+            bail!(fail(format!("windows[{w}].panes"), message));
         }
         if let Some(layout) = &window.layout {
             if !LAYOUT_NAMES.contains(&layout.as_str()) && !is_layout_string(layout) {
@@ -352,6 +377,14 @@ pub fn validate(template: &Template) -> Result<()> {
                     bail!(fail(key("size"), format!("{size:?} is not a size (N cells or N%)")));
                 }
             }
+            // A name in single quotes cannot stay text in any shell (`values.rs`).
+            if let Some(command) = &pane.command {
+                for dialect in [values::Dialect::Posix, values::Dialect::Fish] {
+                    if let Err(message) = values::refer(command, dialect) {
+                        bail!(fail(key("command"), message));
+                    }
+                }
+            }
             for (field, value) in [("command", &pane.command), ("title", &pane.title), ("cwd", &pane.cwd)] {
                 if let Some(value) = value {
                     for name in render::placeholders(value) {
@@ -368,9 +401,12 @@ pub fn validate(template: &Template) -> Result<()> {
     if focus > 1 {
         bail!(fail("focus".into(), "more than one pane has focus = true".into()));
     }
-    for key in template.env.keys() {
+    for (key, value) in &template.env {
         if !crate::envfile::is_valid_key(key) {
             bail!(fail(format!("env.{key}"), "not a valid environment variable name".into()));
+        }
+        if value.contains('\0') {
+            bail!(fail(format!("env.{key}"), "holds a NUL byte, which no environment variable can".into()));
         }
     }
     Ok(())
@@ -419,15 +455,6 @@ fn locate(text: &str, key: &str) -> Option<usize> {
 fn is_size(size: &str) -> bool {
     let digits = size.strip_suffix('%').unwrap_or(size);
     !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// A saved tmux layout: a 4-hex-digit checksum, a comma, then cells of digits, `x , { } [ ]`.
-fn is_layout_string(layout: &str) -> bool {
-    let Some((checksum, body)) = layout.split_once(',') else { return false };
-    checksum.len() == 4
-        && checksum.bytes().all(|b| b.is_ascii_hexdigit())
-        && !body.is_empty()
-        && body.bytes().all(|b| b.is_ascii_digit() || b"x,{}[]".contains(&b))
 }
 
 #[cfg(test)]

@@ -2,14 +2,17 @@
 //! given to Claude panes, a fresh Claude session id for each Claude pane.
 //!
 //! Substitution never lets a path or a name change a command: `{{project}}`, `{{project_root}}`,
-//! `{{session}}`, `{{worktree}}` and `{{claude_session}}` are shell-quoted inside commands, while
-//! the template's own variables, `{{editor}}` and `{{claude}}` are command text the user wrote.
+//! `{{session}}`, `{{worktree}}`, `{{claude_session}}` and `{{claude_settings}}` become variables
+//! the pane's wrapper sets (`values.rs`), while the template's own variables, `{{editor}}` and
+//! `{{claude}}` are command text the user wrote.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use super::values::{ordered, refer, Dialect};
 use super::{Role, Split, Template, Variable};
+use crate::input_error::InputError;
 use crate::tmux::find_on_path;
 
 /// Variables every template can use.
@@ -37,6 +40,8 @@ pub struct Context {
     pub worktrees: Vec<(String, PathBuf)>,
     /// The hook settings file given to `claude --settings`.
     pub claude_settings: PathBuf,
+    /// How the user's shell, which runs the commands, quotes.
+    pub dialect: Dialect,
 }
 
 /// A session ready to be created.
@@ -65,11 +70,13 @@ pub struct PanePlan {
     /// The id given to `claude --session-id`, recorded on the pane for an exact resume.
     pub claude_session: Option<String>,
     pub worktree: Option<String>,
+    /// The values the command refers to, in [`VALUES`] order (the wrapper sets them).
+    pub values: Vec<String>,
 }
 
 /// The default command of a Claude pane: cdev's hooks come with `--settings` (Claude Code merges
 /// them with the user's own), and a fresh session id makes the conversation resumable exactly.
-const CLAUDE_COMMAND: &str = "{{claude}} --settings {{claude_settings}} --session-id {{claude_session}}";
+const CLAUDE_COMMAND: &str = "{{claude}} --settings={{claude_settings}} --session-id={{claude_session}}";
 
 /// Renders `template` for `context`. Worktrees go to Claude panes in order; worktrees left over
 /// get a Claude pane each in an extra `worktrees` window.
@@ -91,6 +98,7 @@ pub fn plan(template: &Template, context: &Context) -> Result<SessionPlan> {
                 render_pane(
                     template,
                     context,
+                    &format!("windows[{w}].panes[{p}].command"),
                     pane.role,
                     command,
                     pane.title.clone(),
@@ -118,6 +126,7 @@ pub fn plan(template: &Template, context: &Context) -> Result<SessionPlan> {
             panes.push(render_pane(
                 template,
                 context,
+                "worktrees",
                 Role::Claude,
                 Some(CLAUDE_COMMAND.to_string()),
                 title,
@@ -143,6 +152,7 @@ impl PanePlan {
 fn render_pane(
     template: &Template,
     context: &Context,
+    key: &str,
     role: Role,
     command: Option<String>,
     title: Option<String>,
@@ -157,7 +167,18 @@ fn render_pane(
     let session_id = claude_session.as_deref();
     let command = command
         .map(|c| fill(&c, template, context, worktree_name, session_id, true))
-        .filter(|c| !c.trim().is_empty());
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| refer(&c, context.dialect))
+        .transpose()
+        .map_err(|message| InputError::new(template.origin.describe(), message).with_key(key))?;
+    let values = ordered(&[
+        ("project", &context.project),
+        ("project_root", &context.root.to_string_lossy()),
+        ("session", &context.session),
+        ("worktree", worktree_name.unwrap_or("")),
+        ("claude_session", session_id.unwrap_or("")),
+        ("claude_settings", &context.claude_settings.to_string_lossy()),
+    ]);
     let cwd = match cwd.map(|c| fill(c, template, context, worktree_name, session_id, false)) {
         Some(c) if Path::new(&c).is_absolute() => PathBuf::from(c),
         Some(c) => base.join(c),
@@ -172,26 +193,29 @@ fn render_pane(
         size: None,
         claude_session,
         worktree: worktree_name.map(str::to_string),
+        values,
     })
 }
 
-/// Replaces `{{name}}` placeholders. In commands (`quote`), values from paths and names are
-/// shell-quoted; template variables, the editor and the Claude command are inserted as written.
+/// Replaces `{{name}}` placeholders. In commands, values from paths and names are left for
+/// [`refer`] (they become variables, never text); template variables, the editor and the Claude
+/// command are inserted as written.
 fn fill(
     text: &str,
     template: &Template,
     context: &Context,
     worktree: Option<&str>,
     claude_session: Option<&str>,
-    quote: bool,
+    command: bool,
 ) -> String {
-    let data = |value: &str| if quote { shell_words::quote(value).into_owned() } else { value.to_string() };
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         let Some(len) = rest[start + 2..].find("}}") else { break };
         out.push_str(&rest[..start]);
         let name = rest[start + 2..start + 2 + len].trim();
+        let placeholder = &rest[start..start + 4 + len];
+        let data = |value: &str| if command { placeholder.to_string() } else { value.to_string() };
         let value = match name {
             "project" => data(&context.project),
             "project_root" => data(&context.root.to_string_lossy()),
@@ -211,7 +235,7 @@ fn fill(
                     }
                 }
                 // Validation rejects unknown names; keep the text if one slips through.
-                None => rest[start..start + 4 + len].to_string(),
+                None => placeholder.to_string(),
             },
         };
         out.push_str(&value);

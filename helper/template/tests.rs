@@ -131,7 +131,7 @@ fn extends_loops_and_missing_parents_are_errors() {
 
 #[test]
 fn layouts_are_names_or_saved_layout_strings() {
-    assert!(is_layout_string("b25d,80x24,0,0{40x24,0,0,1,39x24,41,0,2}"));
+    assert!(is_layout_string("020a,80x24,0,0{40x24,0,0,1,39x24,41,0,2}"));
     assert!(!is_layout_string("tiled"));
     assert!(!is_layout_string("zzzz,80x24"));
     assert!(!is_layout_string("b25d,80x24;rm"));
@@ -146,6 +146,7 @@ fn context(root: &std::path::Path) -> Context {
         claude: "claude".into(),
         worktrees: vec![],
         claude_settings: "/state/cdev/claude-hooks.json".into(),
+        dialect: crate::template::values::Dialect::Posix,
     }
 }
 
@@ -158,7 +159,9 @@ fn plans_fill_variables_and_quote_paths_in_commands() {
     let root = std::path::Path::new("/p/$(touch PWNED) x");
     let plan = plan(&registry.get("t").unwrap(), &context(root)).unwrap();
     let pane = &plan.windows[0].panes[0];
-    assert_eq!(pane.command.as_deref(), Some("echo '/p/$(touch PWNED) x' 'web app'"));
+    // Values reach the command as variables the wrapper sets, never as text.
+    assert_eq!(pane.command.as_deref(), Some("echo \"$CDEV_PROJECT_ROOT\" \"$CDEV_PROJECT\""));
+    assert_eq!(pane.values[..2], ["web app", "/p/$(touch PWNED) x"]);
     assert_eq!(pane.title.as_deref(), Some("web app"));
     assert_eq!(plan.windows[0].name.as_deref(), Some("web app"));
     assert_eq!(pane.cwd, root.join("sub"));
@@ -180,8 +183,9 @@ fn claude_panes_get_fresh_session_ids_and_worktrees_in_order() {
     assert_ne!(first.claude_session, second.claude_session);
     assert_eq!(
         first.command.as_deref(),
-        Some(format!("claude --settings /state/cdev/claude-hooks.json --session-id {id}").as_str())
+        Some("claude --settings=\"$CDEV_CLAUDE_SETTINGS\" --session-id=\"$CDEV_CLAUDE_SESSION\"")
     );
+    assert_eq!(first.values[3..], ["a".to_string(), id.clone(), "/state/cdev/claude-hooks.json".to_string()]);
     assert_eq!(agents[2].command.as_deref(), Some("nvim src/"));
     assert_eq!(agents[3].command.as_deref(), Some("npm run dev"));
     assert_eq!(agents[2].cwd, std::path::Path::new("/p"));

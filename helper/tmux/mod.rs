@@ -5,7 +5,9 @@
 //! once per installed binary, and reads state with one `list-* -F` call parsed into typed records.
 
 pub mod command;
+pub mod environment;
 pub mod format;
+pub mod layout;
 pub mod options;
 pub mod state;
 pub mod target;

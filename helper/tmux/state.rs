@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::format::{plain, text, Field, Fields, Record};
 
 /// One pane, with the session and window it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pane {
     pub session_id: String,
     pub session_name: String,
@@ -29,6 +29,8 @@ pub struct Pane {
     pub current_path: String,
     /// `@cdev_agent_state`: set by the Claude Code hook handler.
     pub agent_state: Option<String>,
+    /// `@cdev_cost`: what the pane's agent cost so far (USD), from Claude Code's statusLine.
+    pub cost: Option<f64>,
 }
 
 impl Record for Pane {
@@ -50,6 +52,7 @@ impl Record for Pane {
         text("pane_current_command"),
         text("pane_current_path"),
         text("@cdev_agent_state"),
+        text("@cdev_cost"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -71,12 +74,13 @@ impl Record for Pane {
             current_command: f.string()?,
             current_path: f.string()?,
             agent_state: f.optional()?,
+            cost: f.optional()?.and_then(|c| c.parse().ok()),
         })
     }
 }
 
 /// A session and its panes, in tmux's order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub id: String,
     pub name: String,
@@ -143,7 +147,7 @@ impl Record for SessionSummary {
 }
 
 /// A pane that has (or had) a Claude agent, with what `cdev agents` and `cdev next` show.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AgentPane {
     pub session: String,
     pub window: u32,
@@ -154,6 +158,10 @@ pub struct AgentPane {
     pub claude_session: Option<String>,
     pub cwd: String,
     pub worktree: Option<String>,
+    /// `@cdev_cost`, `@cdev_context`, `@cdev_model`: from Claude Code's statusLine updates.
+    pub cost: Option<f64>,
+    pub context: Option<u32>,
+    pub model: Option<String>,
 }
 
 impl AgentPane {
@@ -172,6 +180,9 @@ impl Record for AgentPane {
         text("@cdev_claude_session"),
         text("pane_current_path"),
         text("@cdev_worktree"),
+        text("@cdev_cost"),
+        text("@cdev_context"),
+        text("@cdev_model"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -185,6 +196,9 @@ impl Record for AgentPane {
             claude_session: f.optional()?,
             cwd: f.string()?,
             worktree: f.optional()?,
+            cost: f.optional()?.and_then(|s| s.parse().ok()),
+            context: f.optional()?.and_then(|s| s.parse().ok()),
+            model: f.optional()?,
         })
     }
 }

@@ -33,7 +33,7 @@ fn hook(env: &TestEnv, tmux: &str, pane: &str, payload: &[u8]) -> crate::support
 
 fn event(name: &str, extra: &str) -> Vec<u8> {
     format!(
-        r#"{{"session_id":"5f1c-id","transcript_path":"/h/.claude/projects/-p/5f1c-id.jsonl","cwd":"/p","hook_event_name":"{name}"{extra}}}"#
+        r#"{{"session_id":"5f1c0000-0000-4000-8000-000000000001","transcript_path":"/h/.claude/projects/-p/5f1c0000-0000-4000-8000-000000000001.jsonl","cwd":"/p","hook_event_name":"{name}"{extra}}}"#
     )
     .into_bytes()
 }
@@ -50,12 +50,15 @@ fn hook_events_move_the_pane_through_the_states_and_the_journal_follows() {
     let run = hook(&env, &tmux, &pane, &event("SessionStart", r#","source":"startup""#));
     assert_eq!((run.code(), run.stdout(), run.stderr()), (Some(0), String::new(), String::new()));
     assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "idle");
-    assert_eq!(pane_option(&env, &pane, "@cdev_claude_session"), "5f1c-id");
-    assert_eq!(pane_option(&env, &pane, "@cdev_claude_transcript"), "/h/.claude/projects/-p/5f1c-id.jsonl");
+    assert_eq!(pane_option(&env, &pane, "@cdev_claude_session"), "5f1c0000-0000-4000-8000-000000000001");
+    assert_eq!(
+        pane_option(&env, &pane, "@cdev_claude_transcript"),
+        "/h/.claude/projects/-p/5f1c0000-0000-4000-8000-000000000001.jsonl"
+    );
 
     let read = || json(&fs::read_to_string(env.journal_file("claude-dev-web", &pane)).unwrap());
     assert_eq!(read()["state"], "idle");
-    assert_eq!(read()["claude_session"], "5f1c-id");
+    assert_eq!(read()["claude_session"], "5f1c0000-0000-4000-8000-000000000001");
     assert_eq!(read()["session"], "claude-dev-web");
 
     hook(&env, &tmux, &pane, &event("UserPromptSubmit", r#","prompt":"hi""#)).ok();
@@ -158,7 +161,8 @@ fn hooks_racing_for_one_pane_leave_the_journal_equal_to_the_pane_issue_17() {
     }
     let leftovers: Vec<_> = fs::read_dir(env.journal_file("race", &pane).parent().unwrap())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with(".lock"))
         .collect();
     assert_eq!(leftovers.len(), 1, "no temp files left: {leftovers:?}");
 }

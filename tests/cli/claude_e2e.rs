@@ -13,32 +13,78 @@ const FAKE_KEY: &str = "sk-ant-api03-cdev-e2e-fake-key-0123456789abcdefghij";
 
 /// The pinned Claude Code CLI: `$CDEV_CLAUDE_BIN`, else where `.ci/run` installs it.
 fn claude_bin() -> PathBuf {
-    claude_bins()[0].clone()
-}
-
-/// A pinned Claude Code CLI: `$VARIABLE`, else where `.ci/run` installs it (`dir` under
-/// `~/.cache/cdev-test`).
-fn pinned(variable: &str, dir: &str, version: &str) -> PathBuf {
-    let path = std::env::var_os(variable).map(PathBuf::from).unwrap_or_else(|| {
+    let path = std::env::var_os("CDEV_CLAUDE_BIN").map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(std::env::var("HOME").unwrap_or_default())
-            .join(format!(".cache/cdev-test/{dir}/node_modules/.bin/claude"))
+            .join(".cache/cdev-test/claude-code/node_modules/.bin/claude")
     });
     assert!(
         path.exists(),
-        "Claude Code is not installed at {}: run .ci/run, or npm install --prefix ~/.cache/cdev-test/{dir} \
-         @anthropic-ai/claude-code@{version}",
+        "Claude Code is not installed at {}: run .ci/run, or npm install --prefix ~/.cache/cdev-test/claude-code \
+         @anthropic-ai/claude-code@2.1.197",
         path.display()
     );
     path
 }
 
-/// Both pinned versions, each agent test runs against each: the current one (`$CDEV_CLAUDE_BIN`)
-/// and the newest the registry served (`$CDEV_CLAUDE_BIN_NEWEST`).
-pub fn claude_bins() -> [PathBuf; 2] {
-    [
-        pinned("CDEV_CLAUDE_BIN", "claude-code", "2.1.197"),
-        pinned("CDEV_CLAUDE_BIN_NEWEST", "claude-code-2.1.328", "2.1.328"),
-    ]
+/// Every pinned Claude Code CLI: the one above, and the newest (`$CDEV_CLAUDE_BIN_NEWEST`, else
+/// where `.ci/run` installs 2.1.328), for tests that must hold for both.
+pub fn claude_bins() -> Vec<PathBuf> {
+    let newest = std::env::var_os("CDEV_CLAUDE_BIN_NEWEST").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default())
+            .join(".cache/cdev-test/claude-code-2.1.328/node_modules/.bin/claude")
+    });
+    assert!(
+        newest.exists(),
+        "Claude Code 2.1.328 is not installed at {}: run .ci/run, or npm install --prefix \
+         ~/.cache/cdev-test/claude-code-2.1.328 @anthropic-ai/claude-code@2.1.328",
+        newest.display()
+    );
+    vec![claude_bin(), newest]
+}
+
+/// A sandbox where `claude` starts with no onboarding, login or trust prompt in `project`, with
+/// the API settings in the project's `.env.claude` (pointing at `port`).
+fn sandbox(env: &TestEnv, project: &std::path::Path, port: u16) {
+    fs::write(project.join(".env.claude"), claude_sandbox(&env.home(), &[project], port)).unwrap();
+}
+
+/// Claude Code's own state in `home`, so it starts in each of `folders` with no onboarding,
+/// login, trust prompt or auto mode (newer versions ask about every sub-folder and default to
+/// auto mode); returns what `.env.claude` gives its panes to reach the stand-in on `port`.
+pub fn claude_sandbox(home: &std::path::Path, folders: &[&std::path::Path], port: u16) -> String {
+    let key_tail: String = FAKE_KEY.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+    let trusted = serde_json::json!({"hasTrustDialogAccepted": true, "hasCompletedProjectOnboarding": true});
+    let projects: serde_json::Map<String, serde_json::Value> =
+        folders.iter().map(|f| (f.to_string_lossy().into_owned(), trusted.clone())).collect();
+    let claude_json = serde_json::json!({
+        "hasCompletedOnboarding": true, "theme": "dark",
+        "customApiKeyResponses": {"approved": [key_tail], "rejected": []},
+        "projects": projects
+    });
+    fs::write(home.join(".claude.json"), claude_json.to_string()).unwrap();
+    fs::create_dir_all(home.join(".claude")).unwrap();
+    fs::write(home.join(".claude/settings.json"), r#"{"permissions": {"defaultMode": "default"}}"#).unwrap();
+    format!(
+        "ANTHROPIC_API_KEY={FAKE_KEY}\nANTHROPIC_BASE_URL=http://127.0.0.1:{port}\nDISABLE_AUTOUPDATER=1\n\
+         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nDISABLE_TELEMETRY=1\n"
+    )
+}
+
+/// Waits for Claude's prompt in `pane` (under it Claude's hint, or the status line cdev gives
+/// it), answering the one-time "Make auto mode your default permission mode?" dialog of newer
+/// versions with "No".
+pub fn wait_for_prompt(env: &TestEnv, pane: &str) {
+    wait_in(env, pane, "Claude's prompt", || {
+        let shown = screen(env, pane);
+        if shown.contains("Make auto mode your default") && shown.contains("No, keep manual mode") {
+            env.tmux(&["send-keys", "-t", pane, "Down"]).ok();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        let ready = shown.contains("for shortcuts") || shown.contains(" · $");
+        ready && shown.contains('❯') && !shown.contains("Make auto mode your default")
+    });
 }
 
 pub fn state(env: &TestEnv, pane: &str) -> String {
@@ -113,7 +159,12 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     wait_in(&env, pane, "SessionStart (idle)", || state(&env, pane) == "idle");
     let reported = env.tmux(&["show-options", "-pqv", "-t", pane, "@cdev_claude_session"]).ok();
     assert_eq!(reported.trim(), assigned, "Claude reports the session id cdev gave it");
-    wait_in(&env, pane, "Claude's prompt", || screen(&env, pane).contains("for shortcuts"));
+    // Claude Code runs cdev's statusLine (the user has none: cdev prints its own short line).
+    wait_in(&env, pane, "Claude's prompt with cdev's status line", || {
+        screen(&env, pane).contains(" · $0.00")
+    });
+    let option = |name: &str| env.tmux(&["show-options", "-pqv", "-t", pane, name]).ok().trim().to_string();
+    assert!(!option("@cdev_model").is_empty() && option("@cdev_cost") == "0.0000");
 
     env.tmux(&["send-keys", "-t", pane, "-l", &format!("please run {TOOL_TRIGGER}")]).ok();
     env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
@@ -132,6 +183,12 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     let agents = json(&env.cdev(&["agents", "--json"]).ok());
     assert_eq!(agents[0]["state"], "done");
     assert_eq!(agents[0]["claude_session"], assigned.as_str());
+    // The stand-in's replies carry usage: Claude Code's cost reaches the pane and `cdev agents`.
+    wait_in(&env, pane, "the conversation's cost", || {
+        option("@cdev_cost").parse::<f64>().is_ok_and(|c| c > 0.0)
+    });
+    let agents = json(&env.cdev(&["agents", "--json"]).ok());
+    assert!(agents[0]["cost_usd"].as_f64().is_some_and(|c| c > 0.0), "{agents}");
 
     // Done stays until the pane is looked at (a client shows it).
     env.tmux(&["select-pane", "-t", "=claude-dev-proj:0.1"]).ok();
@@ -156,39 +213,42 @@ fn a_real_claude_session_goes_working_waiting_done_seen_ended() {
     assert!(api.requests.load(Ordering::Relaxed) >= 2);
 }
 
-/// Claude Code's own state in `home`, so it starts in each of `folders` with no onboarding,
-/// login, trust prompt or auto mode (newer versions ask about every sub-folder and default to
-/// auto mode); and what `.env.claude` gives its panes to reach the stand-in on `port`.
-pub fn claude_sandbox(home: &std::path::Path, folders: &[&std::path::Path], port: u16) -> String {
-    let key_tail: String = FAKE_KEY.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
-    let trusted = serde_json::json!({"hasTrustDialogAccepted": true, "hasCompletedProjectOnboarding": true});
-    let projects: serde_json::Map<String, serde_json::Value> =
-        folders.iter().map(|f| (f.to_string_lossy().into_owned(), trusted.clone())).collect();
-    let claude_json = serde_json::json!({
-        "hasCompletedOnboarding": true, "theme": "dark",
-        "customApiKeyResponses": {"approved": [key_tail], "rejected": []},
-        "projects": projects
-    });
-    fs::write(home.join(".claude.json"), claude_json.to_string()).unwrap();
-    fs::create_dir_all(home.join(".claude")).unwrap();
-    fs::write(home.join(".claude/settings.json"), r#"{"permissions": {"defaultMode": "default"}}"#).unwrap();
-    format!(
-        "ANTHROPIC_API_KEY={FAKE_KEY}\nANTHROPIC_BASE_URL=http://127.0.0.1:{port}\nDISABLE_AUTOUPDATER=1\n\
-         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nDISABLE_TELEMETRY=1\n"
-    )
-}
-
-/// Waits for Claude's prompt in `pane`, answering the one-time "Make auto mode your default
-/// permission mode?" dialog of newer versions with "No".
-pub fn wait_for_prompt(env: &TestEnv, pane: &str) {
-    wait_in(env, pane, "Claude's prompt", || {
-        let shown = screen(env, pane);
-        if shown.contains("Make auto mode your default") && shown.contains("No, keep manual mode") {
-            env.tmux(&["send-keys", "-t", pane, "Down"]).ok();
-            std::thread::sleep(std::time::Duration::from_millis(300));
-            env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
-            std::thread::sleep(std::time::Duration::from_millis(500));
-        }
-        shown.contains("for shortcuts") && !shown.contains("Make auto mode your default")
-    });
+#[test]
+fn a_real_claude_never_prompted_comes_back_as_a_new_conversation_issue_16() {
+    for claude in claude_bins() {
+        let env = TestEnv::lived_in();
+        let project = env.project("proj");
+        let api = MessagesApi::start(project.join("marker").to_string_lossy().into_owned());
+        sandbox(&env, &project, api.port);
+        fs::write(project.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\nrole = \"claude\"\n").unwrap();
+        let set_claude = |env: &TestEnv| {
+            env.tmux(&[
+                "set-option",
+                "-g",
+                "@cdev-claude-command",
+                &shell_words::quote(&claude.to_string_lossy()),
+            ])
+            .ok();
+        };
+        set_claude(&env);
+        let session = env.cdev(&["new", "--no-attach", &project.to_string_lossy()]).ok().trim().to_string();
+        let pane = env.panes(&session, "#{pane_id}")[0].clone();
+        wait_in(&env, &pane, "SessionStart (idle)", || state(&env, &pane) == "idle");
+        let unprompted = env.panes(&session, "#{@cdev_claude_session}")[0].clone();
+        // Never prompted: Claude Code has written no transcript, so `--resume` would find nothing.
+        env.cdev(&["save", &session]).ok();
+        env.kill_server();
+        env.age_server();
+        set_claude(&env);
+        let restore = env.cdev(&["restore", &session]);
+        restore.ok();
+        assert!(restore.stderr().contains("had no conversation to resume"), "{}", restore.stderr());
+        let pane = env.panes(&session, "#{pane_id}")[0].clone();
+        wait_in(&env, &pane, "the new conversation's SessionStart", || state(&env, &pane) == "idle");
+        wait_in(&env, &pane, "Claude's banner", || screen(&env, &pane).contains("Claude Code v"));
+        let screen = screen(&env, &pane);
+        assert!(!screen.contains("No conversation found"), "{}: {screen}", claude.display());
+        let now = env.panes(&session, "#{@cdev_claude_session}")[0].clone();
+        assert!(now.len() == 36 && now != unprompted, "{}: {now} after {unprompted}", claude.display());
+    }
 }

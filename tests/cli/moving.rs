@@ -128,10 +128,19 @@ impl Machines {
     }
 }
 
-/// A stand-in for Claude that records how it was started, then waits.
+/// A stand-in for Claude that records how it was started, writes the transcript of the
+/// conversation it starts where Claude Code keeps it (as if prompted once), then waits.
 fn fake_claude(env: &TestEnv) -> String {
     let path = env.path("bin/fake-claude");
-    script(&path, "#!/bin/sh\necho \"$@\" >> \"$HOME/claude-args\"\nexec sleep 600\n");
+    script(
+        &path,
+        "#!/bin/sh\necho \"$@\" >> \"$HOME/claude-args\"\n\
+         for arg in \"$@\"; do case $arg in --session-id=*) id=${arg#--session-id=};; esac; done\n\
+         if [ -n \"$id\" ]; then\n\
+         \x20 dir=\"$HOME/.claude/projects/$(pwd | sed 's/[^A-Za-z0-9]/-/g')\"; mkdir -p \"$dir\"\n\
+         \x20 printf '{\"type\":\"user\",\"cwd\":\"%s\",\"message\":\"hello\"}\\n' \"$(pwd)\" > \"$dir/$id.jsonl\"\n\
+         fi\nexec sleep 600\n",
+    );
     path.to_string_lossy().into_owned()
 }
 
@@ -267,7 +276,7 @@ fn ssh_dropping_midway_loses_nothing_and_running_again_finishes_without_duplicat
     });
     let args = fs::read_to_string(&args).unwrap();
     for id in &ids {
-        assert_eq!(args.matches(&format!("--resume {id}")).count(), 1, "{args}");
+        assert_eq!(args.matches(&format!("--resume={id}")).count(), 1, "{args}");
     }
 }
 
@@ -389,8 +398,9 @@ fn real_claude_moves(claude_here: &Path, claude_there: &Path) -> usize {
 
 #[test]
 fn real_claude_agents_continue_on_host_on_their_own_conversations_issue_22() {
-    let [current, newest] = claude_bins();
-    for (here, there) in [(&newest, &newest), (&current, &current), (&current, &newest)] {
+    let bins = claude_bins();
+    let (current, newest) = (&bins[0], &bins[1]);
+    for (here, there) in [(current, current), (newest, newest), (current, newest)] {
         let continued = real_claude_moves(here, there);
         eprintln!(
             "{} → {}: {continued} of 2 agents continued their own conversation",

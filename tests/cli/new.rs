@@ -48,8 +48,11 @@ fn a_react_project_gets_the_seed_layout_from_two_tmux_processes() {
     let (claude, id) = commands[0].split_once('|').unwrap();
     assert_eq!(id.len(), 36, "a fresh session id is recorded: {commands:?}");
     let settings = env.path("state/cdev/claude-hooks.json");
+    // The id and the path reach Claude as values the wrapper sets, joined to their flags.
     assert!(
-        claude.contains(&format!("claude --settings {} --session-id {id}", settings.display())),
+        claude.contains(
+            r#"claude --settings=\"\$CDEV_CLAUDE_SETTINGS\" --session-id=\"\$CDEV_CLAUDE_SESSION\""#
+        ) && claude.ends_with(&format!(" {id} {}", settings.display())),
         "{claude}"
     );
     let hooks: serde_json::Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();

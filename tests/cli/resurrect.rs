@@ -54,6 +54,7 @@ fn resurrect_saves_get_a_sidecar_and_an_empty_one_never_becomes_last() {
     env.tmux(&["set-environment", "-t", "=claude-dev-app", "API_KEY", "s3cret value"]).ok();
     env.tmux(&["set-option", "-t", "=claude-dev-app:", "@cdev_project_root", "/p/app dir"]).ok();
     env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:0.0", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.write_transcript(&env.home(), CLAUDE_ID);
     env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
     // The user's own hook stays, and gets resurrect's argument too.
     let user_log = env.path("user hook.log");
@@ -102,6 +103,7 @@ fn after_a_resurrect_restore_env_options_and_conversations_come_back() {
     env.tmux(&["set-environment", "-t", "=claude-dev-app", "API_KEY", "s3cret"]).ok();
     env.tmux(&["set-option", "-t", "=claude-dev-app:", "@cdev_project_root", "/p/app"]).ok();
     env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:1.1", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.write_transcript(&env.home(), CLAUDE_ID);
     let other_id = "11111111-2222-4333-8444-555555555555";
     env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:1.2", "@cdev_claude_session", other_id]).ok();
     env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
@@ -126,7 +128,7 @@ fn after_a_resurrect_restore_env_options_and_conversations_come_back() {
     let root = env.tmux(&["show-options", "-qv", "-t", "=claude-dev-app:", "@cdev_project_root"]).ok();
     assert_eq!(root.trim(), "/p/app");
     let first = || env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:1.1"]).ok();
-    wait_for("the exact conversation resumed", || first().contains(&format!("--resume {CLAUDE_ID}")));
+    wait_for("the exact conversation resumed", || first().contains(&format!("--resume={CLAUDE_ID}")));
     assert!(!first().contains("--continue"));
     let second = env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:1.2"]).ok();
     assert!(!second.contains("--resume"), "a pane running another program is left alone: {second}");
@@ -146,6 +148,7 @@ fn a_conversation_switched_after_the_resurrect_save_is_the_one_resumed() {
     fs::create_dir_all(&dir).unwrap();
     env.start_session("claude-dev-app", &env.home());
     env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:1.1", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.write_transcript(&env.home(), CLAUDE_ID);
     env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
     load_plugin(&env);
     let file = state_file(&dir, "20261124T020000", &[("claude-dev-app", 1, 1)]);
@@ -153,6 +156,7 @@ fn a_conversation_switched_after_the_resurrect_save_is_the_one_resumed() {
     std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
     // /clear after the save: a new conversation only the hook (and its journal) knows.
     let new_id = "22222222-3333-4444-8555-666666666666";
+    env.write_transcript(&env.home(), new_id);
     let payload = format!(
         r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{new_id}","cwd":"{}"}}"#,
         env.home().display()
@@ -166,7 +170,7 @@ fn a_conversation_switched_after_the_resurrect_save_is_the_one_resumed() {
     load_plugin(&env);
     run_hook(&env, "post-restore-all", None);
     let screen = || env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:1.1"]).ok();
-    wait_for("the newer conversation resumed", || screen().contains(&format!("--resume {new_id}")));
+    wait_for("the newer conversation resumed", || screen().contains(&format!("--resume={new_id}")));
     assert!(!screen().contains(CLAUDE_ID), "{}", screen());
 }
 
@@ -237,6 +241,7 @@ fn with_a_real_tmux_resurrect_a_save_and_restore_bring_the_conversation_back() {
     env.start_session("claude-dev-app", &env.home());
     env.tmux(&["set-environment", "-t", "=claude-dev-app", "API_KEY", "s3cret"]).ok();
     env.tmux(&["set-option", "-p", "-t", "=claude-dev-app:1.1", "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.write_transcript(&env.home(), CLAUDE_ID);
     load(&env);
     let save = resurrect.join("scripts/save.sh");
     env.tmux(&["run-shell", &format!("{} quiet", shell_words::quote(&save.to_string_lossy()))]).ok();
@@ -254,7 +259,7 @@ fn with_a_real_tmux_resurrect_a_save_and_restore_bring_the_conversation_back() {
     wait_for("the conversation resumed", || {
         env.tmux(&["capture-pane", "-p", "-t", "=claude-dev-app:1.1"])
             .ok()
-            .contains(&format!("--resume {CLAUDE_ID}"))
+            .contains(&format!("--resume={CLAUDE_ID}"))
     });
 }
 
@@ -302,4 +307,35 @@ fn the_first_saves_after_a_reboot_never_replace_the_last_full_one_issue_16() {
         env.tmux(&["kill-pane", "-t", "=claude-dev-app:.1"]).ok();
     }
     assert_eq!(resurrect_save("20261125T030000", &two), Path::new("tmux_resurrect_20261125T030000.txt"));
+}
+
+#[test]
+fn a_claude_pane_never_prompted_starts_a_new_conversation_after_resurrect_issue_16() {
+    let env = TestEnv::lived_in();
+    let dir = env.path("res");
+    fs::create_dir_all(&dir).unwrap();
+    env.start_session("claude-dev-app", &env.home());
+    let place = env.panes("claude-dev-app", "#{window_index} #{pane_index}")[0].clone();
+    let (window, pane) = place.split_once(' ').unwrap();
+    let (window, pane): (u32, u32) = (window.parse().unwrap(), pane.parse().unwrap());
+    let target = format!("=claude-dev-app:{window}.{pane}");
+    env.tmux(&["set-option", "-p", "-t", &target, "@cdev_claude_session", CLAUDE_ID]).ok();
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    load_plugin(&env);
+    let file = state_file(&dir, "20261124T030000", &[("claude-dev-app", window, pane)]);
+    run_hook(&env, "post-save-layout", Some(&file));
+    std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
+
+    env.kill_server();
+    env.age_server();
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    load_plugin(&env);
+    run_hook(&env, "post-restore-all", None);
+    let screen = || env.tmux(&["capture-pane", "-p", "-J", "-t", &target]).ok();
+    wait_for("a new conversation started", || screen().contains("--session-id="));
+    assert!(!screen().contains("--resume"), "{}", screen());
+    let recorded = env.tmux(&["show-options", "-pqv", "-t", &target, "@cdev_claude_session"]).ok();
+    assert_ne!(recorded.trim(), CLAUDE_ID);
+    assert!(screen().contains(recorded.trim()), "{}", screen());
 }

@@ -53,6 +53,7 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
         "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d",
     ])
     .ok();
+    env.write_transcript(&work, "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d");
     env.tmux(&["select-pane", "-t", "=work:1.1", "-T", "main pane"]).ok();
     env.tmux(&["select-window", "-t", "=work:1"]).ok();
     env.tmux(&["set-environment", "-t", "=work:", "API_URL", "http://x:1/v1"]).ok();
@@ -111,7 +112,7 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
     // The Claude pane resumes its exact conversation.
     wait_for("claude to be resumed", || claude_log.exists());
     let args = fs::read_to_string(&claude_log).unwrap();
-    assert!(args.trim_end().ends_with("--resume 0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"), "{args}");
+    assert!(args.trim_end().ends_with("--resume=0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"), "{args}");
     assert!(!args.contains("--continue"));
 }
 
@@ -123,9 +124,11 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
     env.start_session("work", &work);
     let old_id = "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
     env.tmux(&["set-option", "-p", "-t", "=work:1.1", "@cdev_claude_session", old_id]).ok();
+    env.write_transcript(&work, old_id);
     env.cdev(&["save", "work"]).ok();
     // After the save, /clear in Claude starts another conversation: only the hook sees it.
     let new_id = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d";
+    env.write_transcript(&work, new_id);
     let payload = format!(
         r#"{{"hook_event_name":"SessionStart","source":"clear","session_id":"{new_id}","cwd":"{}"}}"#,
         work.display()
@@ -145,7 +148,7 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
     );
     wait_for("claude to be resumed", || claude_log.exists());
     let args = fs::read_to_string(&claude_log).unwrap();
-    assert!(args.trim_end().ends_with(&format!("--resume {new_id}")), "{args}");
+    assert!(args.trim_end().ends_with(&format!("--resume={new_id}")), "{args}");
 
     // A copy (--as) is the snapshot as it was: the newer conversation belongs to the live agent.
     fs::remove_file(&claude_log).unwrap();
@@ -154,7 +157,7 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
     assert!(!copy.stderr().contains("journal"), "{}", copy.stderr());
     wait_for("the copy's claude to start", || claude_log.exists());
     let args = fs::read_to_string(&claude_log).unwrap();
-    assert!(args.trim_end().ends_with(&format!("--resume {old_id}")), "{args}");
+    assert!(args.trim_end().ends_with(&format!("--resume={old_id}")), "{args}");
 }
 
 #[test]
@@ -447,16 +450,6 @@ fn pane_roles_come_back_with_a_restore_issue_16() {
     env.cdev(&["git-status", "claude-dev-app"]).ok();
 }
 
-/// Where Claude Code keeps the transcript of conversation `id` started in `cwd`.
-fn write_transcript(env: &TestEnv, cwd: &Path, id: &str) -> PathBuf {
-    let mangled: String =
-        cwd.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    let file = env.home().join(".claude/projects").join(mangled).join(format!("{id}.jsonl"));
-    fs::create_dir_all(file.parent().unwrap()).unwrap();
-    fs::write(&file, "{\"type\":\"user\"}\n").unwrap();
-    file
-}
-
 /// Kills the test's tmux server with SIGKILL and waits until it is gone.
 fn crash_server(env: &TestEnv) {
     let pid = env.tmux(&["display-message", "-p", "#{pid}"]).ok();
@@ -479,7 +472,7 @@ fn each_conversation_returns_to_its_own_pane_after_a_crash_issue_16() {
     let agent = env.panes("claude-dev-app", "#{pane_id}").remove(0);
     env.tmux(&["split-window", "-t", &agent, "-c", &cwd]).ok();
     let hook = |pane: &str, event: &str, id: &str| {
-        let transcript = write_transcript(&env, &dir, id);
+        let transcript = env.write_transcript(&dir, id);
         let payload = format!(
             r#"{{"hook_event_name":"{event}","source":"startup","session_id":"{id}","transcript_path":"{}","cwd":"{cwd}"}}"#,
             transcript.display()
@@ -521,9 +514,31 @@ fn each_conversation_returns_to_its_own_pane_after_a_crash_issue_16() {
     );
     wait_for("both agents resumed", || fs::read_to_string(&starts).is_ok_and(|s| s.lines().count() == 2));
     let started = fs::read_to_string(&starts).unwrap();
-    assert!(
-        started.contains(&format!("--resume {cleared}")) && started.contains(&format!("--resume {added}")),
-        "{started}"
-    );
+    assert!(started.contains(cleared) && started.contains(added), "{started}");
     assert!(!started.contains(first), "{started}");
+}
+
+#[test]
+fn a_claude_pane_never_prompted_starts_a_new_conversation_on_restore_issue_16() {
+    let mut env = TestEnv::lived_in();
+    let (fake_claude, claude_log) = install_fake_claude(&mut env);
+    let work = env.project("work");
+    env.start_session("work", &work);
+    let pane = env.panes("work", "#{pane_id}")[0].clone();
+    // Claude Code writes no transcript before the first prompt: `--resume` would find nothing.
+    let unprompted = "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
+    env.tmux(&["set-option", "-p", "-t", &pane, "@cdev_claude_session", unprompted]).ok();
+    env.cdev(&["save", "work"]).ok();
+    env.kill_server();
+    env.age_server();
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
+    let restore = env.cdev(&["restore", "work"]);
+    restore.ok();
+    assert!(restore.stderr().contains("had no conversation to resume"), "{}", restore.stderr());
+    wait_for("claude to start", || claude_log.exists());
+    let args = fs::read_to_string(&claude_log).unwrap();
+    assert!(!args.contains("--resume"), "{args}");
+    let recorded = env.panes("work", "#{@cdev_claude_session}")[0].clone();
+    assert_ne!(recorded, unprompted);
+    assert!(args.trim_end().ends_with(&format!("--session-id={recorded}")), "{args} / {recorded}");
 }

@@ -426,3 +426,17 @@ impl TestEnv {
             .unwrap_or_else(|| agents.join("none").join(session).join(suffix))
     }
 }
+
+impl TestEnv {
+    /// A Claude Code transcript for conversation `id` started in `cwd`, where Claude Code keeps
+    /// it (`~/.claude/projects/<cwd, every non-alphanumeric a ->/<id>.jsonl`): a conversation that
+    /// was prompted at least once, so `claude --resume` finds it.
+    pub fn write_transcript(&self, cwd: &Path, id: &str) -> PathBuf {
+        let name: String =
+            cwd.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let path = self.home().join(".claude/projects").join(name).join(format!("{id}.jsonl"));
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, format!("{{\"type\":\"user\",\"cwd\":{:?}}}\n", cwd.to_string_lossy())).unwrap();
+        path
+    }
+}

@@ -51,14 +51,19 @@ fn a_session_and_its_conversation_move_to_another_machine() {
     run.ok();
     assert!(run.stderr().contains("typed but not run unless you agree, in"), "{}", run.stderr());
 
-    let cwds = b.panes("claude-dev-app", "#{pane_current_path}");
+    // tmux reads a pane's cwd from its process: empty for the moment a pane's command execs.
+    let mut cwds = Vec::new();
+    wait_for("every pane's cwd", || {
+        cwds = b.panes("claude-dev-app", "#{pane_current_path}");
+        cwds.iter().all(|c| !c.is_empty())
+    });
     let root_text = root.to_string_lossy().into_owned();
     assert_eq!(cwds, [root_text.clone(), root.join("api").to_string_lossy().into_owned(), root_text.clone()]);
     let moved = b.home().join(".claude/projects").join(claude_dir_name(&root)).join(format!("{ID}.jsonl"));
     let moved = fs::read_to_string(&moved).unwrap();
     assert_eq!(json(moved.trim())["cwd"], root_text.as_str(), "the transcript follows the project");
     wait_for("claude to resume", || b.home().join("claude-args").exists());
-    assert!(fs::read_to_string(b.home().join("claude-args")).unwrap().contains(&format!("--resume {ID}")));
+    assert!(fs::read_to_string(b.home().join("claude-args")).unwrap().contains(&format!("--resume={ID}")));
     // Someone else's bundle: even commands on the restore list are only typed.
     wait_for("tail to be typed", || {
         b.tmux(&["capture-pane", "-p", "-S", "-", "-t", "=claude-dev-app:0.0"])
@@ -128,7 +133,9 @@ fn hostile_bundles_are_refused_before_anything_is_written_or_started() {
 
     for (cwd, id, expected) in [
         ("../../etc", ID, "would leave the project root"),
-        (".", "../../../.bashrc", "is not a plain id"),
+        (".", "../../../.bashrc", "is not a UUID"),
+        (".", "--dangerously-skip-permissions", "is not a UUID"),
+        ("/etc", ID, "is absolute"),
         ("a/../../x", ID, "would leave the project root"),
     ] {
         let bundle = write_bundle(&env, bundle_with(cwd, id));
@@ -142,4 +149,26 @@ fn hostile_bundles_are_refused_before_anything_is_written_or_started() {
     fs::write(&not_ours, b"\x1f\x8b garbage").unwrap();
     let err = env.cdev(&["import", &not_ours.to_string_lossy()]).fails_with(2);
     assert!(err.contains("not a cdev export"), "{err}");
+}
+
+#[test]
+fn an_imported_claude_pane_without_its_conversation_starts_a_new_one_issue_16() {
+    let mut env = TestEnv::lived_in();
+    let fake = env
+        .install_wrapper("fake-claude", "#!/bin/sh\necho \"$@\" > \"$HOME/claude-args\"\nexec sleep 600\n");
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake.to_string_lossy()]).ok();
+    let root = env.project("root");
+    let mut value = bundle_with(".", ID);
+    value["conversations"] = serde_json::json!([]);
+    value["session"]["windows"][0]["panes"][0]["options"] = serde_json::json!({"@cdev_claude_session": ID});
+    let bundle = write_bundle(&env, value);
+    env.cdev(&["import", &bundle.to_string_lossy(), "--root", &root.to_string_lossy()]).ok();
+    wait_for("claude to start", || env.home().join("claude-args").exists());
+    let args = fs::read_to_string(env.home().join("claude-args")).unwrap();
+    let recorded = env.panes("evil", "#{@cdev_claude_session}")[0].clone();
+    assert_ne!(recorded, ID);
+    assert!(
+        args.trim_end().ends_with(&format!("--session-id={recorded}")) && !args.contains("--resume"),
+        "{args}"
+    );
 }

@@ -1,5 +1,6 @@
 //! Export files (`cdev import`): nothing in one is trusted. Whatever the bytes, a relative cwd
-//! never rebases outside the new project root, and an accepted conversation id is a plain name.
+//! never rebases outside the new project root, and an accepted conversation id is a
+//! canonical UUID (never a path, never an option), and no absolute cwd is accepted.
 #![no_main]
 
 use std::io::Write;
@@ -18,15 +19,15 @@ fuzz_target!(|data: &[u8]| {
     let cwds = bundle.session.windows.iter().flat_map(|w| w.panes.iter().map(|p| p.cwd.as_str()));
     for cwd in cwds.chain(bundle.conversations.iter().map(|c| c.cwd.as_str())) {
         if let Ok(path) = bundle::rebase(root, cwd) {
-            if !Path::new(cwd).is_absolute() {
-                assert!(path.starts_with(root), "{cwd:?} rebased to {path:?}, outside the root");
-            }
+            assert!(!Path::new(cwd).is_absolute(), "absolute {cwd:?} accepted");
+            assert!(path.starts_with(root), "{cwd:?} rebased to {path:?}, outside the root");
         }
     }
     for conversation in &bundle.conversations {
-        if bundle::check_session_id(&conversation.session_id).is_ok() {
+        if cdev::claude::is_conversation_id(&conversation.session_id) {
             let id = &conversation.session_id;
-            assert!(!id.is_empty() && !id.contains('/') && id != "." && id != "..", "id {id:?} accepted");
+            let canonical = id.len() == 36 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-');
+            assert!(canonical && !id.starts_with('-'), "id {id:?} accepted");
         }
         let _ = bundle::rebase_transcript(&conversation.jsonl, &conversation.cwd, "/home/u/imported");
     }

@@ -1,0 +1,120 @@
+//! Reading files that may come from elsewhere (a project's own files, a bundle, a snapshot file,
+//! resurrect's files) without trusting them: regular files only (a symlink to `/dev/zero` or a
+//! FIFO is refused, not read without end), never more than a stated size, compressed input never
+//! more than a stated size once decompressed. Every refusal names the limit.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// Limits for the kinds of file cdev reads, far above any real one of each.
+pub mod limit {
+    /// A project's `.env.claude`, `.cdev.toml`, a template, cdev's config.
+    pub const TEXT: u64 = 1 << 20;
+    /// A manifest read for detection (`package.json`), `.vscode/tasks.json`, Claude's settings.
+    pub const MANIFEST: u64 = 4 << 20;
+    /// A snapshot or a bundle (compressed), a Claude transcript exported in a bundle.
+    pub const ARCHIVE: u64 = 256 << 20;
+    /// A snapshot or a bundle once decompressed.
+    pub const DECOMPRESSED: u64 = 256 << 20;
+    /// resurrect's state file and cdev's sidecar beside it.
+    pub const RESURRECT: u64 = 64 << 20;
+    /// A journal entry, a `.git` file, a `HEAD`.
+    pub const SMALL: u64 = 64 << 10;
+}
+
+/// `n` bytes as people read them: `1 MiB`, `64 KiB`.
+pub fn size(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// The bytes of the regular file at `path` (symlinks followed), at most `limit` of them. A missing
+/// file is `NotFound`, as from `fs::read`; anything else that is not a regular file, or a file
+/// larger than `limit`, is an error that says so.
+pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open(path, limit)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(bytes)
+}
+
+/// [`read`], as UTF-8 text.
+pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// The regular file at `path`, opened for reading, when it is no larger than `limit`.
+pub fn open(path: &Path, limit: u64) -> io::Result<File> {
+    let file = File::open(path)?;
+    // The opened file itself, not the path again: what was checked is what is read.
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a device, a FIFO or a directory)",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(too_large(limit));
+    }
+    Ok(file)
+}
+
+/// Decompresses gzip `compressed`, refusing (without holding more than `limit` bytes) output
+/// larger than `limit`: a small file that decompresses to gigabytes is a bomb.
+pub fn gunzip(compressed: impl Read, limit: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(compressed)
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|err| err.to_string())?;
+    if out.len() as u64 > limit {
+        return Err(format!("larger than {} once decompressed (the limit)", size(limit)));
+    }
+    Ok(out)
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("larger than {} (the limit)", size(limit)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read_issue_18() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"12345").unwrap();
+        assert_eq!(read(&file, 5).unwrap(), b"12345");
+        assert!(read(&file, 4).unwrap_err().to_string().contains("larger than 4 bytes (the limit)"));
+        let zero = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        assert!(read(&zero, 1 << 20).unwrap_err().to_string().contains("not a regular file"));
+        assert!(read(dir.path(), 1 << 20).is_err());
+        assert_eq!(read(&dir.path().join("none"), 1).unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_limit_issue_18() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, &vec![b' '; 8 << 20]).unwrap();
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 64 << 10);
+        assert_eq!(
+            gunzip(bomb.as_slice(), 1 << 20).unwrap_err(),
+            "larger than 1 MiB once decompressed (the limit)"
+        );
+        assert_eq!(gunzip(bomb.as_slice(), 8 << 20).unwrap().len(), 8 << 20);
+        assert_eq!(size(256 << 20), "256 MiB");
+    }
+}
