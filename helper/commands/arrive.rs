@@ -39,7 +39,8 @@ pub struct Answer {
     /// The agent worktrees made (or, with `--check-only`, to be made) from their branches.
     pub worktrees: Vec<String>,
     pub panes: usize,
-    /// Claude panes that resume their own conversation here, and the transcripts brought.
+    /// Claude panes that resume their own conversation here (its transcript came along), and
+    /// the transcripts brought.
     pub agents: usize,
     pub conversations: usize,
 }
@@ -89,7 +90,9 @@ pub fn import(context: &Context, arrival: Arrival) -> Result<()> {
         .iter()
         .flat_map(|w| &w.panes)
         .filter(|p| {
-            p.options.contains_key("@cdev_claude_session")
+            // An agent whose transcript came along resumes it (one never prompted starts anew).
+            let id = p.options.get("@cdev_claude_session");
+            id.is_some_and(|id| bundle.conversations.iter().any(|c| &c.session_id == id))
                 && p.options.get("@cdev_agent_state").is_none_or(|s| s != "ended")
         })
         .count();

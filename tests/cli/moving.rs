@@ -255,6 +255,7 @@ fn ssh_dropping_midway_loses_nothing_and_running_again_finishes_without_duplicat
         "{}\n{out}",
         run.stderr()
     );
+    assert!(out.contains("3 panes, 2 agents on their own conversation (2 transcripts carried)"), "{out}");
     assert!(out.contains("killed; bring it back with: cdev restore claude-dev-app"), "{out}");
     assert!(!m.here.session_names().contains(&SESSION.to_string()));
     assert_eq!(m.there_sessions(), [SESSION], "one session there, not two");
