@@ -411,3 +411,26 @@ fn real_claude_agents_continue_on_host_on_their_own_conversations_issue_22() {
         assert_eq!(continued, 2);
     }
 }
+
+/// How long a whole `cdev move` takes (3 panes, 2 agents with transcripts, one worktree, over
+/// loopback ssh), 10 trials: median and max. A measurement, not a test
+/// (`cargo test --test cli move_figures -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn move_figures() {
+    let m = fake_machines();
+    m.start_session();
+    m.here.git(&m.project.join(".worktrees/feat-x"), &["push", "-q", "origin", "feat-x"]);
+    m.clone_there();
+    let mut times: Vec<u128> = (0..10)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            m.cdev_move(&["--keep"]).ok();
+            let took = started.elapsed().as_millis();
+            m.there.tmux(&["kill-session", "-t", "=claude-dev-app"]).ok();
+            took
+        })
+        .collect();
+    times.sort();
+    println!("cdev move (--keep), 3 panes: median {} ms, max {} ms (n = 10; {times:?})", times[5], times[9]);
+}
