@@ -16,6 +16,8 @@ source "$CDEV_PLUGIN_DIR/scripts/aliases.sh"
 source "$CDEV_PLUGIN_DIR/scripts/agents.sh"
 # shellcheck source=scripts/resurrect.sh
 source "$CDEV_PLUGIN_DIR/scripts/resurrect.sh"
+# shellcheck source=scripts/autosave.sh
+source "$CDEV_PLUGIN_DIR/scripts/autosave.sh"
 
 main() {
 	if ! tmux_version_at_least "$minimum_tmux_version"; then
@@ -33,5 +35,6 @@ main() {
 	register_focus_hooks
 	register_resurrect_hooks
 	apply_resurrect_defaults
+	register_autosave_hooks
 }
 main

@@ -89,6 +89,13 @@ pub enum Command {
         /// Make this the latest snapshot even when it has far fewer panes than the last one.
         #[arg(long)]
         force: bool,
+        /// What cdev's autosave runs (tmux hooks, the interval timer): saves cdev's sessions when
+        /// a save was asked for, one at a time, printing nothing.
+        #[arg(long, conflicts_with_all = ["sessions", "all", "client", "force"])]
+        auto: bool,
+        /// An interval timer's tick (with --auto); set by cdev itself.
+        #[arg(long, requires = "auto", hide = true, value_name = "TOKEN")]
+        timer: Option<String>,
     },
     /// Recreate sessions from their latest good snapshot (or from SNAPSHOT files).
     Restore {

@@ -2,6 +2,7 @@
 //! errors; everything else is here so integration tests and benches can reach it.
 
 pub mod agent;
+pub mod autosave;
 pub mod bounded;
 pub mod checkout;
 pub mod claude;

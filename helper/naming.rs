@@ -4,9 +4,10 @@
 //! a name: `.` and `:` separate window and pane in targets, `#` starts a format (tmux expands
 //! formats in `new-session -s`, so `#(cmd)` would run), a leading `$`, `@`, `%` or `=` reads as an
 //! id or a match mode, and tmux itself rewrites control characters, backslashes and any character
-//! its width table does not know (unassigned code points, some symbols) into octal escapes, so the
-//! name would change. Whitespace is replaced too, so names survive scripts that split on it.
-//! Kept: letters and digits of every script, and ASCII punctuation other than `. : # \`.
+//! its width table does not know (unassigned code points, some symbols) into octal escapes, and
+//! puts a backslash before a `$` that a letter, `_` or `{` follows (`my$app` becomes `my\$app`),
+//! so the name would change. Whitespace is replaced too, so names survive scripts that split on it.
+//! Kept: letters and digits of every script, and ASCII punctuation other than `. : # \ $`.
 
 use std::path::Path;
 
@@ -22,7 +23,7 @@ pub fn sanitize(raw: &str) -> String {
 }
 
 fn is_kept(c: char) -> bool {
-    c.is_alphanumeric() || (c.is_ascii_graphic() && !matches!(c, '.' | ':' | '#' | '\\'))
+    c.is_alphanumeric() || (c.is_ascii_graphic() && !matches!(c, '.' | ':' | '#' | '\\' | '$'))
 }
 
 /// The session name for a project called `project`: prefix + sanitized name, capped in length.
@@ -91,6 +92,7 @@ mod tests {
         assert_eq!(session_name("", "-rf"), "_rf");
         assert_eq!(session_name("", "a\u{378}b\u{ffff}c\u{10ffff}🚀e\u{301}"), "a_b_c__e_");
         assert_eq!(session_name("p-", ""), "p-project");
+        assert_eq!(session_name("", "my$app"), "my_app", "tmux would store my\\$app");
     }
 
     #[test]

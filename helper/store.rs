@@ -102,8 +102,15 @@ pub fn remove_stale_temps(dir: &Path) {
     }
 }
 
+/// The longest a [`path_component`] gets, in bytes: file systems allow 255 per name, and callers
+/// add suffixes (`.lock`, `.json`) or put fixed-length names inside it.
+pub const MAX_COMPONENT_BYTES: usize = 200;
+
 /// Percent-encodes everything but ASCII letters, digits, `-` and `_`, so any name (a session's,
-/// say) is one safe path component: never `.`, `..`, empty, or something holding `/`.
+/// say) is one safe path component: never `.`, `..`, empty, or something holding `/`. An encoding
+/// longer than [`MAX_COMPONENT_BYTES`] (a long non-ASCII name triples in length) is cut on an
+/// escape's boundary and ends in `~` and a hash of the whole name: still one per name (`~` never
+/// appears in an encoding, so it cannot meet a short name's), and always short enough.
 pub fn path_component(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for byte in name.bytes() {
@@ -116,12 +123,76 @@ pub fn path_component(name: &str) -> String {
     if out.is_empty() {
         out.push_str("%00");
     }
+    if out.len() > MAX_COMPONENT_BYTES {
+        let hash = format!("~{:016x}", crate::naming::fnv1a(name.as_bytes()));
+        let mut cut = MAX_COMPONENT_BYTES - hash.len();
+        // Never inside a `%XX` escape.
+        while out.as_bytes()[..cut].iter().rev().take(2).any(|b| *b == b'%') {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str(&hash);
+    }
     out
+}
+
+/// An advisory lock on a file, held until dropped. The kernel releases it with the process,
+/// however the process dies, so it never goes stale.
+pub struct FileLock(#[allow(dead_code)] File);
+
+/// Waits for the lock on `path` (made, with its private directory, when missing).
+pub fn lock(path: &Path) -> Result<FileLock> {
+    let file = open_lock_file(path)?;
+    file.lock().with_context(|| format!("could not lock {}", path.display()))?;
+    Ok(FileLock(file))
+}
+
+/// The lock on `path` when no one holds it, else `None` at once.
+pub fn try_lock(path: &Path) -> Result<Option<FileLock>> {
+    let file = open_lock_file(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(FileLock(file))),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
+        Err(fs::TryLockError::Error(err)) => {
+            Err(anyhow::anyhow!(err).context(format!("could not lock {}", path.display())))
+        }
+    }
+}
+
+fn open_lock_file(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        private_dir(dir)?;
+    }
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("could not open {}", path.display()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_make_short_distinct_components_issue_16() {
+        let cyrillic = format!("claude-dev-{}", "ж".repeat(47));
+        let component = path_component(&cyrillic);
+        assert!(component.len() <= MAX_COMPONENT_BYTES, "{} bytes", component.len());
+        assert!(component.starts_with("claude-dev-%D0%B6"), "{component}");
+        let other = path_component(&format!("claude-dev-{}", "ж".repeat(48)));
+        assert_ne!(component, other);
+        assert_eq!(component, path_component(&cyrillic), "the same name, the same file");
+        for len in 60..80 {
+            let name = "é".repeat(len);
+            let c = path_component(&name);
+            assert!(c.len() <= MAX_COMPONENT_BYTES && !c.contains('/'), "{c}");
+            let head = c.split('~').next().unwrap();
+            assert!(head.split('%').skip(1).all(|escape| escape.len() >= 2), "an escape was cut: {c}");
+        }
+        assert_eq!(path_component("claude-dev-web"), "claude-dev-web", "short names are unchanged");
+    }
 
     #[test]
     fn only_old_temp_files_are_swept() {

@@ -103,11 +103,12 @@ interpolate_status() {
 	done
 }
 
-# set_hook_entry HOOK COMMAND: adds COMMAND to the hook's array, reusing the index cdev used
-# before (re-sourcing never duplicates it) and never replacing the user's own entries.
+# set_hook_entry HOOK COMMAND [MARKER]: adds COMMAND to the hook's array, reusing the index of
+# cdev's entry that holds MARKER (default: the focus hooks' @cdev_agent_state), so re-sourcing
+# never duplicates it, and never replacing the user's own entries.
 set_hook_entry() {
-	local hook=$1 command=$2 index
-	index=$(tmux show-hooks -g "$hook" 2>/dev/null | awk -v marker="@cdev_agent_state" '
+	local hook=$1 command=$2 marker=${3:-@cdev_agent_state} index
+	index=$(tmux show-hooks -g "$hook" 2>/dev/null | awk -v marker="$marker" '
 		{
 			i = $1; sub(/^[^[]*\[/, "", i); sub(/\].*/, "", i)
 			if (i + 0 >= next_free) next_free = i + 1

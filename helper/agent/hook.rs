@@ -95,6 +95,11 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     if let Some(id) = payload.session_id.as_deref().filter(|id| crate::claude::is_conversation_id(id)) {
         chain.push(set("@cdev_claude_session", id));
     }
+    // A conversation started or changed (/clear, --resume): the snapshot should say so too.
+    // In this same tmux call; the save runs in the background.
+    if event == "SessionStart" {
+        chain.extend(crate::autosave::request());
+    }
     if let Some(transcript) = &payload.transcript_path {
         chain.push(set("@cdev_claude_transcript", transcript));
     }

@@ -8,6 +8,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::Context;
+use crate::autosave;
 use crate::tmux::version::MINIMUM;
 use crate::tmux::TmuxCommand;
 
@@ -103,7 +104,11 @@ pub fn run(context: &Context) -> Result<()> {
             ));
         }
     } else {
-        add(true, "tmux-resurrect is not installed (cdev's own snapshots do the job)".into(), None);
+        add(
+            true,
+            "tmux-resurrect is not installed (not needed for cdev's sessions: see autosave)".into(),
+            None,
+        );
     }
     // Installed, not merely configured: cdev.tmux sets continuum's options itself
     // (@cdev-resurrect-defaults), so they say nothing about whether continuum is there.
@@ -125,6 +130,9 @@ pub fn run(context: &Context) -> Result<()> {
         );
     }
 
+    let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
+    autosave_findings(context, &tmux, &options, &config, &mut add);
+
     let settings = context.claude_settings_path();
     let hooks_ok = std::fs::read_to_string(&settings).is_ok_and(|text| text.contains("claude hook"));
     add(
@@ -134,7 +142,6 @@ pub fn run(context: &Context) -> Result<()> {
             .then(|| "run `cdev new` once (it writes them), or `cdev claude install-hooks`".to_string()),
     );
 
-    let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
     for dir in &config.projects_dirs.value {
         let exists = dir.is_dir();
         add(
@@ -151,6 +158,62 @@ pub fn run(context: &Context) -> Result<()> {
         }
     }
     report(findings)
+}
+
+/// What cdev's own autosave does on this server, and which of cdev's sessions a crash would lose
+/// now (those with no snapshot yet).
+fn autosave_findings(
+    context: &Context,
+    tmux: &crate::tmux::Tmux,
+    options: &crate::tmux::TmuxOptions,
+    config: &crate::config::Config,
+    add: &mut impl FnMut(bool, String, Option<String>),
+) {
+    if !autosave::enabled(options) {
+        add(
+            false,
+            "cdev's autosave is off (@cdev-autosave off): a crash loses what changed since the last `cdev save`".into(),
+            Some("set -g @cdev-autosave on (or remove the line)".into()),
+        );
+    } else {
+        let hooks = tmux.run(TmuxCommand::new("show-hooks").flag("-g")).unwrap_or_default();
+        let on_changes = match hooks.contains(autosave::PENDING) {
+            true => "on every change to a session, window or pane",
+            false => "on the changes cdev makes (the plugin's hooks, which see plain tmux changes too, are not loaded)",
+        };
+        let every = match (autosave::interval(options), autosave::timer_armed(options)) {
+            (None, _) => "no interval saves (@cdev-autosave-interval off)".to_string(),
+            (Some(seconds), true) => format!("and every {}", crate::humanize::duration(seconds)),
+            (Some(seconds), false) => format!(
+                "and every {} once it first runs (no autosave has run on this server yet)",
+                crate::humanize::duration(seconds)
+            ),
+        };
+        let last = options.get(autosave::LAST).map(|l| format!("; last: {l}")).unwrap_or_default();
+        let failed = last.contains("failed");
+        add(
+            !failed,
+            format!("cdev autosaves its sessions {on_changes}, {every}{last}"),
+            failed.then(|| "run `cdev save --all` to see the error".to_string()),
+        );
+    }
+    let sessions = tmux
+        .query::<crate::tmux::state::SessionSummary>(TmuxCommand::new("list-sessions"))
+        .unwrap_or_default();
+    let store = crate::snapshot::files::Store::new(&context.paths.state_dir);
+    let unsaved: Vec<String> = sessions
+        .into_iter()
+        .filter(|s| s.project_root.is_some() || config.is_cdev_session(&s.name))
+        .filter(|s| store.latest_good(&s.name).is_err())
+        .map(|s| s.name)
+        .collect();
+    if !unsaved.is_empty() {
+        add(
+            false,
+            format!("no snapshot yet of {}: a crash now would lose them", unsaved.join(", ")),
+            Some("cdev save --all".into()),
+        );
+    }
 }
 
 /// Whether TPM installed `name`, in either of its default plugin directories.

@@ -32,6 +32,10 @@ mod worktree;
 
 use std::path::PathBuf;
 
+pub use lifecycle::parse_duration;
+pub use restore::RESTORING_MARK;
+pub use save::save_automatically;
+
 use anyhow::{anyhow, bail, Context as _, Result};
 
 use crate::cli::{Cli, Command, GitHookCommand};
@@ -72,17 +76,24 @@ impl Context {
         Ok(Some(name.trim_end_matches('\n').to_string()))
     }
 
-    /// The project root cdev recorded on `session` (`@cdev_project_root`).
+    /// The project root cdev recorded on `session` (`@cdev_project_root`). A session cdev did
+    /// not make (plain tmux, the seed's scripts) is adopted: its root is told from what it holds
+    /// (`session::adopt`) and recorded on it.
     pub fn project_root(&self, tmux: &Tmux, session: &str) -> Result<PathBuf> {
         let target = target::session(session);
         let root = tmux
-            .run(TmuxCommand::new("show-options").flag("-v").value("-t", &target).arg("@cdev_project_root"))
+            .run(TmuxCommand::new("show-options").flag("-qv").value("-t", &target).arg("@cdev_project_root"))
             .with_context(|| format!("could not read session {session}"))?;
         let root = root.trim_end_matches('\n');
-        if root.is_empty() {
-            bail!("{session} was not made by cdev (it has no @cdev_project_root)");
+        if !root.is_empty() {
+            return Ok(root.into());
         }
-        Ok(root.into())
+        let Some(root) = crate::session::adopt::project_root_of(tmux, session, &self.paths.home) else {
+            bail!("could not tell the project of {session}: it was not made by cdev, and neither PROJECT_ROOT, its directory nor its panes name one");
+        };
+        crate::session::adopt::record(tmux, session, &root)
+            .with_context(|| format!("could not record {} as the project of {session}", root.display()))?;
+        Ok(root)
     }
 
     /// The named session, else the one this process runs in.
@@ -138,7 +149,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::List { json, hosts: true } => remote::list_hosts(&context, json),
         Command::Remote { host, project } => remote::remote(&context, &host, project),
         Command::Status { tmux_format } => status::run(&context, tmux_format),
-        Command::Save { sessions, all, client, force } => save::run(&context, sessions, all, client, force),
+        Command::Save { auto: true, timer, .. } => crate::autosave::run(&context, timer),
+        Command::Save { sessions, all, client, force, .. } => {
+            save::run(&context, sessions, all, client, force)
+        }
         Command::Restore { targets, as_name, force, client, yes } => {
             restore::run(&context, restore::Request { targets, as_name, force, client, yes })
         }

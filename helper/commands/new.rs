@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context as _, Result};
 
 use super::{attach, Context};
+use crate::autosave;
 use crate::config::Config;
 use crate::humanize::{printable, shown_path};
 use crate::naming;
 use crate::session::create::{self, Creation};
 use crate::session::env::{read_env_file, session_env};
+use crate::session::{adopt, lock, names};
 use crate::template::render::{self, plan};
 use crate::template::{detect, find_project_file, read_file, Origin, Registry, Template};
 use crate::tmux::state::SessionSummary;
@@ -39,15 +41,22 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     let config = file_config.with_tmux_options(&options, &context.paths).context("could not load config")?;
     let root_text = root.to_string_lossy().into_owned();
 
-    // The project's own session, whatever it is called now, before any name is made up.
-    let existing = sessions.iter().find(|s| s.project_root.as_deref() == Some(root_text.as_str()));
-    let name = match (&request.name, existing) {
+    // The project's own session, whatever it is called now, before any name is made up; else one
+    // of cdev's names that a plain tmux made for this project (the seed's scripts did): adopted.
+    let existing = sessions
+        .iter()
+        .find(|s| s.project_root.as_deref() == Some(root_text.as_str()))
+        .map(|s| s.name.clone())
+        .or_else(|| adoptable(context, &tmux, &config, &sessions, &root));
+    let state_dir = &context.paths.state_dir;
+    let name = match (&request.name, &existing) {
         (Some(name), _) => explicit_name(name)?,
-        (None, Some(session)) => session.name.clone(),
+        (None, Some(session)) => session.clone(),
         (None, None) => naming::session_name_for_root(&config.prefix.value, &root, |candidate| {
-            sessions
+            let running_other = sessions
                 .iter()
-                .any(|s| s.name == candidate && s.project_root.as_deref() != Some(root_text.as_str()))
+                .any(|s| s.name == candidate && s.project_root.as_deref() != Some(root_text.as_str()));
+            running_other || names::owner(state_dir, candidate).is_some_and(|owner| owner != root)
         }),
     };
     if sessions.iter().any(|s| s.name == name) {
@@ -66,6 +75,11 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     }
     let registry = context.templates()?;
     let template = choose_template(&registry, &config, &root, request.template.as_deref())?;
+    // Another run making this name (two `cdev new` at once) goes first; this one then finds its
+    // session. Held until the session is whole, worktrees included (two `git worktree add` of one
+    // path would fail one another).
+    let _name_lock =
+        if request.dry_run { Vec::new() } else { lock::hold(state_dir, std::slice::from_ref(&name))? };
     let worktrees = make_worktrees(&root, &template, &request.worktrees, request.dry_run)?;
     let project =
         root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| root_text.clone());
@@ -131,15 +145,54 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
     if switch_in_chain {
         chain.push(attach::switch_command(&name, request.client.as_deref()));
     }
+    chain.extend(autosave::request());
     if let Err(err) = tmux.run_chain(&chain) {
-        // Never leave a half-made session behind.
+        // A session of this name made meanwhile (by another run, which held the name's lock
+        // first): nothing was made here, and that session is not this run's to kill.
+        if err.to_string().contains("duplicate session") {
+            eprintln!(
+                "cdev: {name} was made meanwhile; {}",
+                if request.attach { "going there" } else { "nothing to do" }
+            );
+            return finish(context, &tmux, &name, &request);
+        }
+        // Never leave a half-made session behind: this run made it (its lock kept others off).
         let _ = tmux.run(TmuxCommand::new("kill-session").value("-t", &target::session(&name)));
         return Err(err.context(format!("could not create session {name}")));
+    }
+    if let Err(err) = names::record(state_dir, &name, &root) {
+        eprintln!("cdev: {name} was made, but its name is not recorded as this project's: {err:#}");
     }
     if switch_in_chain {
         return Ok(());
     }
     finish(context, &tmux, &name, &request)
+}
+
+/// A session of cdev's (by its prefix) that cdev did not make, on this project: recorded as
+/// cdev's (adopted) and returned, so it is attached to rather than made again under another name.
+fn adoptable(
+    context: &Context,
+    tmux: &Tmux,
+    config: &Config,
+    sessions: &[SessionSummary],
+    root: &Path,
+) -> Option<String> {
+    let home = &context.paths.home;
+    let session = sessions
+        .iter()
+        .filter(|s| s.project_root.is_none() && config.is_cdev_session(&s.name))
+        .find(|s| adopt::project_root_of(tmux, &s.name, home).as_deref() == Some(root))?;
+    if let Err(err) = names::record(&context.paths.state_dir, &session.name, root) {
+        crate::log::debug("new", &format!("could not record {}: {err:#}", session.name));
+    }
+    match adopt::record(tmux, &session.name, root) {
+        Ok(()) => {
+            eprintln!("cdev: {} was not made by cdev; it is now {}'s session", session.name, shown_path(root))
+        }
+        Err(err) => crate::log::debug("new", &format!("could not adopt {}: {err:#}", session.name)),
+    }
+    Some(session.name.clone())
 }
 
 fn finish(context: &Context, tmux: &Tmux, name: &str, request: &Request) -> Result<()> {

@@ -11,12 +11,17 @@ use crate::agent::journal;
 use crate::config::Config;
 use crate::humanize::{printable, shown_path};
 use crate::naming;
+use crate::session::lock;
 use crate::snapshot::files::{self, Store};
 use crate::snapshot::rebuild::{apply_journal, session_chain, Settings};
 use crate::snapshot::{SessionSnapshot, Snapshot};
 use crate::tmux::command::escape_format;
 use crate::tmux::state::SessionSummary;
 use crate::tmux::{target, Tmux, TmuxCommand, TmuxOptions};
+
+/// What the temporary names of sessions being rebuilt hold (`<name>-restoring-<token>`): such a
+/// session is never autosaved, and a failed restore removes its own.
+pub const RESTORING_MARK: &str = "-restoring-";
 
 pub struct Request {
     pub targets: Vec<String>,
@@ -107,6 +112,25 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         println!("nothing to restore");
         return Ok(());
     }
+    for (name, path, _) in &chosen {
+        check_name(name, path)?;
+    }
+    // One restore of a name at a time: a run that waited here finds the session the other one
+    // made running, and reports it rather than making a second copy (and a second Claude).
+    let names: Vec<String> = chosen.iter().map(|(n, _, _)| n.clone()).collect();
+    let _name_locks = lock::hold(&context.paths.state_dir, &names)?;
+    let now_running = running_names(&tmux)?;
+    let made_meanwhile = |name: &String| !is_running(name) && now_running.contains(name);
+    chosen.retain(|(name, _, _)| {
+        let meanwhile = made_meanwhile(name);
+        if meanwhile {
+            eprintln!("cdev: {}: restored meanwhile by another run; nothing to do", printable(name));
+        }
+        !meanwhile
+    });
+    if chosen.is_empty() {
+        return Ok(());
+    }
     let replacing: Vec<String> = chosen.iter().map(|(n, _, _)| n.clone()).filter(|n| is_running(n)).collect();
     if !replacing.is_empty() && !request.force {
         bail!(
@@ -136,6 +160,30 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), shown_path(path));
     }
     Ok(())
+}
+
+/// Whether tmux makes a session called `name` under exactly that name.
+fn keeps_name(name: &str) -> bool {
+    naming::is_valid_session_name(name) && naming::session_name("", name) == name
+}
+
+/// The sessions running now, by name.
+fn running_names(tmux: &Tmux) -> Result<Vec<String>> {
+    let sessions = tmux.read_with_options::<SessionSummary>(TmuxCommand::new("list-sessions"))?;
+    Ok(sessions.map(|(_, s)| s).unwrap_or_default().into_iter().map(|s| s.name).collect())
+}
+
+/// A snapshot's session name must be one tmux keeps as it is (a hand-made or old file may hold
+/// `a:b` or nothing): tmux would make the session under another name, and nothing after that
+/// could find it.
+fn check_name(name: &str, path: &std::path::Path) -> Result<()> {
+    if keeps_name(name) {
+        return Ok(());
+    }
+    bail!(crate::input_error::InputError::new(
+        format!("could not restore {}", shown_path(path)),
+        format!("its session name {name:?} is not one tmux keeps as it is; restore it with --as NAME")
+    ))
 }
 
 /// A session's latest snapshot with what the agent journal learned after it (not a snapshot
@@ -181,6 +229,11 @@ pub fn recreate(
     sessions: &[(String, &SessionSnapshot)],
     plan: &Recreate<'_>,
 ) -> Result<()> {
+    // A name tmux would change could never be found again (import comes here with a bundle's
+    // name; restore has checked already, naming the file): refused before anything is made.
+    if let Some((name, _)) = sessions.iter().find(|(name, _)| !keeps_name(name)) {
+        bail!("the session name {name:?} is not one tmux keeps as it is; use another name");
+    }
     let claude_settings = context.install_claude_settings()?;
     let shell = context.user_shell();
     let claude_dir = crate::claude::config_dir(&context.paths.home);
@@ -202,7 +255,7 @@ pub fn recreate(
     // without touching anyone's session, and a session being replaced stays live until its
     // replacement is whole. Then clients move, the old one goes, and the new one is named.
     let token = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let building = |name: &str| format!("{name}-restoring-{token}");
+    let building = |name: &str| format!("{name}{RESTORING_MARK}{token}");
     for (name, session) in sessions {
         let mut contents = Vec::new();
         for pane in session.windows.iter().flat_map(|w| &w.panes) {
@@ -251,8 +304,19 @@ pub fn recreate(
     if let (Some(client), Some((name, _))) = (plan.client, sessions.first()) {
         swap.push(TmuxCommand::new("switch-client").value("-c", client).value("-t", &target::session(name)));
     }
-    tmux.run_chain(&swap)
-        .context("the sessions were restored under their temporary names, but not renamed")?;
+    swap.extend(crate::autosave::request());
+    if let Err(err) = tmux.run_chain(&swap) {
+        // A session of one of these names appeared meanwhile (made by hand, or by a cdev that
+        // did not wait for the name's lock): the copies made here go, nothing else is touched.
+        let left = running_names(tmux).unwrap_or_default();
+        for (name, _) in sessions {
+            let copy = building(name);
+            if left.contains(&copy) {
+                let _ = tmux.run(TmuxCommand::new("kill-session").value("-t", &target::session(&copy)));
+            }
+        }
+        return Err(err.context("the sessions were rebuilt, but could not take their names"));
+    }
     for note in notes {
         eprintln!("cdev: note: {note}");
     }

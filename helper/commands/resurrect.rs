@@ -69,8 +69,13 @@ pub fn run(context: &Context, hook: &str, file: Option<PathBuf>) -> Result<()> {
             None => Err(anyhow!("resurrect passes the state file")),
         },
         "post-save-all" => post_save_all(context),
-        "pre-restore-all" => pre_restore_all(context),
-        "post-restore-all" => post_restore_all(context),
+        // cdev's autosave waits while resurrect rebuilds sessions piece by piece, then saves them
+        // whole (a half-rebuilt session must not become the latest snapshot).
+        "pre-restore-all" => crate::autosave::pause(context).and_then(|()| pre_restore_all(context)),
+        "post-restore-all" => {
+            let restored = post_restore_all(context);
+            crate::autosave::resume(context).and(restored)
+        }
         other => return Err(anyhow!("could not run resurrect hook {other:?}: no such hook")),
     };
     if let Err(err) = result {

@@ -55,7 +55,37 @@ pub fn save(
     sessions: &[String],
     force: bool,
 ) -> Result<Vec<String>> {
-    let store = Store::new(&context.paths.state_dir);
+    let lines = save_as(context, tmux, config, sessions, force, false)?;
+    Ok(lines.into_iter().map(|(line, _)| line).collect())
+}
+
+/// An autosave of `sessions` (`crate::autosave`): a session whose snapshot would be the same as
+/// its latest is not written again, and the snapshots are marked automatic, so rotation keeps
+/// only the last few of them. Returns how many were written.
+pub fn save_automatically(
+    context: &Context,
+    tmux: &Tmux,
+    config: &Config,
+    sessions: &[String],
+) -> Result<usize> {
+    let lines = save_as(context, tmux, config, sessions, false, true)?;
+    Ok(lines.iter().filter(|(_, written)| *written).count())
+}
+
+/// Each session's line for the user, and whether a snapshot was written for it.
+fn save_as(
+    context: &Context,
+    tmux: &Tmux,
+    config: &Config,
+    sessions: &[String],
+    force: bool,
+    automatic: bool,
+) -> Result<Vec<(String, bool)>> {
+    let store = if automatic {
+        Store::new(&context.paths.state_dir).automatic()
+    } else {
+        Store::new(&context.paths.state_dir)
+    };
     let _lock = store.lock()?;
     let scrollback = match config.snapshot_scrollback.value {
         -1 => Scrollback::All,
@@ -68,11 +98,13 @@ pub fn save(
     let created = stamped.to_rfc3339();
     let socket = tmux.server().socket_path();
     let (snapshots, vanished) = capture(tmux, sessions, scrollback).context("could not save")?;
-    let mut lines: Vec<String> =
-        vanished.into_iter().map(|name| format!("{name}: gone while it was being saved, skipped")).collect();
+    let mut lines: Vec<(String, bool)> = vanished
+        .into_iter()
+        .map(|name| (format!("{name}: gone while it was being saved, skipped"), false))
+        .collect();
     // Each session's file is compressed and fsynced on its own thread: the syncs overlap.
     let (keep, keep_days) = (config.snapshot_keep.value as usize, config.snapshot_keep_days.value);
-    let results: Vec<Result<String>> = std::thread::scope(|scope| {
+    let results: Vec<Result<(String, bool)>> = std::thread::scope(|scope| {
         let (store, created, socket) = (&store, &created, &socket);
         let handles: Vec<_> = snapshots
             .into_iter()
@@ -82,6 +114,11 @@ pub fn save(
                     let panes = session.pane_count();
                     let ids: Vec<String> =
                         session.windows.iter().flat_map(|w| &w.panes).filter_map(|p| p.id.clone()).collect();
+                    let unchanged = automatic
+                        && store.latest_good(&name).is_ok_and(|(_, latest, _)| latest.session == session);
+                    if unchanged {
+                        return Ok((format!("{name}: unchanged since its latest snapshot"), false));
+                    }
                     let snapshot = Snapshot {
                         version: FORMAT_VERSION,
                         created: created.clone(),
@@ -99,7 +136,7 @@ pub fn save(
                     if let Some(kept) = kept {
                         line.push_str(&format!("; {kept}"));
                     }
-                    Ok(line)
+                    Ok((line, true))
                 })
             })
             .collect();

@@ -73,6 +73,7 @@ fn add(
         TmuxCommand::new("select-pane").literal("-T", &format!("claude-{feature}")),
         TmuxCommand::new("select-layout").arg("tiled"),
     ];
+    let chain: Vec<TmuxCommand> = chain.into_iter().chain(crate::autosave::request()).collect();
     tmux.run_chain(&chain).with_context(|| format!("could not open a Claude pane in {name}"))?;
     println!("{}: {} with a Claude pane in {name}", printable(feature), shown_path(&path));
     Ok(())

@@ -17,9 +17,16 @@ use crate::store::{self, path_component};
 const LATEST: &str = "latest";
 const SUFFIX: &str = ".json.gz";
 
+/// Marks an autosave's file name (`<time>-auto<id>.json.gz`): rotation keeps the newest
+/// [`AUTOMATIC_KEEP`] of them, however young, so saving every few minutes never fills the disk.
+const AUTOMATIC_TAG: &str = "auto";
+pub const AUTOMATIC_KEEP: usize = 10;
+
 /// The snapshot store under the state dir.
 pub struct Store {
     root: PathBuf,
+    /// Writes are autosaves.
+    automatic: bool,
 }
 
 /// A snapshot file and what can be told without reading it.
@@ -31,11 +38,16 @@ pub struct Entry {
 }
 
 /// Holds the store's lock; released when dropped (or when the process dies, however it dies).
-pub struct Lock(#[allow(dead_code)] File);
+pub type Lock = store::FileLock;
 
 impl Store {
     pub fn new(state_dir: &Path) -> Store {
-        Store { root: state_dir.join("snapshots") }
+        Store { root: state_dir.join("snapshots"), automatic: false }
+    }
+
+    /// The store for autosaves: what it writes is marked automatic.
+    pub fn automatic(self) -> Store {
+        Store { automatic: true, ..self }
     }
 
     fn session_dir(&self, session: &str) -> PathBuf {
@@ -54,16 +66,7 @@ impl Store {
     /// One save or restore at a time: an advisory lock on `snapshots/.lock`. The kernel drops
     /// it with the process, so a killed save never leaves a stale lock.
     pub fn lock(&self) -> Result<Lock> {
-        store::private_dir(&self.root)?;
-        let path = self.root.join(".lock");
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("could not open {}", path.display()))?;
-        file.lock().with_context(|| format!("could not lock {}", path.display()))?;
-        Ok(Lock(file))
+        store::lock(&self.root.join(".lock"))
     }
 
     /// Writes `snapshot` and, once it reads back whole, points the session's `latest` at it —
@@ -87,7 +90,8 @@ impl Store {
         });
         let dir = self.session_dir(&snapshot.session.name);
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let name = format!("{stamp}-{}{SUFFIX}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let tag = if self.automatic { AUTOMATIC_TAG } else { "" };
+        let name = format!("{stamp}-{tag}{}{SUFFIX}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let path = dir.join(&name);
         let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
         serde_json::to_writer(&mut encoder, snapshot)?;
@@ -169,9 +173,13 @@ impl Store {
         let mut removed = Vec::new();
         // Temp files of saves that were killed before their rename.
         store::remove_stale_temps(&self.session_dir(session));
-        for entry in self.list(Some(session))?.into_iter().skip(keep) {
-            let young = created_at(&entry.path).is_some_and(|t| t > cutoff);
-            if young || protected(&entry.path) {
+        let (automatic, manual): (Vec<Entry>, Vec<Entry>) =
+            self.list(Some(session))?.into_iter().partition(|e| is_automatic(&e.path));
+        let old_automatic = automatic.into_iter().skip(AUTOMATIC_KEEP);
+        let old_manual =
+            manual.into_iter().skip(keep).filter(|e| created_at(&e.path).is_none_or(|t| t <= cutoff));
+        for entry in old_automatic.chain(old_manual) {
+            if protected(&entry.path) {
                 continue;
             }
             fs::remove_file(&entry.path)
@@ -180,6 +188,12 @@ impl Store {
         }
         Ok(removed)
     }
+}
+
+/// Whether the snapshot at `path` was an autosave, from its file name.
+fn is_automatic(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.split_once('-').is_some_and(|(_, id)| id.starts_with(AUTOMATIC_TAG))
 }
 
 /// When a snapshot was taken, from its file name.

@@ -403,6 +403,9 @@ fn health_checks_panes_commands_worktrees_and_agents() {
     .unwrap();
     git(&["add", "-A"]);
     git(&["commit", "-qm", "init"]);
+    // Autosave off, so the session has no snapshot until the test saves it.
+    env.start_session("main", &env.home());
+    env.tmux(&["set-option", "-g", "@cdev-autosave", "off"]).ok();
     let session =
         env.cdev(&["new", "--no-attach", "-w", "feat", &repo.to_string_lossy()]).ok().trim().to_string();
     env.tmux(&["set-option", "-p", "-t", &format!("={session}:0.0"), "@cdev_agent_state", "waiting"]).ok();

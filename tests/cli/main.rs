@@ -2,9 +2,12 @@
 // Tests drive binaries from outside, so they spawn processes directly.
 #![allow(clippy::disallowed_methods)]
 
+mod adopt;
 mod agents;
+mod autosave;
 mod claude_e2e;
 mod completions;
+mod concurrency;
 mod config;
 mod foreign;
 mod gateway;
@@ -14,6 +17,7 @@ mod lifecycle;
 mod list;
 mod messages_api;
 mod moving;
+mod names;
 mod new;
 mod plugin;
 mod remote;

@@ -317,7 +317,7 @@ fn dry_run_prints_a_command_that_a_shell_runs_to_the_same_session() {
     let mut sh = env.command("sh");
     sh.arg("-c").arg(line.trim_end());
     env.run(sh).ok();
-    let titles = env.panes("claude-dev-it's_$(dry)", "#{pane_title}");
+    let titles = env.panes("claude-dev-it's__(dry)", "#{pane_title}");
     assert_eq!(titles, ["claude-1", "claude-2", "editor", "dev", "git"]);
 }
 

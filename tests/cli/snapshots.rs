@@ -468,6 +468,8 @@ fn each_conversation_returns_to_its_own_pane_after_a_crash_issue_16() {
     let fake_claude = env.install_wrapper("fake-claude", &script);
     let dir = env.project("projects/app");
     let cwd = dir.to_string_lossy().into_owned();
+    // Only the journal knows what happened after the save: no autosave in between.
+    env.tmux(&["set-option", "-g", "@cdev-autosave", "off"]).ok();
     env.start_session("claude-dev-app", &dir);
     let agent = env.panes("claude-dev-app", "#{pane_id}").remove(0);
     env.tmux(&["split-window", "-t", &agent, "-c", &cwd]).ok();

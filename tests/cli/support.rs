@@ -440,3 +440,48 @@ impl TestEnv {
         path
     }
 }
+
+impl TestEnv {
+    /// Starts `n` runs of cdev with `args` at once and waits for all of them (for tests that two
+    /// runs of one command at once have exactly one outcome).
+    pub fn cdev_in_parallel(&self, n: usize, args: &[&str]) -> Vec<Run> {
+        let children: Vec<(Vec<String>, Child)> = (0..n)
+            .map(|_| {
+                let mut cmd = self.command(CDEV);
+                cmd.arg("-L").arg(&self.socket).args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+                let argv =
+                    std::iter::once(CDEV.to_string()).chain(args.iter().map(|a| a.to_string())).collect();
+                (argv, cmd.spawn().expect("spawn cdev"))
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|(argv, child)| Run { argv, output: child.wait_with_output().expect("wait for cdev") })
+            .collect()
+    }
+
+    /// A `claude` stand-in that appends its arguments, one line per start, to the returned log,
+    /// then waits; set as the Claude command of every server this test starts.
+    pub fn install_counting_claude(&mut self) -> (PathBuf, PathBuf) {
+        let log = self.path("claude-starts");
+        let script = format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec sleep 600\n", log.display());
+        let claude = self.install_wrapper("counting-claude", &script);
+        (claude, log)
+    }
+
+    /// A lived-in server whose Claude panes (through config.toml's `claude_command`) run the
+    /// stand-in of [`TestEnv::install_counting_claude`]; the second value is its log.
+    pub fn lived_in_with_counting_claude() -> (TestEnv, PathBuf) {
+        let mut env = TestEnv::lived_in();
+        let (claude, log) = env.install_counting_claude();
+        fs::create_dir_all(env.path("config/cdev")).unwrap();
+        let config = format!("claude_command = {:?}\n", claude.to_string_lossy());
+        fs::write(env.path("config/cdev/config.toml"), config).unwrap();
+        (env, log)
+    }
+
+    /// The lines of a log written by [`TestEnv::install_counting_claude`].
+    pub fn claude_starts(&self, log: &Path) -> Vec<String> {
+        fs::read_to_string(log).unwrap_or_default().lines().map(str::to_string).collect()
+    }
+}

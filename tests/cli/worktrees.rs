@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::support::{json, TestEnv};
+use crate::support::{json, wait_for, TestEnv};
 
 #[test]
 fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
@@ -18,8 +18,13 @@ fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
     assert!(out.starts_with("feat: "), "{out}");
     let tree = repo.join(".worktrees/feat");
     assert!(tree.join("README").exists());
-    let panes =
-        env.panes(&session, "#{@cdev_worktree}|#{pane_current_path}|#{pane_title}|#{@cdev_claude_session}");
+    // tmux reads a pane's cwd from its process: empty for the moment the pane's command execs.
+    let mut panes = Vec::new();
+    wait_for("the new pane's cwd", || {
+        panes = env
+            .panes(&session, "#{@cdev_worktree}|#{pane_current_path}|#{pane_title}|#{@cdev_claude_session}");
+        panes.iter().any(|p| p.starts_with("feat|") && !p.starts_with("feat||"))
+    });
     let pane = panes.iter().find(|p| p.starts_with("feat|")).unwrap_or_else(|| panic!("{panes:#?}"));
     let fields: Vec<&str> = pane.split('|').collect();
     assert_eq!((fields[1], fields[2], fields[3].len()), (tree.to_string_lossy().as_ref(), "claude-feat", 36));
