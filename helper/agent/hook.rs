@@ -10,6 +10,7 @@ use anyhow::{anyhow, Context, Result};
 use serde::Deserialize;
 
 use super::journal::{self, Entry};
+use super::notify;
 use super::{transition, AgentState, Transition};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::state::ServerId;
@@ -125,9 +126,20 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
         .ok_or_else(|| anyhow!("tmux did not describe pane {pane}"))?;
     // The journal says what tmux now says, whatever order racing hooks ran in.
     let Some(state) = place.state.as_deref().and_then(AgentState::parse) else { return Ok(()) };
-    let started_waiting = state == AgentState::Waiting && place.change.as_deref() == Some(token.as_str());
-    if started_waiting && matches!(place.notify.as_deref(), Some("bell" | "message")) {
-        notify(tmux, place.notify.as_deref() == Some("bell"), &place.session, place.window, place.pane)?;
+    // Only the call that moved the pane into the state tells the user (one per change).
+    let entered = place.change.as_deref() == Some(token.as_str());
+    let how = notify::how(place.notify.as_deref(), place.notify_command.as_deref());
+    if let Some(how) = how.filter(|_| entered && notify::worth_telling(state)) {
+        let event = notify::Event {
+            session: &place.session,
+            window: place.window,
+            pane: place.pane,
+            state,
+            project: place.project.as_deref().unwrap_or_default(),
+        };
+        if let Err(err) = notify::send(tmux, state_dir, &how, &event) {
+            crate::log::debug("claude hook", &format!("could not notify: {err:#}"));
+        }
     }
     let entry = Entry {
         version: journal::FORMAT_VERSION,
@@ -148,29 +160,6 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     journal::write(state_dir, &entry).context("could not write the journal")
 }
 
-/// Tells every attached client that an agent waits: a bell on each client's terminal, or a
-/// message in its status line. Only when `@cdev-notify` asks (it is off by default).
-fn notify(tmux: &Tmux, bell: bool, session: &str, window: u32, pane: u32) -> Result<()> {
-    let clients = tmux.run(TmuxCommand::new("list-clients").format("-F", "#{client_name}\t#{client_tty}"))?;
-    let clients: Vec<(&str, &str)> = clients.lines().filter_map(|l| l.split_once('\t')).collect();
-    if bell {
-        for (_, tty) in &clients {
-            // The client's own terminal rings, whatever window it shows.
-            if let Ok(mut terminal) = std::fs::OpenOptions::new().write(true).open(tty) {
-                let _ = std::io::Write::write_all(&mut terminal, b"\x07");
-            }
-        }
-        return Ok(());
-    }
-    let message =
-        crate::tmux::command::escape_format(&format!("cdev: an agent waits in {session}:{window}.{pane}"));
-    let chain: Vec<TmuxCommand> = clients
-        .iter()
-        .map(|(client, _)| TmuxCommand::new("display-message").value("-c", client).arg(&message))
-        .collect();
-    tmux.run_chain(&chain).map(drop)
-}
-
 /// Where a pane is, read back in the same tmux call that updated it.
 struct PanePlace {
     socket: String,
@@ -183,8 +172,11 @@ struct PanePlace {
     claude_session: Option<String>,
     transcript: Option<String>,
     cwd: Option<String>,
-    /// `@cdev-notify`: off (default), bell, or message.
+    /// `@cdev-notify` (off by default, see `notify::how`) and `@cdev-notify-command`.
     notify: Option<String>,
+    notify_command: Option<String>,
+    /// The session's `@cdev_project_root`, for a notification command.
+    project: Option<String>,
     change: Option<String>,
     seq: u64,
 }
@@ -203,6 +195,8 @@ impl Record for PanePlace {
         text("@cdev_claude_transcript"),
         text("pane_current_path"),
         text("@cdev-notify"),
+        text("@cdev-notify-command"),
+        text("@cdev_project_root"),
         text("@cdev_agent_change"),
         plain("@cdev_agent_seq"),
     ];
@@ -220,6 +214,8 @@ impl Record for PanePlace {
             transcript: f.optional()?,
             cwd: f.optional()?,
             notify: f.optional()?,
+            notify_command: f.optional()?,
+            project: f.optional()?,
             change: f.optional()?,
             seq: f.number().unwrap_or(0),
         })

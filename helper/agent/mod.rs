@@ -4,6 +4,7 @@
 
 pub mod hook;
 pub mod journal;
+pub mod notify;
 pub mod settings;
 pub mod status;
 pub mod usage;

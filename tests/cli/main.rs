@@ -19,6 +19,7 @@ mod messages_api;
 mod moving;
 mod names;
 mod new;
+mod notify;
 mod plugin;
 mod remote;
 mod resurrect;
