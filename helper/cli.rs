@@ -139,8 +139,10 @@ pub enum Command {
         #[arg(long)]
         no_contents: bool,
     },
-    /// Recreate an exported session here.
+    /// Recreate an exported session here, after checking that the project's checkout is here,
+    /// holds the commits of every checkout the bundle names, and no other session has the name.
     Import {
+        /// The bundle; `-` reads it from stdin.
         file: PathBuf,
         /// The session's name here.
         #[arg(long)]
@@ -151,6 +153,28 @@ pub enum Command {
         /// Also run commands that are not on the restore list, without asking.
         #[arg(long)]
         yes: bool,
+        /// Only check (checkout, commits, name) and say what is missing; change nothing. Exit
+        /// status 3 when something is.
+        #[arg(long)]
+        check_only: bool,
+        /// Print the outcome as one line of JSON (what `cdev move` reads from the other side).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue SESSION on HOST: save it, send it with its Claude conversations over ssh, import
+    /// it there (after checking the project's checkout and branches are there), and end it here
+    /// only once HOST confirms. Running it again after a failure is safe.
+    Move {
+        session: String,
+        /// A [hosts.NAME] of config.toml, or an ssh destination.
+        host: String,
+        /// The project's checkout on HOST (default: projects_root/<project dir>, else the same
+        /// path as here).
+        #[arg(long, value_name = "DIR")]
+        root: Option<String>,
+        /// Keep the session here too.
+        #[arg(long)]
+        keep: bool,
     },
     /// Save a session, then kill it (it comes back with `cdev restore`); `--all` for every cdev
     /// session (typed confirmation, or --yes).

@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod autosave;
 pub mod bounded;
+pub mod checkout;
 pub mod claude;
 pub mod cli;
 pub mod commands;

@@ -47,16 +47,49 @@ pub fn exec(args: &[String]) -> anyhow::Error {
 }
 
 /// Runs ssh with no terminal and waits at most `timeout`: stdout, or ssh's own error.
-#[allow(clippy::disallowed_methods)]
 pub fn output(args: &[String], timeout: Duration) -> Result<String> {
+    let finished = run(args, None, timeout)?;
+    match finished.status {
+        Some(0) => Ok(finished.stdout),
+        Some(_) => Err(anyhow!("{}", finished.last_error().unwrap_or("ssh failed"))),
+        None => Err(anyhow!("no answer within {} s", timeout.as_secs_f64())),
+    }
+}
+
+/// How an ssh run ended: its exit status (`None` when `timeout` passed and it was killed; 255
+/// is ssh's own failure, anything else the remote command's), and what it printed.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// The last line ssh or the remote command wrote on stderr: the reason it failed.
+    pub fn last_error(&self) -> Option<&str> {
+        last_line(&self.stderr)
+    }
+}
+
+/// Runs ssh with no terminal, `input` (when given) on its stdin, for at most `timeout`.
+#[allow(clippy::disallowed_methods)]
+pub fn run(args: &[String], input: Option<Vec<u8>>, timeout: Duration) -> Result<Finished> {
     let mut child = Command::new("ssh")
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|err| anyhow!("could not run ssh: {err}"))?;
-    // Read both pipes on threads, so a chatty ssh never blocks on a full pipe meanwhile.
+    // Stdin written and both pipes read on threads, so neither side blocks on a full pipe.
+    let writer = input.zip(child.stdin.take()).map(|(bytes, mut stdin)| {
+        std::thread::spawn(move || {
+            use std::io::Write;
+            // A remote side that stops reading (it failed) makes this fail: its answer says why.
+            let _ = stdin.write_all(&bytes);
+        })
+    });
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
     let out = std::thread::spawn(move || {
@@ -70,12 +103,11 @@ pub fn output(args: &[String], timeout: Duration) -> Result<String> {
         text
     });
     let status = wait(&mut child, timeout)?;
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
-    match status {
-        Some(status) if status.success() => Ok(out),
-        Some(_) => Err(anyhow!("{}", last_line(&err).unwrap_or("ssh failed"))),
-        None => Err(anyhow!("no answer within {} s", timeout.as_secs_f64())),
+    if let Some(writer) = writer {
+        let _ = writer.join();
     }
+    let (stdout, stderr) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    Ok(Finished { status: status.map(|s| s.code().unwrap_or(255)), stdout, stderr })
 }
 
 /// The exit status, or `None` (and the child killed) when `timeout` passed first.
@@ -128,6 +160,7 @@ mod tests {
             ssh_options: vec![],
             cdev: None,
             timeout: None,
+            projects_root: None,
         };
         let args =
             argv("h", &host, &["-t"], &["cdev".into(), remote_word("switch"), remote_word("a b;$(x)")])

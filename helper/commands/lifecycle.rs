@@ -24,7 +24,12 @@ fn is_cdevs(config: &Config, session: &Session) -> bool {
 }
 
 /// Saves `names`, then kills each whose snapshot was written; prints where each snapshot is.
-fn save_then_kill(context: &Context, tmux: &Tmux, config: &Config, names: &[String]) -> Result<()> {
+pub(super) fn save_then_kill(
+    context: &Context,
+    tmux: &Tmux,
+    config: &Config,
+    names: &[String],
+) -> Result<()> {
     // The snapshot of what is being killed must be the latest, however small it is.
     let lines = super::save::save(context, tmux, config, names, true).context("nothing was killed")?;
     // A session that ended meanwhile (its save says so) is not killed: one failing kill-session

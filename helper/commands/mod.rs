@@ -1,6 +1,7 @@
 //! One module per subcommand, each a `run` function taking what it needs from [`Context`].
 
 mod agents;
+mod arrive;
 mod attach;
 mod claude;
 mod completions;
@@ -14,6 +15,7 @@ mod lifecycle;
 mod list;
 mod new;
 mod prompt;
+mod relocate;
 mod remote;
 mod restore;
 mod resurrect;
@@ -179,8 +181,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 contents: !no_contents,
             },
         ),
-        Command::Import { file, name, root, yes } => {
-            transfer::import(&context, transfer::ImportRequest { file, name, root, yes })
+        Command::Import { file, name, root, yes, check_only, json } => arrive::import(
+            &context,
+            arrive::Arrival { request: transfer::ImportRequest { file, name, root, yes }, check_only, json },
+        ),
+        Command::Move { session, host, root, keep } => {
+            relocate::run(&context, relocate::Request { session, host, root, keep })
         }
         Command::Health { session, json } => health::run(&context, session, json),
         Command::Agents { json } => agents::agents(&context, json),

@@ -17,7 +17,7 @@ use crate::{humanize::pad, naming};
 const DEFAULT_TIMEOUT: u64 = 5;
 
 /// The configured host called `name`, else `name` itself as a destination.
-fn host(config: &Config, name: &str) -> Result<Host> {
+pub(super) fn host(config: &Config, name: &str) -> Result<Host> {
     if let Some(host) = config.hosts.get(name) {
         return Ok(host.clone());
     }
@@ -30,11 +30,12 @@ fn host(config: &Config, name: &str) -> Result<Host> {
         ssh_options: Vec::new(),
         cdev: None,
         timeout: None,
+        projects_root: None,
     })
 }
 
 /// `if command -v CDEV …; then exec CDEV ARGS; else exec FALLBACK; fi`, every word quoted.
-fn with_cdev_or(host: &Host, cdev_args: &[&str], fallback: &str) -> Vec<String> {
+pub(super) fn with_cdev_or(host: &Host, cdev_args: &[&str], fallback: &str) -> Vec<String> {
     let cdev = remote_word(host.cdev.as_deref().unwrap_or("cdev"));
     let args: Vec<String> = cdev_args.iter().map(|a| remote_word(a)).collect();
     vec![format!(

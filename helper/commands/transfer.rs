@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use flate2::write::GzEncoder;
 
 use super::prompt::confirm;
 use super::restore::{recreate, Recreate};
@@ -45,6 +44,24 @@ pub struct ExportRequest {
 }
 
 pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
+    let bundle = bundle_of(context, &request)?;
+    let fail = || format!("could not export {}", request.session);
+    let output = request
+        .output
+        .unwrap_or_else(|| PathBuf::from(format!("{}.cdev", store::path_component(&request.session))));
+    store::write_private(&output, &bundle::encode(&bundle)?).with_context(fail)?;
+    println!(
+        "{}: {} panes, {} conversations exported to {}",
+        request.session,
+        bundle.session.pane_count(),
+        bundle.conversations.len(),
+        output.display()
+    );
+    Ok(())
+}
+
+/// The bundle `cdev export` writes, in memory (`cdev move` sends it over ssh instead).
+pub(super) fn bundle_of(context: &Context, request: &ExportRequest) -> Result<Bundle> {
     let tmux = context.tmux()?;
     let scrollback = if request.contents { Scrollback::All } else { Scrollback::None };
     let fail = || format!("could not export {}", request.session);
@@ -83,21 +100,9 @@ pub fn export(context: &Context, request: ExportRequest) -> Result<()> {
         project_root: root,
         session,
         conversations,
+        checkouts: Vec::new(),
     };
-    let output = request
-        .output
-        .unwrap_or_else(|| PathBuf::from(format!("{}.cdev", store::path_component(&request.session))));
-    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    serde_json::to_writer(&mut encoder, &bundle)?;
-    store::write_private(&output, &encoder.finish()?).with_context(fail)?;
-    println!(
-        "{}: {} panes, {} conversations exported to {}",
-        request.session,
-        bundle.session.pane_count(),
-        bundle.conversations.len(),
-        output.display()
-    );
-    Ok(())
+    Ok(bundle)
 }
 
 /// The Claude conversation `pane` runs, read from its transcript; `None` (with a word on stderr
@@ -126,15 +131,24 @@ pub struct ImportRequest {
     pub yes: bool,
 }
 
-fn read_bundle(path: &Path) -> Result<Bundle> {
+/// The bundle in file `path`; `-` reads it from stdin (`cdev move` sends it so over ssh).
+pub(super) fn read_bundle(path: &Path) -> Result<Bundle> {
+    if path == Path::new("-") {
+        return bundle::decode(std::io::stdin().lock())
+            .map_err(|message| InputError::new("the bundle on stdin", message).into());
+    }
     let file = bounded::open(path, bounded::limit::ARCHIVE)
         .map_err(|err| InputError::in_file(path, err.to_string()))?;
     bundle::decode(file).map_err(|message| InputError::in_file(path, message).into())
 }
 
-pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
+/// Imports a bundle already read (and checked: `arrive::import`); the line for the user.
+pub(super) fn import_bundle(
+    context: &Context,
+    request: &ImportRequest,
+    mut bundle: Bundle,
+) -> Result<String> {
     let fail = || format!("could not import {}", request.file.display());
-    let mut bundle = read_bundle(&request.file).with_context(fail)?;
     let root = match &request.root {
         Some(root) => root.clone(),
         None => PathBuf::from(&bundle.project_root),
@@ -183,8 +197,7 @@ pub fn import(context: &Context, request: ImportRequest) -> Result<()> {
     let plan = Recreate { replacing: &[], client: None, run_all, run_listed: run_all, foreign: &[] };
     recreate(context, &tmux, &options, &config, &[(name.clone(), &bundle.session)], &plan)
         .with_context(fail)?;
-    println!("{name}: imported {} panes into {}", bundle.session.pane_count(), shown_path(&root));
-    Ok(())
+    Ok(format!("{name}: imported {} panes into {}", bundle.session.pane_count(), shown_path(&root)))
 }
 
 /// A session from someone else's file (a bundle, a snapshot file from elsewhere): says what would

@@ -177,9 +177,10 @@ mod tests {
     #[test]
     fn hosts_are_read_and_a_destination_ssh_would_misread_is_refused() {
         let (config, _, _dir) =
-            load("[hosts.box]\ndestination = \"me@box\"\nport = 2222\nssh_options = [\"-i\", \"k\"]\n");
+            load("[hosts.box]\ndestination = \"me@box\"\nport = 2222\nssh_options = [\"-i\", \"k\"]\nprojects_root = \"~/src\"\n");
         let host = &config.unwrap().hosts["box"];
         assert_eq!((host.destination.as_deref(), host.port), (Some("me@box"), Some(2222)));
+        assert_eq!(host.projects_root.as_deref(), Some("~/src"));
         let err = config_error("[hosts.evil]\ndestination = \"-oProxyCommand=x\"\n");
         assert_eq!(err.key.as_deref(), Some("hosts.evil"));
         let err = config_error("[hosts.x]\nportt = 1\n");

@@ -87,8 +87,12 @@ pub struct Host {
     pub ssh_options: Vec<String>,
     /// The cdev command there (default `cdev`); without it there, plain tmux is used.
     pub cdev: Option<String>,
-    /// Seconds `cdev list --hosts` waits for this host (default 5).
+    /// Seconds `cdev list --hosts` waits for this host (default 5); also how long `cdev move`
+    /// waits for the connection.
     pub timeout: Option<u64>,
+    /// Where projects are checked out there (`~/src`): `cdev move` imports a project into
+    /// `<projects_root>/<project directory name>`.
+    pub projects_root: Option<String>,
 }
 
 impl Config {

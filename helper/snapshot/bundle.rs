@@ -26,6 +26,17 @@ pub struct Bundle {
     /// The snapshot, every cwd inside the root made relative (`.` for the root itself).
     pub session: SessionSnapshot,
     pub conversations: Vec<Conversation>,
+    /// The git checkouts its panes work in, as they are where it was made (`cdev move` sends
+    /// them so the other machine checks it has the same commits before anything changes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checkouts: Vec<crate::checkout::Checkout>,
+}
+
+/// A bundle as the gzip-compressed JSON [`decode`] reads.
+pub fn encode(bundle: &Bundle) -> Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    serde_json::to_writer(&mut encoder, bundle)?;
+    Ok(encoder.finish()?)
 }
 
 /// Reads an export file's gzip-compressed bytes; the error is the reason, for the caller to put

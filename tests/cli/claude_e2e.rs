@@ -28,7 +28,7 @@ fn claude_bin() -> PathBuf {
 
 /// Every pinned Claude Code CLI: the one above, and the newest (`$CDEV_CLAUDE_BIN_NEWEST`, else
 /// where `.ci/run` installs 2.1.328), for tests that must hold for both.
-fn claude_bins() -> Vec<PathBuf> {
+pub fn claude_bins() -> Vec<PathBuf> {
     let newest = std::env::var_os("CDEV_CLAUDE_BIN_NEWEST").map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(std::env::var("HOME").unwrap_or_default())
             .join(".cache/cdev-test/claude-code-2.1.328/node_modules/.bin/claude")
@@ -45,34 +45,59 @@ fn claude_bins() -> Vec<PathBuf> {
 /// A sandbox where `claude` starts with no onboarding, login or trust prompt in `project`, with
 /// the API settings in the project's `.env.claude` (pointing at `port`).
 fn sandbox(env: &TestEnv, project: &std::path::Path, port: u16) {
+    fs::write(project.join(".env.claude"), claude_sandbox(&env.home(), &[project], port)).unwrap();
+}
+
+/// Claude Code's own state in `home`, so it starts in each of `folders` with no onboarding,
+/// login, trust prompt or auto mode (newer versions ask about every sub-folder and default to
+/// auto mode); returns what `.env.claude` gives its panes to reach the stand-in on `port`.
+pub fn claude_sandbox(home: &std::path::Path, folders: &[&std::path::Path], port: u16) -> String {
     let key_tail: String = FAKE_KEY.chars().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+    let trusted = serde_json::json!({"hasTrustDialogAccepted": true, "hasCompletedProjectOnboarding": true});
+    let projects: serde_json::Map<String, serde_json::Value> =
+        folders.iter().map(|f| (f.to_string_lossy().into_owned(), trusted.clone())).collect();
     let claude_json = serde_json::json!({
         "hasCompletedOnboarding": true, "theme": "dark",
         "customApiKeyResponses": {"approved": [key_tail], "rejected": []},
-        "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true, "hasCompletedProjectOnboarding": true}}
+        "projects": projects
     });
-    fs::write(env.home().join(".claude.json"), claude_json.to_string()).unwrap();
-    fs::write(
-        project.join(".env.claude"),
-        format!(
-            "ANTHROPIC_API_KEY={FAKE_KEY}\nANTHROPIC_BASE_URL=http://127.0.0.1:{port}\nDISABLE_AUTOUPDATER=1\n\
-             CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nDISABLE_TELEMETRY=1\n"
-        ),
+    fs::write(home.join(".claude.json"), claude_json.to_string()).unwrap();
+    fs::create_dir_all(home.join(".claude")).unwrap();
+    fs::write(home.join(".claude/settings.json"), r#"{"permissions": {"defaultMode": "default"}}"#).unwrap();
+    format!(
+        "ANTHROPIC_API_KEY={FAKE_KEY}\nANTHROPIC_BASE_URL=http://127.0.0.1:{port}\nDISABLE_AUTOUPDATER=1\n\
+         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\nDISABLE_TELEMETRY=1\n"
     )
-    .unwrap();
 }
 
-fn state(env: &TestEnv, pane: &str) -> String {
+/// Waits for Claude's prompt in `pane` (under it Claude's hint, or the status line cdev gives
+/// it), answering the one-time "Make auto mode your default permission mode?" dialog of newer
+/// versions with "No".
+pub fn wait_for_prompt(env: &TestEnv, pane: &str) {
+    wait_in(env, pane, "Claude's prompt", || {
+        let shown = screen(env, pane);
+        if shown.contains("Make auto mode your default") && shown.contains("No, keep manual mode") {
+            env.tmux(&["send-keys", "-t", pane, "Down"]).ok();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        let ready = shown.contains("for shortcuts") || shown.contains(" · $");
+        ready && shown.contains('❯') && !shown.contains("Make auto mode your default")
+    });
+}
+
+pub fn state(env: &TestEnv, pane: &str) -> String {
     env.tmux(&["show-options", "-pqv", "-t", pane, "@cdev_agent_state"]).ok().trim_end().to_string()
 }
 
-fn screen(env: &TestEnv, pane: &str) -> String {
+pub fn screen(env: &TestEnv, pane: &str) -> String {
     env.tmux(&["capture-pane", "-p", "-t", pane]).ok()
 }
 
 /// [`wait_for`] that shows Claude's screen and state when it times out.
 #[track_caller]
-fn wait_in(env: &TestEnv, pane: &str, what: &str, mut condition: impl FnMut() -> bool) {
+pub fn wait_in(env: &TestEnv, pane: &str, what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !condition() {
         if std::time::Instant::now() > deadline {

@@ -16,6 +16,7 @@ mod hostile;
 mod lifecycle;
 mod list;
 mod messages_api;
+mod moving;
 mod names;
 mod new;
 mod notify;

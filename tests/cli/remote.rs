@@ -1,4 +1,4 @@
-//! `cdev remote` and `cdev list --hosts` against a real sshd on loopback (its own host key,
+//! `cdev remote` and `cdev list --hosts` (and the harness `cdev move`'s tests share) against a real sshd on loopback (its own host key,
 //! config and port, key authentication only), as root, as CI runs the tests.
 
 use std::fs;
@@ -9,9 +9,9 @@ use std::process::{Child, Command, Stdio};
 use crate::support::{json, wait_for, TestEnv, CDEV};
 
 /// A private sshd, killed on drop.
-struct Sshd {
+pub struct Sshd {
     child: Child,
-    port: u16,
+    pub port: u16,
     key: PathBuf,
     known_hosts: PathBuf,
 }
@@ -33,7 +33,7 @@ fn keygen(path: &Path) {
     assert!(status.success());
 }
 
-fn start_sshd(env: &TestEnv) -> Sshd {
+pub fn start_sshd(env: &TestEnv) -> Sshd {
     let dir = env.path("sshd");
     fs::create_dir_all(&dir).unwrap();
     fs::create_dir_all("/run/sshd").unwrap(); // sshd's privilege separation directory
@@ -60,7 +60,7 @@ fn start_sshd(env: &TestEnv) -> Sshd {
 }
 
 /// A `[hosts.NAME]` table reaching `sshd` with this test's environment on the other side.
-fn host_table(env: &TestEnv, name: &str, sshd: &Sshd, cdev: &str, port: u16, timeout: u64) -> String {
+pub fn host_table(env: &TestEnv, name: &str, sshd: &Sshd, cdev: &str, port: u16, timeout: u64) -> String {
     let set_env = format!(
         "SetEnv=HOME={} TMUX_TMPDIR={} XDG_STATE_HOME={} XDG_CONFIG_HOME={} XDG_CACHE_HOME={}",
         env.home().display(),
