@@ -20,6 +20,7 @@ mod remote;
 mod restore;
 mod resurrect;
 mod save;
+mod saved;
 mod share;
 mod snapshots;
 mod status;

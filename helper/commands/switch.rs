@@ -28,7 +28,7 @@ const KEYS: &[ActionKey] = &[
     ActionKey { key: "ctrl-t", action: "template" },
 ];
 const HEADER: &str =
-    "enter: go · ctrl-x: kill (saved first) · ctrl-r: rename · ctrl-t: new with template · esc";
+    "enter: go · ctrl-x: kill (saved first), forget a saved one · ctrl-r: rename · ctrl-t: new with template · esc";
 
 pub fn run(context: &Context, name: Option<String>, client: Option<String>) -> Result<()> {
     let client = client.as_deref();
@@ -177,6 +177,8 @@ fn create(context: &Context, root: &Path, template: Option<String>, client: Opti
 enum Target {
     Session(String),
     Project(PathBuf),
+    /// A session saved but not running (`saved.rs`).
+    Saved(String),
     /// A session on a configured host (`cdev list --hosts`).
     Remote {
         host: String,
@@ -207,6 +209,17 @@ fn pick_loop(context: &Context, client: Option<&str>) -> Result<()> {
         match (action.as_deref(), target) {
             (None, Target::Session(name)) => return go(context, &tmux, &name, client),
             (None, Target::Project(root)) => return create(context, &root, None, client),
+            (None, Target::Saved(name)) => return super::saved::restore_and_go(context, &name, client),
+            (Some("kill"), Target::Saved(name)) => {
+                if let Err(err) = super::saved::forget(context, &name) {
+                    eprintln!("cdev: {err:#}");
+                    pause();
+                }
+            }
+            (Some(_), Target::Saved(name)) => {
+                eprintln!("cdev: {name} is saved, not running: Enter restores it, ctrl-x forgets it");
+                pause();
+            }
             (None, Target::Remote { host, session }) => {
                 return super::remote::attach_session(context, &host, &session)
             }
@@ -311,7 +324,8 @@ fn first_entries(
         .collect()
 }
 
-/// The projects without a session, sent while the picker is open: the cached ones at once, then
+/// The saved sessions that are not running, then the projects without a session, sent while the
+/// picker is open: the cached ones at once, then
 /// those a new walk finds that the cache did not have; the walk then replaces the cache.
 fn later_entries(
     context: &Context,
@@ -323,8 +337,21 @@ fn later_entries(
     let paths = context.paths.clone();
     let hosts = config.hosts.clone();
     let open = open_roots(sessions);
+    let running: HashSet<String> = sessions.iter().map(|s| s.name.clone()).collect();
+    let state_dir = context.paths.state_dir.clone();
     let targets = Arc::clone(targets);
     move |send: &dyn Fn(Vec<Entry>)| {
+        // Saved sessions first: they are sessions too, only not running.
+        {
+            let mut targets = targets.lock().unwrap();
+            let (entries, names): (Vec<Entry>, Vec<String>) =
+                super::saved::entries(&state_dir, &running).into_iter().unzip();
+            targets.extend(names.into_iter().map(Target::Saved));
+            // Sent under the lock: the picker numbers entries in the order they arrive.
+            if !entries.is_empty() {
+                send(entries);
+            }
+        }
         let mut shown = open;
         let mut add = |projects: Vec<Project>| {
             let mut targets = targets.lock().unwrap();

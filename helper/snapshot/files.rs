@@ -126,6 +126,24 @@ impl Store {
         self.session_dir(session).join(CLOSED).exists()
     }
 
+    /// Every saved session, each with its newest snapshot that reads back whole (what a restore
+    /// would bring back); sessions whose every snapshot is damaged are left out.
+    pub fn saved_sessions(&self) -> Vec<(PathBuf, Snapshot)> {
+        let dirs = fs::read_dir(&self.root).into_iter().flatten().filter_map(|e| e.ok());
+        dirs.map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .filter_map(|dir| {
+                candidates(&dir).into_iter().find_map(|path| Some((path.clone(), load(&path).ok()?)))
+            })
+            .collect()
+    }
+
+    /// Deletes every snapshot of `session`: the user asked to forget it.
+    pub fn forget(&self, session: &str) -> Result<()> {
+        let dir = self.session_dir(session);
+        fs::remove_dir_all(&dir).with_context(|| format!("could not delete {}", dir.display()))
+    }
+
     /// The snapshots of `session` (all sessions when `None`), newest first.
     pub fn list(&self, session: Option<&str>) -> Result<Vec<Entry>> {
         let dirs: Vec<PathBuf> = match session {
@@ -156,14 +174,8 @@ impl Store {
     /// The session's newest snapshot that reads back whole, trying `latest` first. The second
     /// value says which damaged snapshots were passed over.
     pub fn latest_good(&self, session: &str) -> Result<(PathBuf, Snapshot, Vec<String>)> {
-        let dir = self.session_dir(session);
-        let mut candidates: Vec<PathBuf> = Vec::new();
-        if let Ok(name) = fs::read_to_string(dir.join(LATEST)) {
-            candidates.push(dir.join(name.trim()));
-        }
-        candidates.extend(self.list(Some(session))?.into_iter().map(|e| e.path));
         let mut skipped = Vec::new();
-        for path in candidates {
+        for path in candidates(&self.session_dir(session)) {
             if skipped.iter().any(|s: &String| s.starts_with(&path.display().to_string())) {
                 continue;
             }
@@ -216,6 +228,28 @@ fn is_automatic(path: &Path) -> bool {
 }
 
 /// When a snapshot was taken, from its file name.
+/// A session directory's snapshots in the order a restore tries them: the one `latest` names,
+/// then every snapshot, newest first.
+fn candidates(dir: &Path) -> Vec<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Ok(name) = fs::read_to_string(dir.join(LATEST)) {
+        candidates.push(dir.join(name.trim()));
+    }
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.ends_with(SUFFIX) && !name.starts_with('.')
+        })
+        .map(|e| e.path())
+        .collect();
+    files.sort_by(|a, b| b.file_name().cmp(&a.file_name()));
+    candidates.extend(files);
+    candidates
+}
+
 pub fn created_at(path: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
     let name = path.file_name()?.to_str()?;
     let stamp = name.split('-').next()?;

@@ -187,3 +187,58 @@ fn the_picker_switches_renames_kills_and_makes_sessions() {
     wait_for("the exit status", || screen(&env, &pane).contains("EXIT=130"));
     assert_eq!(client_session(&env), "main");
 }
+
+/// Issue 22, part 3: sessions saved but not running are in the picker, with their age and
+/// agents; Enter restores just that one and goes there, ctrl-x forgets one after asking.
+#[test]
+fn saved_sessions_are_in_the_picker_restored_one_at_a_time_issue_22() {
+    let env = TestEnv::lived_in();
+    env.start_session("main", &env.home());
+    let old = env.project("projects/old");
+    for name in ["claude-dev-old", "claude-dev-gone"] {
+        env.start_session(name, &old);
+        env.tmux(&["split-window", "-d", "-t", &format!("={name}:"), "-c", &old.to_string_lossy()]).ok();
+    }
+    let agent = env.panes("claude-dev-old", "#{pane_id}")[0].clone();
+    env.tmux(&[
+        "set-option",
+        "-p",
+        "-t",
+        &agent,
+        "@cdev_claude_session",
+        "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d",
+    ])
+    .ok();
+    env.cdev(&["kill", "claude-dev-old"]).ok();
+    env.cdev(&["kill", "claude-dev-gone"]).ok();
+    let _client = env.attach_terminal_client("main");
+
+    let pane = open_picker(&env);
+    wait_for("both saved sessions", || {
+        let shown = screen(&env, &pane);
+        shown.contains("◌ claude-dev-gone  (saved") && shown.contains("◌ claude-dev-old  (saved")
+    });
+    let shown = screen(&env, &pane);
+    assert!(
+        shown.lines().any(|l| l.contains("◌ claude-dev-old") && l.contains("ago, 1 agent(s))")),
+        "{shown}"
+    );
+    let line_of = |text: &str| shown.lines().position(|l| l.contains(text)).unwrap_or(usize::MAX);
+    assert!(line_of("● notes") < line_of("◌ claude-dev-old"), "live sessions first:\n{shown}");
+
+    // ctrl-x on a saved one: asked, then forgotten; the picker comes back without it.
+    query(&env, &pane, "dev-gone", "◌ claude-dev-gone");
+    keys(&env, &pane, &["C-x"]);
+    wait_for("the question", || screen(&env, &pane).contains("Forget the saved session claude-dev-gone?"));
+    keys(&env, &pane, &["y", "Enter"]);
+    wait_for("the picker again", || screen(&env, &pane).contains("◌ claude-dev-old"));
+    assert!(!screen(&env, &pane).contains("claude-dev-gone"));
+    assert!(!env.path("state/cdev/snapshots/claude-dev-gone").exists());
+
+    // Enter on a saved one: only that session comes back, and the client goes there.
+    query(&env, &pane, "dev-old", "◌ claude-dev-old");
+    keys(&env, &pane, &["Enter"]);
+    wait_for("the client in the restored session", || client_session(&env) == "claude-dev-old");
+    assert_eq!(env.panes("claude-dev-old", "#{pane_id}").len(), 2);
+    assert!(!env.session_names().contains(&"claude-dev-gone".to_string()));
+}
