@@ -411,6 +411,10 @@ fn session_entry(context: &Context, options: &TmuxOptions, session: &Session) ->
             badges.push_str(&format!(" {}{count}", status::icon(options, state)));
         }
     }
+    // What its agents cost so far (Claude Code's statusLine, agent/usage.rs).
+    if let Some(cost) = session.panes.iter().filter_map(|p| p.cost).reduce(|a, b| a + b) {
+        badges.push_str(&format!(" ${cost:.2}"));
+    }
     let attached = if session.attached > 0 { " (attached)" } else { "" };
     let line = format!("● {}{badges}{attached}", session.name);
     let pane =

@@ -211,6 +211,8 @@ fn saved_sessions_are_in_the_picker_restored_one_at_a_time_issue_22() {
     .ok();
     env.cdev(&["kill", "claude-dev-old"]).ok();
     env.cdev(&["kill", "claude-dev-gone"]).ok();
+    // A live session's agents show what they cost (from Claude Code's statusLine).
+    env.tmux(&["set-option", "-p", "-t", "=main:", "@cdev_cost", "1.2345"]).ok();
     let _client = env.attach_terminal_client("main");
 
     let pane = open_picker(&env);
@@ -225,6 +227,7 @@ fn saved_sessions_are_in_the_picker_restored_one_at_a_time_issue_22() {
     );
     let line_of = |text: &str| shown.lines().position(|l| l.contains(text)).unwrap_or(usize::MAX);
     assert!(line_of("● notes") < line_of("◌ claude-dev-old"), "live sessions first:\n{shown}");
+    assert!(shown.contains("● main $1.23 (attached)"), "{shown}");
 
     // ctrl-x on a saved one: asked, then forgotten; the picker comes back without it.
     query(&env, &pane, "dev-gone", "◌ claude-dev-gone");
