@@ -3,7 +3,7 @@
 //! content, never a mix and never an empty file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -182,9 +182,52 @@ fn open_lock_file(path: &Path) -> Result<File> {
     File::options()
         .create(true)
         .truncate(false)
+        .read(true)
         .write(true)
         .open(path)
         .with_context(|| format!("could not open {}", path.display()))
+}
+
+/// A held lock whose file keeps one number while it is held: a high-water mark, a time. The
+/// number is a hint, not state: it is replaced in place and never synced.
+pub struct MarkedLock(File);
+
+impl MarkedLock {
+    /// The number the file holds (0 when none).
+    pub fn mark(&mut self) -> u64 {
+        let mut text = String::new();
+        let _ = self.0.rewind().and_then(|_| self.0.read_to_string(&mut text));
+        text.trim().parse().unwrap_or(0)
+    }
+
+    pub fn set_mark(&mut self, value: u64) {
+        let _ = self
+            .0
+            .set_len(0)
+            .and_then(|_| self.0.rewind())
+            .and_then(|_| self.0.write_all(value.to_string().as_bytes()));
+    }
+}
+
+/// The lock on `path` with its mark, waiting at most `wait` for another holder (the error says
+/// it was held that long).
+pub fn lock_marked(path: &Path, wait: std::time::Duration) -> Result<MarkedLock> {
+    let file = open_lock_file(path)?;
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(MarkedLock(file)),
+            Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                anyhow::bail!("could not lock {}: held for over {wait:?}", path.display())
+            }
+            Err(fs::TryLockError::Error(err)) => {
+                return Err(anyhow::anyhow!(err).context(format!("could not lock {}", path.display())))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

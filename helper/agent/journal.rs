@@ -6,9 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use std::io::Read;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::AgentState;
@@ -75,20 +73,8 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
     let path = path(state_dir, entry);
     let dir = path.parent().unwrap_or(state_dir);
-    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-    let lock_path = path.with_extension("lock");
-    let mut lock = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(&lock_path)
-        .with_context(|| format!("could not open {}", lock_path.display()))?;
-    lock_within(&lock, LOCK_WAIT).with_context(|| format!("could not lock {}", lock_path.display()))?;
-    let mut mark = String::new();
-    let _ = lock.read_to_string(&mut mark);
-    let mark: u64 = mark.trim().parse().unwrap_or(0);
-    if entry.seq != 0 && entry.seq <= mark {
+    let mut lock = store::lock_marked(&path.with_extension("lock"), LOCK_WAIT)?;
+    if entry.seq != 0 && entry.seq <= lock.mark() {
         return Ok(()); // a later description of the pane is in already
     }
     let old = std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice::<Entry>(&bytes).ok());
@@ -102,28 +88,9 @@ pub fn write(state_dir: &Path, entry: &Entry) -> Result<()> {
         store::remove_stale_temps(dir);
     }
     if entry.seq != 0 {
-        use std::io::{Seek, Write};
-        let _ = lock
-            .set_len(0)
-            .and_then(|_| lock.rewind())
-            .and_then(|_| lock.write_all(entry.seq.to_string().as_bytes()));
+        lock.set_mark(entry.seq);
     }
     Ok(())
-}
-
-/// Takes `file`'s advisory lock, waiting at most `wait` for another holder.
-fn lock_within(file: &std::fs::File, wait: std::time::Duration) -> Result<()> {
-    let deadline = std::time::Instant::now() + wait;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(()),
-            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!("another hook held it for {wait:?}"),
-            Err(std::fs::TryLockError::Error(err)) => return Err(err.into()),
-        }
-    }
 }
 
 /// Removes the entries of `session` that the server at `socket` wrote before `before` (Unix

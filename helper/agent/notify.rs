@@ -5,7 +5,7 @@
 //! with the session, the pane, the state and the project as separate arguments — never through a
 //! shell. At most one notification per [`QUIET`]: a burst of agents finishing sends one.
 
-use std::io::{Read, Seek, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -94,27 +94,14 @@ pub fn send(tmux: &Tmux, state_dir: &Path, how: &How, event: &Event<'_>) -> Resu
 
 /// Whether no notification went out in the last [`QUIET`]; if so, this one is stamped.
 fn first_in_a_while(state_dir: &Path) -> Result<bool> {
-    std::fs::create_dir_all(state_dir)
-        .with_context(|| format!("could not create {}", state_dir.display()))?;
-    let path = state_dir.join("notify.stamp");
-    let mut file = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("could not open {}", path.display()))?;
-    file.lock().with_context(|| format!("could not lock {}", path.display()))?;
-    let mut last = String::new();
-    let _ = file.read_to_string(&mut last);
+    // Far longer than any holder holds it (a read and a write): not waiting for good on a
+    // stopped process.
+    let mut lock = crate::store::lock_marked(&state_dir.join("notify.stamp"), Duration::from_secs(1))?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let last = Duration::from_millis(last.trim().parse().unwrap_or(0));
-    if now.saturating_sub(last) < QUIET {
+    if now.saturating_sub(Duration::from_millis(lock.mark())) < QUIET {
         return Ok(false);
     }
-    file.set_len(0)?;
-    file.rewind()?;
-    file.write_all(now.as_millis().to_string().as_bytes())?;
+    lock.set_mark(now.as_millis() as u64);
     Ok(true)
 }
 
