@@ -53,14 +53,15 @@ pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
 
 /// The regular file at `path`, opened for reading, when it is no larger than `limit`.
 pub fn open(path: &Path, limit: u64) -> io::Result<File> {
+    // Before opening: opening a FIFO blocks until someone writes to it.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
     let file = File::open(path)?;
     // The opened file itself, not the path again: what was checked is what is read.
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file (a device, a FIFO or a directory)",
-        ));
+        return Err(not_regular());
     }
     if meta.len() > limit {
         return Err(too_large(limit));
@@ -82,6 +83,10 @@ pub fn gunzip(compressed: impl Read, limit: u64) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+fn not_regular() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "not a regular file (a device, a FIFO or a directory)")
+}
+
 fn too_large(limit: u64) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("larger than {} (the limit)", size(limit)))
 }
@@ -101,6 +106,12 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
         assert!(read(&zero, 1 << 20).unwrap_err().to_string().contains("not a regular file"));
         assert!(read(dir.path(), 1 << 20).is_err());
+        // A FIFO nobody writes to: refused at once, never waited on.
+        let fifo = dir.path().join("fifo");
+        #[allow(clippy::disallowed_methods)]
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        assert!(read(&fifo, 1 << 20).unwrap_err().to_string().contains("not a regular file"));
         assert_eq!(read(&dir.path().join("none"), 1).unwrap_err().kind(), io::ErrorKind::NotFound);
     }
 
