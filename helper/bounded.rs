@@ -72,15 +72,26 @@ pub fn open(path: &Path, limit: u64) -> io::Result<File> {
 /// Decompresses gzip `compressed`, refusing (without holding more than `limit` bytes) output
 /// larger than `limit`: a small file that decompresses to gigabytes is a bomb.
 pub fn gunzip(compressed: impl Read, limit: u64) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(compressed)
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|err| err.to_string())?;
-    if out.len() as u64 > limit {
-        return Err(format!("larger than {} once decompressed (the limit)", size(limit)));
+    let mut decoder = flate2::read::GzDecoder::new(compressed);
+    // Through a small buffer, and never grown past the limit: `read_to_end` doubles a full
+    // buffer (256 MiB to 512 MiB) only to find the byte that says the limit was passed.
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut out: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let read = decoder.read(&mut chunk).map_err(|err| err.to_string())?;
+        if read == 0 {
+            return Ok(out);
+        }
+        if out.len() + read > limit {
+            return Err(format!("larger than {} once decompressed (the limit)", size(limit as u64)));
+        }
+        if out.len() + read > out.capacity() {
+            let wanted = (out.capacity() * 2).max(out.len() + read).min(limit);
+            out.reserve_exact(wanted - out.len());
+        }
+        out.extend_from_slice(&chunk[..read]);
     }
-    Ok(out)
 }
 
 fn not_regular() -> io::Error {
