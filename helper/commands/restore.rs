@@ -250,7 +250,7 @@ pub fn recreate(
     tmux.run_chain(&swap)
         .context("the sessions were restored under their temporary names, but not renamed")?;
     for note in notes {
-        eprintln!("cdev: note: {note}");
+        eprintln!("cdev: note: {}", printable(&note));
     }
     Ok(())
 }
