@@ -360,7 +360,7 @@ pub fn recreate(
         return Err(err.context("the sessions were rebuilt, but could not take their names"));
     }
     for note in notes {
-        eprintln!("cdev: note: {note}");
+        eprintln!("cdev: note: {}", printable(&note));
     }
     Ok(())
 }

@@ -304,9 +304,17 @@ fn resurrect_dir(context: &Context) -> Result<Option<PathBuf>> {
     Ok(Some(data.join("tmux/resurrect")))
 }
 
-/// Before resurrect restores into the server: cdev's own snapshot of what runs now, so a restore
-/// that merges into live sessions loses nothing.
+/// Before resurrect restores into the server: the layouts in the save it is about to read
+/// checked (it runs `select-layout` on each, and tmux 3.3a crashes on some malformed ones), then
+/// cdev's own snapshot of what runs now, so a restore that merges into live sessions loses nothing.
 fn pre_restore_all(context: &Context) -> Result<()> {
+    if let Some(dir) = resurrect_dir(context)? {
+        if let Ok(state) = std::fs::canonicalize(dir.join("last")) {
+            if let Err(err) = tile_bad_layouts(context, &state) {
+                note(context, &format!("could not check the layouts in {}: {err:#}", state.display()));
+            }
+        }
+    }
     let tmux = context.tmux()?;
     let (config, _, sessions) = super::lifecycle::read(context, &tmux)?;
     let names: Vec<String> = sessions.into_iter().map(|s| s.name).collect();
@@ -314,6 +322,43 @@ fn pre_restore_all(context: &Context) -> Result<()> {
         return Ok(());
     }
     super::save::save(context, &tmux, &config, &names, false).map(drop)
+}
+
+/// Rewrites (atomically) each `window` line of resurrect's `state` file whose layout tmux could
+/// not take for that window's panes to `tiled`, and says so in resurrect.log.
+fn tile_bad_layouts(context: &Context, state: &Path) -> Result<()> {
+    let bytes = crate::bounded::read(state, crate::bounded::limit::RESURRECT)?;
+    // Only a file that is text is rewritten (a path that is not UTF-8 is kept byte for byte).
+    let text = std::str::from_utf8(&bytes).map_err(|_| anyhow!("not UTF-8 text"))?;
+    let field = |line: &str, n: usize| line.split('\t').nth(n).unwrap_or("").to_string();
+    let mut panes: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for line in text.lines().filter(|l| l.starts_with("pane\t")) {
+        *panes.entry((field(line, 1), field(line, 2))).or_default() += 1;
+    }
+    let mut changed = false;
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let mut fields: Vec<&str> = line.strip_suffix('\n').unwrap_or(line).split('\t').collect();
+        if fields.first() == Some(&"window") && fields.len() >= 7 {
+            let count = panes.get(&(fields[1].to_string(), fields[2].to_string())).copied().unwrap_or(0);
+            let what = format!("{} window {}", fields[1], fields[2]);
+            let mut notes = Vec::new();
+            let layout = crate::tmux::layout::or_tiled(fields[6], count, &what, &mut notes);
+            if !notes.is_empty() {
+                fields[6] = layout;
+                changed = true;
+                notes.iter().for_each(|n| note(context, &format!("{}: {n}", state.display())));
+                out.push_str(&fields.join("\t"));
+                out.push_str(if line.ends_with('\n') { "\n" } else { "" });
+                continue;
+            }
+        }
+        out.push_str(line);
+    }
+    if changed {
+        store::write_atomic(state, out.as_bytes())?;
+    }
+    Ok(())
 }
 
 fn post_restore_all(context: &Context) -> Result<()> {

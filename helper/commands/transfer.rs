@@ -226,9 +226,14 @@ pub(super) fn vet_foreign(
     let mut others = Vec::new();
     for pane in session.windows.iter().flat_map(|w| &w.panes) {
         match strategy(pane, Path::new(&pane.cwd), &settings) {
-            Strategy::Run(command) | Strategy::Fresh { command, .. } => {
+            Strategy::Run(command) => {
                 eprintln!("cdev: will run in {}: {}", printable(&pane.cwd), printable(&command))
             }
+            // (Its id is drawn when the pane is made.)
+            Strategy::Fresh { .. } => eprintln!(
+                "cdev: will start a new Claude conversation in {} (its own has no transcript here)",
+                printable(&pane.cwd)
+            ),
             Strategy::Type(command) => others.push((pane.cwd.clone(), command)),
             Strategy::Shell => {}
         }

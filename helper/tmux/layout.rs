@@ -47,6 +47,10 @@ fn check(layout: &str, panes: usize) -> Result<(), String> {
     if root.sx == 0 || root.sy == 0 || root.sx > MAX_SIDE || root.sy > MAX_SIDE {
         return Err(format!("its size {}x{} is outside 1x1 to {MAX_SIDE}x{MAX_SIDE}", root.sx, root.sy));
     }
+    // tmux puts a window's layout at 0,0; its cells follow from there.
+    if (root.x, root.y) != (0, 0) {
+        return Err("it does not start at 0,0".into());
+    }
     root.fits()
 }
 
@@ -240,6 +244,8 @@ mod tests {
             "200x50,0,0{100x50,0,0,1,99x50,101,0,2}}",
             "200x50,0,0<100x50,0,0,1>",
             "80x24,0,0",
+            // Found by the fuzzer: an offset tmux never writes.
+            "9x90,66044,02,0",
         ] {
             let layout = with_checksum(bad);
             assert!(problem(&layout, bad.matches(',').count().max(1)).is_some(), "{bad:?} passed");

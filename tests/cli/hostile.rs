@@ -30,6 +30,10 @@ fn hostile_names(canary: &Path) -> Vec<String> {
         "ünïcødé 🚀 名前".into(),
         "\u{202e}txt.exe".into(),
         "-leading-dash".into(),
+        "--dangerously-skip-permissions".into(),
+        "x\\'; touch pwned-fish #".into(),
+        "a\"b$(touch pwned-dq)\"".into(),
+        "0B9C1D2E-3F40-4A5B-8C6D-7E8F9A0B1C2D".into(),
         "--".into(),
         "a:b.c".into(),
         "=exact".into(),
@@ -120,6 +124,36 @@ fn binary(len: usize) -> Vec<u8> {
         .collect()
 }
 
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// A gzip stream of `mib` MiB of zeros from about a KiB per MiB (one byte-aligned deflate block
+/// repeated; the trailer is never reached).
+fn gzip_bomb(mib: usize) -> Vec<u8> {
+    let mut deflate = flate2::Compress::new(flate2::Compression::best(), false);
+    let mut block = Vec::with_capacity(1 << 20);
+    deflate.compress_vec(&vec![0u8; 1 << 20], &mut block, flate2::FlushCompress::Sync).unwrap();
+    let mut bomb = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    (0..mib).for_each(|_| bomb.extend_from_slice(&block));
+    bomb
+}
+
+/// A snapshot (as JSON) of one window whose layout, size, pane options and env are given.
+fn snapshot_json(layout: &str, width: u64, options: serde_json::Value, env: serde_json::Value) -> Vec<u8> {
+    let session = serde_json::json!({"name": "evil", "env": env, "options": {"status-right": "#(touch pwned-status)"},
+        "history_limit": 2000, "windows": [{"index": 0, "name": "w", "auto_name": true, "layout": layout,
+        "active": true, "zoomed": false, "width": width, "height": 24, "panes": [{"index": 0, "active": true,
+        "cwd": "/tmp", "title": "", "command": ["vim", "-c", "!touch pwned-vim"], "options": options,
+        "contents": null}]}]});
+    let doc = serde_json::json!({"version": 1, "created": "2026-01-01T00:00:00Z", "cdev_version": "0",
+        "session": session.clone(), "kind": "cdev-export", "project_root": "/elsewhere",
+        "conversations": [{"session_id": "--dangerously-skip-permissions", "cwd": "/etc", "jsonl": "{}\n"}]});
+    gzip(doc.to_string().as_bytes())
+}
+
 /// Hostile files for every parser a user or a colleague can hand cdev.
 fn hostile_files(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     let deep_toml = format!("windows = {}{}", "[".repeat(20_000), "]".repeat(20_000));
@@ -136,6 +170,33 @@ fn hostile_files(dir: &Path) -> Vec<(&'static str, PathBuf)> {
         ("deep JSON", write(&dir.join("deep.json"), deep_json.as_bytes())),
         ("gzip of garbage", write(&dir.join("garbage.json.gz"), &gzip_of_garbage.finish().unwrap())),
         ("truncated gzip", write(&dir.join("truncated.json.gz"), &[0x1f, 0x8b, 8, 0, 0, 0])),
+        // Issue 18: what a crafted snapshot or bundle (both at once: it has every key) asks for.
+        ("gzip bomb", write(&dir.join("bomb.json.gz"), &gzip_bomb(300))),
+        (
+            "crashing layout",
+            write(
+                &dir.join("layout.json.gz"),
+                &snapshot_json(
+                    "9ab8,65535x2,65535,1[65535x80,80,65535,6,3x2,3,3{80x0,80,200[80x200,3,40[200x2,0,200,5,3x3,1,80,6],3x40,1,200,5]}]",
+                    80,
+                    serde_json::json!({"@cdev_claude_session": "--dangerously-skip-permissions"}),
+                    serde_json::json!([["PROMPT_COMMAND", "touch pwned-env"]]),
+                ),
+            ),
+        ),
+        (
+            "huge window",
+            write(&dir.join("huge.json.gz"), &snapshot_json("tiled", 1 << 40, serde_json::json!({}), serde_json::json!([]))),
+        ),
+        (
+            "NUL in env",
+            write(
+                &dir.join("nul.json.gz"),
+                &snapshot_json("tiled", 80, serde_json::json!({}), serde_json::json!([["A", "x\u{0}y"]])),
+            ),
+        ),
+        ("NUL in env file", write(&dir.join("nul.env"), b"A=1\nB=x\0y\nC=3\n")),
+        ("huge env value", write(&dir.join("big.env"), format!("BIG={}\n", "v".repeat(40_000)).as_bytes())),
     ]
 }
 
@@ -342,6 +403,10 @@ fn every_command_survives_hostile_names_and_files() {
         }
         // Claude Code's settings: refused, never overwritten.
         write(&settings, &bytes);
+        assert!(
+            env.tmux(&["has-session", "-t", "=keep"]).output.status.success(),
+            "the {what} file took the tmux server down"
+        );
         let install = sweep(&["claude", "install-hooks"]);
         if install.code() != Some(0) {
             assert_eq!(fs::read(&settings).unwrap(), bytes, "{what} settings.json was rewritten");
@@ -367,6 +432,51 @@ fn every_command_survives_hostile_names_and_files() {
         assert_eq!((run.code(), run.output.stdout.len(), run.output.stderr.len()), (Some(0), 0, 0), "{what}");
         runs.set(runs.get() + 3);
     }
+    // Files that are no files: a link to /dev/zero, a FIFO nobody writes to. Whatever reads them
+    // must refuse at once (a read without end is killed by `timeout`, status 124).
+    let zero = env.path("files/zero");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let fifo = env.path("files/fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for (what, special) in [("/dev/zero", &zero), ("FIFO", &fifo)] {
+        let bounded = |args: &[&std::ffi::OsStr], config: Option<&Path>| {
+            let mut cmd = env.command("timeout");
+            cmd.arg("30").arg(crate::support::CDEV).arg("-L").arg(&env.socket).args(args);
+            if let Some(config) = config {
+                cmd.env("CDEV_CONFIG", config);
+            }
+            let run = env.run(cmd);
+            assert_ne!(run.code(), Some(124), "{what}: cdev read without end: {:?}", run.argv);
+            assert_sane(&run);
+            runs.set(runs.get() + 1);
+        };
+        let s = special.as_os_str();
+        let dir = env.project(&format!("projects/special-{}", what.replace('/', "")));
+        for name in ["package.json", ".env.claude", ".cdev.toml", "go.mod"] {
+            let _ = fs::remove_file(dir.join(name));
+            std::os::unix::fs::symlink(special, dir.join(name)).unwrap();
+        }
+        fs::create_dir_all(dir.join(".vscode")).unwrap();
+        let _ = fs::remove_file(dir.join(".vscode/tasks.json"));
+        std::os::unix::fs::symlink(special, dir.join(".vscode/tasks.json")).unwrap();
+        let d = dir.as_os_str();
+        for args in [
+            vec!["restore".as_ref(), s],
+            vec!["import".as_ref(), s, "--root".as_ref(), project.as_os_str()],
+            vec!["template".as_ref(), "validate".as_ref(), s],
+            vec!["resurrect".as_ref(), "post-save-layout".as_ref(), s],
+            vec!["new".as_ref(), "--no-attach".as_ref(), "--dry-run".as_ref(), d],
+            vec!["vscode".as_ref(), d],
+        ] {
+            bounded(&args, None);
+        }
+        bounded(&["config".as_ref()], Some(special));
+        let _ = fs::remove_file(&settings);
+        std::os::unix::fs::symlink(special, &settings).unwrap();
+        bounded(&["claude".as_ref(), "install-hooks".as_ref()], None);
+        let _ = fs::remove_file(&settings);
+    }
+
     // The hook handler with hostile panes and payload values.
     for (i, name) in names.iter().enumerate() {
         let payload = serde_json::json!({

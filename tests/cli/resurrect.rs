@@ -339,3 +339,45 @@ fn a_claude_pane_never_prompted_starts_a_new_conversation_after_resurrect_issue_
     assert_ne!(recorded.trim(), CLAUDE_ID);
     assert!(screen().contains(recorded.trim()), "{}", screen());
 }
+
+#[test]
+fn a_layout_in_a_resurrect_save_that_crashes_tmux_is_tiled_before_resurrect_reads_it_issue_18() {
+    let env = TestEnv::lived_in();
+    let dir = env.path("res");
+    fs::create_dir_all(&dir).unwrap();
+    env.start_session("claude-dev-app", &env.home());
+    env.tmux(&["set-option", "-g", "@resurrect-dir", &dir.to_string_lossy()]).ok();
+    load_plugin(&env);
+    let crashing = "9ab8,65535x2,65535,1[65535x80,80,65535,6,3x2,3,3{80x0,80,200[80x200,3,40[200x2,0,200,5,3x3,1,80,6],3x40,1,200,5]}]";
+    let good = "d67e,80x24,0,0{40x24,0,0,0,39x24,41,0[39x12,41,0,1,39x11,41,13,2]}";
+    let file = state_file(
+        &dir,
+        "20261124T040000",
+        &[("evil", 1, 1), ("fine", 1, 1), ("fine", 1, 2), ("fine", 1, 3)],
+    );
+    let mut text = fs::read_to_string(&file).unwrap();
+    text.push_str(&format!(
+        "window\tevil\t1\t:w\t1\t:*\t{crashing}\t:\nwindow\tfine\t1\t:w\t1\t:*\t{good}\t:\n"
+    ));
+    fs::write(&file, &text).unwrap();
+    std::os::unix::fs::symlink(file.file_name().unwrap(), dir.join("last")).unwrap();
+    run_hook(&env, "pre-restore-all", None);
+    let after = fs::read_to_string(&file).unwrap();
+    let layout_of = |session: &str| {
+        after
+            .lines()
+            .find(|l| l.starts_with(&format!("window\t{session}\t")))
+            .unwrap()
+            .split('\t')
+            .nth(6)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(layout_of("evil"), "tiled");
+    assert_eq!(layout_of("fine"), good, "a layout tmux can take is kept");
+    let log = fs::read_to_string(env.path("state/cdev/resurrect.log")).unwrap();
+    assert!(log.contains("evil window 1: its layout is not one tmux can take"), "{log}");
+    // What resurrect then runs for that window leaves the server up.
+    env.tmux(&["select-layout", "-t", "=claude-dev-app:", &layout_of("evil")]).ok();
+    assert!(env.tmux(&["has-session", "-t", "=notes"]).output.status.success());
+}

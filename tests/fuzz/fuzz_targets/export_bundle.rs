@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(data).unwrap();
     let Ok(bundle) = bundle::decode(encoder.finish().unwrap().as_slice()) else { return };
+    assert!(cdev::snapshot::limits::check(&bundle.session).is_ok(), "a bundle past the limits was read");
     let root = Path::new("/home/u/imported");
     let cwds = bundle.session.windows.iter().flat_map(|w| w.panes.iter().map(|p| p.cwd.as_str()));
     for cwd in cwds.chain(bundle.conversations.iter().map(|c| c.cwd.as_str())) {
@@ -26,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
     for conversation in &bundle.conversations {
         if cdev::claude::is_conversation_id(&conversation.session_id) {
             let id = &conversation.session_id;
-            let canonical = id.len() == 36 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-');
+            let canonical = id.len() == 36
+                && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-');
             assert!(canonical && !id.starts_with('-'), "id {id:?} accepted");
         }
         let _ = bundle::rebase_transcript(&conversation.jsonl, &conversation.cwd, "/home/u/imported");

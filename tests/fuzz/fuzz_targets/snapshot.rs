@@ -1,5 +1,6 @@
 //! Snapshot files (`*.json.gz`): read as they are (gzip's own parser), and compressed first so the
-//! fuzzer reaches the JSON. A snapshot that reads must write back to the same snapshot.
+//! fuzzer reaches the JSON. A snapshot that reads must write back to the same snapshot, and be
+//! within the limits of what a restore asks tmux for.
 #![no_main]
 
 use std::io::Write;
@@ -14,6 +15,8 @@ fuzz_target!(|data: &[u8]| {
     encoder.write_all(data).unwrap();
     let compressed = encoder.finish().unwrap();
     if let Ok(snapshot) = files::decode(compressed.as_slice()) {
+        // Issue 18: what reads is within every limit tmux is asked for (panes, sizes, NULs).
+        assert!(cdev::snapshot::limits::check(&snapshot.session).is_ok(), "{:?}", snapshot.session.name);
         let json = serde_json::to_vec(&snapshot).unwrap();
         let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
         encoder.write_all(&json).unwrap();
