@@ -1,5 +1,7 @@
 //! `cdev claude hook | install-hooks | uninstall-hooks`.
 
+use std::time::{Duration, Instant};
+
 use anyhow::{Context as _, Result};
 
 use super::Context;
@@ -22,6 +24,10 @@ pub fn run(context: &Context, command: ClaudeCommand) -> Result<()> {
     }
 }
 
+/// How long the hook handler may wait on tmux in all: Claude Code waits for the hook, and a
+/// stopped or wedged server would otherwise hold the agent up for good.
+const HOOK_TMUX_DEADLINE: Duration = Duration::from_millis(400);
+
 fn handle_hook(context: &Context) -> Result<()> {
     // Outside tmux there is no pane to mark.
     let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty()) else { return Ok(()) };
@@ -29,7 +35,7 @@ fn handle_hook(context: &Context) -> Result<()> {
         return Ok(());
     }
     let payload = hook::read_payload(std::io::stdin().lock()).context("stdin is not a hook payload")?;
-    let tmux = context.tmux()?;
+    let tmux = context.tmux()?.with_deadline(Instant::now() + HOOK_TMUX_DEADLINE);
     hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, chrono::Utc::now().timestamp())
 }
 

@@ -2,6 +2,7 @@
 // Tests drive binaries from outside, so they spawn processes directly.
 #![allow(clippy::disallowed_methods)]
 
+mod agent_state;
 mod agents;
 mod claude_e2e;
 mod completions;
