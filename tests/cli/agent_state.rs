@@ -55,3 +55,18 @@ fn the_hook_gives_up_on_a_stopped_server_issue_17() {
     crate::agents::hook(&env, &tmux, &pane, &event("PermissionRequest", "")).ok();
     assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting");
 }
+
+#[test]
+fn sessions_leave_claude_codes_own_tmux_variable_alone_issue_17() {
+    let env = TestEnv::lived_in();
+    let project = env.project("plain");
+    fs::write(project.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\ncommand = \"sleep 600\"\n")
+        .unwrap();
+    let session = env.cdev(&["new", "--no-attach", &project.to_string_lossy()]).ok().trim().to_string();
+    let vars = env.cdev(&["env", "show", &session]).ok();
+    assert!(vars.lines().any(|l| l == "CLAUDE_PROJECT=plain"), "{vars}");
+    // Claude Code 2.1.328 takes it as a tmux session name, shown in every Claude pane.
+    assert!(!vars.contains("CLAUDE_CODE_TMUX_SESSION"), "{vars}");
+    let tmux_env = env.tmux(&["show-environment", "-t", &format!("={session}")]).ok();
+    assert!(!tmux_env.contains("CLAUDE_CODE_TMUX_SESSION"), "{tmux_env}");
+}
