@@ -29,8 +29,26 @@ pub struct Payload {
     pub transcript_path: Option<String>,
     pub cwd: Option<String>,
     pub notification_type: Option<String>,
-    /// SessionStart's `source`: startup, resume, clear or compact.
+    /// SessionStart's `source`: startup, resume, clear, compact or fork.
     pub source: Option<String>,
+    /// StopFailure's `error`: what stopped the turn (rate_limit, overloaded, …).
+    pub error: Option<serde_json::Value>,
+}
+
+/// The option holding why the agent stopped with an error (StopFailure's `error`).
+pub const ERROR_OPTION: &str = "@cdev_agent_error";
+
+impl Payload {
+    /// StopFailure's error kind, as a short word: a string, or an object's `type`; anything
+    /// that is not a plain identifier is left out (it goes into a tmux option and a report).
+    pub fn error_kind(&self) -> Option<String> {
+        let value = self.error.as_ref()?;
+        let text = value.as_str().or_else(|| value.get("type").and_then(|t| t.as_str()))?;
+        let plain = !text.is_empty()
+            && text.len() <= 64
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        plain.then(|| text.to_string())
+    }
 }
 
 /// Reads the payload from `input`, streaming: the fields cdev does not use (a tool's whole
@@ -86,6 +104,9 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
             "#{==:#{@cdev_agent_state},working}".into(),
             format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
         )),
+    }
+    if event == "StopFailure" {
+        chain.push(set(ERROR_OPTION, payload.error_kind().as_deref().unwrap_or("unknown")));
     }
     if let Some(id) = &payload.session_id {
         chain.push(set("@cdev_claude_session", id));
@@ -215,6 +236,21 @@ mod tests {
         );
         let note = br#"{"hook_event_name":"Notification","message":"Claude needs your permission","notification_type":"permission_prompt"}"#;
         assert_eq!(read_payload(&note[..]).unwrap().notification_type.as_deref(), Some("permission_prompt"));
+    }
+
+    #[test]
+    fn a_stop_failure_says_why_in_one_plain_word_issue_17() {
+        let kind = |json: &[u8]| read_payload(json).unwrap().error_kind();
+        assert_eq!(
+            kind(br#"{"hook_event_name":"StopFailure","error":"rate_limit"}"#).as_deref(),
+            Some("rate_limit")
+        );
+        assert_eq!(
+            kind(br#"{"hook_event_name":"StopFailure","error":{"type":"overloaded"}}"#).as_deref(),
+            Some("overloaded")
+        );
+        assert_eq!(kind(br##"{"hook_event_name":"StopFailure","error":"#(touch x)"}"##), None);
+        assert_eq!(kind(br#"{"hook_event_name":"StopFailure"}"#), None);
     }
 
     #[test]

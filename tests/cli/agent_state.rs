@@ -70,3 +70,55 @@ fn sessions_leave_claude_codes_own_tmux_variable_alone_issue_17() {
     let tmux_env = env.tmux(&["show-environment", "-t", &format!("={session}")]).ok();
     assert!(!tmux_env.contains("CLAUDE_CODE_TMUX_SESSION"), "{tmux_env}");
 }
+
+#[test]
+fn worktrees_claude_makes_itself_are_listed_and_checked_issue_17() {
+    let env = TestEnv::lived_in();
+    let repo = env.project("repo");
+    env.git(&repo, &["init", "-q", "-b", "main"]);
+    fs::write(repo.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\ncommand = \"sleep 600\"\n").unwrap();
+    env.git(&repo, &["add", "-A"]);
+    env.git(&repo, &["commit", "-qm", "init"]);
+    let session =
+        env.cdev(&["new", "--no-attach", "-w", "feat", &repo.to_string_lossy()]).ok().trim().to_string();
+    // What `claude --worktree bugfix` does (Claude Code's own place and branch name).
+    env.git(&repo, &["worktree", "add", "-q", ".claude/worktrees/bugfix", "-b", "worktree-bugfix"]);
+    fs::write(repo.join(".claude/worktrees/bugfix/wip.txt"), "x").unwrap();
+
+    let rows = crate::support::json(&env.cdev(&["worktree", "list", "--json", "--session", &session]).ok());
+    let names: Vec<(&str, bool)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap(), r["by_claude"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(names, [("bugfix", true), ("feat", false)]);
+    let table = env.cdev(&["worktree", "list", "--session", &session]).ok();
+    assert!(table.lines().any(|l| l.starts_with("bugfix") && l.contains("worktree-bugfix")), "{table}");
+    let report = env.cdev(&["health", &session]).stdout();
+    assert!(report.contains("worktree bugfix (made by Claude): 1 uncommitted changes"), "{report}");
+}
+
+#[test]
+fn a_failed_tool_ends_the_wait_and_a_stop_failure_says_why_issue_17() {
+    let env = TestEnv::lived_in();
+    env.start_session("claude-dev-x", &env.home());
+    let (tmux, pane) = tmux_env(&env, "claude-dev-x");
+    let hook = |name: &str, extra: &str| crate::agents::hook(&env, &tmux, &pane, &event(name, extra)).ok();
+    hook("PermissionRequest", r#","tool_name":"Bash""#);
+    // Allowed, then the tool failed: PostToolUse never comes, the turn goes on.
+    hook("PostToolUseFailure", r#","tool_name":"Bash","error":"exit 1""#);
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "working");
+    hook("Elicitation", r#","mcp_server_name":"db""#);
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting");
+    hook("ElicitationResult", r#","action":"accept""#);
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "working");
+    hook("Notification", r#","notification_type":"agent_needs_input""#);
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting");
+    hook("SubagentStart", "");
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting", "unknown to cdev: harmless");
+    hook("StopFailure", r#","error":"rate_limit""#);
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "error");
+    let report = env.cdev(&["health", "claude-dev-x"]).stdout();
+    assert!(report.contains("stopped with an error (rate_limit)"), "{report}");
+}
