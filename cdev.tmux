@@ -16,6 +16,8 @@ source "$CDEV_PLUGIN_DIR/scripts/aliases.sh"
 source "$CDEV_PLUGIN_DIR/scripts/agents.sh"
 # shellcheck source=scripts/resurrect.sh
 source "$CDEV_PLUGIN_DIR/scripts/resurrect.sh"
+# shellcheck source=scripts/watcher.sh
+source "$CDEV_PLUGIN_DIR/scripts/watcher.sh"
 
 main() {
 	if ! tmux_version_at_least "$minimum_tmux_version"; then
@@ -31,6 +33,7 @@ main() {
 	bind_keys
 	interpolate_status "$bin"
 	register_focus_hooks
+	start_watcher "$bin"
 	register_resurrect_hooks
 	apply_resurrect_defaults
 }

@@ -65,6 +65,20 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     else {
         return Ok(());
     };
+    apply(tmux, state_dir, pane, transition, payload, now)
+}
+
+/// Makes `transition` on `pane` in one tmux process, records the conversation `payload` names,
+/// and writes the journal from what tmux then says.
+pub fn apply(
+    tmux: &Tmux,
+    state_dir: &Path,
+    pane: &str,
+    transition: Transition,
+    payload: &Payload,
+    now: i64,
+) -> Result<()> {
+    let event = payload.hook_event_name.as_deref().unwrap_or_default();
     if !pane.starts_with('%') || !pane[1..].bytes().all(|b| b.is_ascii_digit()) || pane.len() < 2 {
         return Err(anyhow!("TMUX_PANE {pane:?} is not a pane id"));
     }
@@ -102,6 +116,12 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
         }
         Transition::IdleIfWorking => chain.push(conditional(
             "#{==:#{@cdev_agent_state},working}".into(),
+            format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
+        )),
+        Transition::Interrupted { at } => chain.push(conditional(
+            format!(
+                "#{{&&:#{{||:#{{==:#{{@cdev_agent_state}},working}},#{{==:#{{@cdev_agent_state}},waiting}}}},#{{e|<=:#{{e|+:#{{@cdev_agent_since}},0}},{at}}}}}"
+            ),
             format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
         )),
     }

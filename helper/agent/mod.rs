@@ -6,6 +6,7 @@ pub mod hook;
 pub mod journal;
 pub mod settings;
 pub mod status;
+pub mod watch;
 
 use std::fmt;
 
@@ -66,6 +67,12 @@ pub enum Transition {
     /// fires no other hook). Waiting stays (a permission dialog may be what is idle), and done
     /// stays unseen.
     IdleIfWorking,
+    /// The transcript recorded an interrupt (Esc mid-turn, or a permission prompt refused) at
+    /// Unix second `at`: Claude is back at its prompt, and no hook said so. An agent working or
+    /// waiting since no later than `at` becomes idle; one that started a new turn since keeps it.
+    Interrupted {
+        at: i64,
+    },
 }
 
 /// What a hook event does (DESIGN.md's table); `None` leaves the state unchanged.

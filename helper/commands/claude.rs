@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 
 use super::Context;
-use crate::agent::{hook, settings};
+use crate::agent::{hook, settings, watch};
 use crate::cli::ClaudeCommand;
 use crate::humanize::shown_path;
 use crate::log;
@@ -19,6 +19,15 @@ pub fn run(context: &Context, command: ClaudeCommand) -> Result<()> {
             }
             Ok(())
         }
+        ClaudeCommand::Watch => {
+            // A tmux job: whatever it printed would be shown in a pane.
+            let tmux = || Ok(context.tmux()?.with_deadline(Instant::now() + WATCH_TMUX_DEADLINE));
+            let projects = watch::projects_dir(&context.paths.home);
+            if let Err(err) = watch::run(&tmux, &context.paths.state_dir, &projects) {
+                log::debug("claude watch", &format!("{err:#}"));
+            }
+            Ok(())
+        }
         ClaudeCommand::InstallHooks { project } => change_hooks(context, project, true),
         ClaudeCommand::UninstallHooks { project } => change_hooks(context, project, false),
     }
@@ -27,6 +36,9 @@ pub fn run(context: &Context, command: ClaudeCommand) -> Result<()> {
 /// How long the hook handler may wait on tmux in all: Claude Code waits for the hook, and a
 /// stopped or wedged server would otherwise hold the agent up for good.
 const HOOK_TMUX_DEADLINE: Duration = Duration::from_millis(400);
+
+/// The watcher's calls too: a server that hangs must not stall it for good.
+const WATCH_TMUX_DEADLINE: Duration = Duration::from_secs(2);
 
 fn handle_hook(context: &Context) -> Result<()> {
     // Outside tmux there is no pane to mark.

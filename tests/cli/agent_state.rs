@@ -122,3 +122,72 @@ fn a_failed_tool_ends_the_wait_and_a_stop_failure_says_why_issue_17() {
     let report = env.cdev(&["health", "claude-dev-x"]).stdout();
     assert!(report.contains("stopped with an error (rate_limit)"), "{report}");
 }
+
+/// Loads cdev.tmux into the test's server (the helper is this build) and waits until its
+/// transcript watcher watches; returns the watcher's process id.
+pub fn load_plugin_with_watcher(env: &TestEnv) -> String {
+    env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    let plugin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
+    env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
+    let pid = || env.tmux(&["show-options", "-gqv", "@cdev_watch_pid"]).ok().trim().to_string();
+    wait_for("the transcript watcher", || !pid().is_empty());
+    pid()
+}
+
+/// A transcript line as Claude Code writes it when the user interrupts (Esc).
+fn interrupt_line(at: chrono::DateTime<chrono::Utc>, tool: bool) -> String {
+    let text =
+        if tool { "[Request interrupted by user for tool use]" } else { "[Request interrupted by user]" };
+    let content = serde_json::json!([{"type": "text", "text": text}]);
+    let record = serde_json::json!({"type": "user", "message": {"role": "user", "content": content},
+        "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
+    format!("{record}\n")
+}
+
+fn append(path: &std::path::Path, text: &str) {
+    let mut file = fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+#[test]
+fn an_interrupt_in_the_transcript_frees_a_busy_agent_issue_17() {
+    let env = TestEnv::lived_in();
+    env.start_session("esc", &env.home());
+    env.tmux(&["split-window", "-d", "-t", "=esc:"]).ok();
+    let projects = env.home().join(".claude/projects/-work-esc");
+    fs::create_dir_all(&projects).unwrap();
+    let pid = load_plugin_with_watcher(&env);
+    let (tmux, _) = tmux_env(&env, "esc");
+    let panes = env.panes("esc", "#{pane_id}");
+    let (a, b) = (&panes[0], &panes[1]);
+    let transcript = |pane: &str| projects.join(format!("{}.jsonl", &pane[1..]));
+    let busy = |pane: &str, name: &str| {
+        let path = transcript(pane);
+        let payload = format!(
+            r#"{{"session_id":"s{}","transcript_path":"{}","hook_event_name":"{name}"}}"#,
+            &pane[1..],
+            path.display()
+        );
+        crate::agents::hook(&env, &tmux, pane, payload.as_bytes()).ok();
+    };
+    busy(a, "UserPromptSubmit");
+    busy(b, "PermissionRequest");
+    assert_eq!(pane_option(&env, b, "@cdev_agent_state"), "waiting");
+    // An interrupt from before the current turn (an older one, read again) changes nothing…
+    append(&transcript(a), &interrupt_line(chrono::Utc::now() - chrono::Duration::hours(1), false));
+    // …a refused permission prompt frees the waiting agent, as Esc mid-turn frees a working one.
+    append(&transcript(b), &interrupt_line(chrono::Utc::now(), true));
+    wait_for("the refused prompt to leave waiting", || pane_option(&env, b, "@cdev_agent_state") == "idle");
+    assert_eq!(pane_option(&env, a, "@cdev_agent_state"), "working");
+    append(&transcript(a), &interrupt_line(chrono::Utc::now(), false));
+    wait_for("Esc mid-turn to leave working", || pane_option(&env, a, "@cdev_agent_state") == "idle");
+    let journal = crate::support::json(&fs::read_to_string(env.journal_file("esc", "1.2")).unwrap());
+    assert_eq!(journal["state"], "idle", "the journal follows");
+
+    // One watcher per server, gone with it.
+    assert_eq!(load_plugin_with_watcher(&env), pid);
+    let proc = std::path::PathBuf::from(format!("/proc/{pid}"));
+    assert!(proc.exists());
+    env.kill_server();
+    wait_for("the watcher to end with the server", || !proc.exists());
+}

@@ -1,8 +1,9 @@
 //! A loopback stand-in for the Anthropic Messages API, enough for the real Claude Code CLI to hold
 //! a conversation (see shared/claude-code-e2e.md): `HEAD /`, `POST /v1/messages` (streamed or
 //! not), `POST /v1/messages/count_tokens`. A prompt containing `TOOL_TRIGGER` gets a `Bash` tool
-//! call back (Claude Code then asks permission); a tool result gets a closing text. The first
-//! streamed reply waits until the test releases it, so the test can see the agent working.
+//! call back (Claude Code then asks permission); a tool result gets a closing text; one containing
+//! `SLOW_TRIGGER` a reply that streams until the client goes away. The first streamed tool call
+//! waits until the test releases it, so the test can see the agent working.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -12,6 +13,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub const TOOL_TRIGGER: &str = "cdev-e2e-touch";
+/// A prompt containing this gets a reply streamed slowly (a word every 100 ms, for up to two
+/// minutes): the agent stays mid-turn until the test interrupts it.
+pub const SLOW_TRIGGER: &str = "cdev-e2e-slow";
 
 pub struct MessagesApi {
     pub port: u16,
@@ -145,17 +149,26 @@ fn respond(
     }
     let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let model = request["model"].as_str().unwrap_or("claude-test").to_string();
-    // The conversation's last user turn (Claude Code may append system-role messages after it).
-    let last_user = request["messages"]
+    // The conversation's last user turn (Claude Code may append system-role messages after it),
+    // and of that the last block: after an interrupt, Claude Code sends the refused tool's result,
+    // its note and the next prompt as one turn.
+    let last_turn = request["messages"]
         .as_array()
         .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
         .cloned()
-        .unwrap_or_default()
-        .to_string();
+        .unwrap_or_default();
+    let last_user = match &last_turn["content"] {
+        serde_json::Value::Array(blocks) => {
+            blocks.iter().rev().find(|b| !is_reminder(b)).cloned().unwrap_or_default().to_string()
+        }
+        other => other.to_string(),
+    };
     // Side requests (session titles, …) come without tools: they only ever get text.
     let has_bash = request["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["name"] == "Bash"));
     let reply = if last_user.contains("tool_result") {
         Reply::Text("Done: the marker file is there.")
+    } else if has_bash && last_user.contains(SLOW_TRIGGER) {
+        Reply::Slow
     } else if has_bash && last_user.contains(TOOL_TRIGGER) {
         Reply::Tool(format!("touch {marker}"))
     } else {
@@ -174,17 +187,44 @@ fn respond(
     let _ = stream.write_all(
         b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n",
     );
-    for (name, data) in stream_events(&model, &reply) {
-        let _ = stream.write_all(format!("event: {name}\ndata: {data}\n\n").as_bytes());
+    let events = stream_events(&model, &reply);
+    let (head, tail) = events.split_at(if matches!(reply, Reply::Slow) { 2 } else { events.len() });
+    let send = |stream: &mut TcpStream, (name, data): &(&str, String)| {
+        stream.write_all(format!("event: {name}\ndata: {data}\n\n").as_bytes()).and_then(|_| stream.flush())
+    };
+    for event in head {
+        let _ = send(stream, event);
+    }
+    if matches!(reply, Reply::Slow) {
+        // A word at a time until Claude Code hangs up (Esc), for two minutes at most.
+        for i in 0..1200 {
+            let delta = serde_json::json!({"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": format!("word{i} ")}});
+            if send(stream, &("content_block_delta", delta.to_string())).is_err() {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+    for event in tail {
+        let _ = send(stream, event);
     }
     let _ = stream.flush();
     let _ = stream.shutdown(std::net::Shutdown::Both);
     false
 }
 
+/// A text block Claude Code adds to a user turn on its own (`<system-reminder>…`).
+fn is_reminder(block: &serde_json::Value) -> bool {
+    block["type"] == "text"
+        && block["text"].as_str().is_some_and(|t| t.trim_start().starts_with("<system-reminder>"))
+}
+
 enum Reply {
     Text(&'static str),
     Tool(String),
+    /// Words streamed slowly (the text blocks' events, with the deltas sent one by one).
+    Slow,
 }
 
 fn send_json(stream: &mut TcpStream, value: &serde_json::Value) -> bool {
@@ -203,6 +243,7 @@ fn usage() -> serde_json::Value {
 fn message_json(model: &str, reply: &Reply) -> serde_json::Value {
     let (content, stop) = match reply {
         Reply::Text(text) => (serde_json::json!([{"type": "text", "text": text}]), "end_turn"),
+        Reply::Slow => (serde_json::json!([{"type": "text", "text": "slow"}]), "end_turn"),
         Reply::Tool(command) => (
             serde_json::json!([{"type": "tool_use", "id": "toolu_cdev1", "name": "Bash",
                 "input": {"command": command, "description": "Create the marker file"}}]),
@@ -217,6 +258,11 @@ fn stream_events(model: &str, reply: &Reply) -> Vec<(&'static str, String)> {
     let start = serde_json::json!({"type": "message_start", "message": {"id": "msg_cdev", "type": "message",
         "role": "assistant", "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": usage()}});
     let (block, delta, stop) = match reply {
+        Reply::Slow => (
+            serde_json::json!({"type": "text", "text": ""}),
+            serde_json::json!({"type": "text_delta", "text": "slow "}),
+            "end_turn",
+        ),
         Reply::Text(text) => (
             serde_json::json!({"type": "text", "text": ""}),
             serde_json::json!({"type": "text_delta", "text": text}),
