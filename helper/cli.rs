@@ -286,7 +286,7 @@ pub enum ClaudeCommand {
     /// The handler Claude Code runs on each event (JSON on stdin). Prints nothing, exits 0.
     Hook,
     /// Notice what Claude Code reports to no hook (an interrupt: Esc mid-turn or a refused
-    /// permission prompt) in its transcripts, and make that agent idle. One per tmux server:
+    /// permission prompt) in its transcripts and status files, and make that agent idle. One per tmux server:
     /// cdev.tmux starts it, and it ends with the server. Prints nothing, exits 0.
     Watch,
     /// Add cdev's hooks to ~/.claude/settings.json (honours CLAUDE_CONFIG_DIR), for Claude

@@ -107,9 +107,11 @@ pub fn apply(
             ));
             chain.push(set("@cdev_agent_state", state.as_str()));
             if state == AgentState::Done {
-                // Finished in front of someone's eyes: seen already.
+                // Finished in front of someone's eyes: seen already. Shown as tmux draws it: the
+                // session's current window, a client on the session, not behind another pane's zoom.
                 chain.push(conditional(
-                    "#{&&:#{pane_active},#{&&:#{window_active},#{session_attached}}}".into(),
+                    "#{&&:#{||:#{pane_active},#{?window_zoomed_flag,0,1}},#{&&:#{window_active},#{session_attached}}}"
+                        .into(),
                     format!("set-option -p -t {pane} @cdev_agent_state idle"),
                 ));
             }
@@ -165,6 +167,26 @@ pub fn apply(
         updated: now,
     };
     journal::write(state_dir, &entry).context("could not write the journal")
+}
+
+/// The pane whose agent is the conversation `id` (`@cdev_claude_session`, which cdev sets when it
+/// starts Claude and each hook confirms), for hooks that come without `$TMUX_PANE`.
+pub fn pane_of_conversation(tmux: &Tmux, id: &str) -> Result<Option<String>> {
+    let panes = tmux.query::<Conversation>(TmuxCommand::new("list-panes").flag("-a"))?;
+    Ok(panes.into_iter().find(|p| p.id.as_deref() == Some(id)).map(|p| p.pane))
+}
+
+struct Conversation {
+    pane: String,
+    id: Option<String>,
+}
+
+impl Record for Conversation {
+    const FIELDS: &'static [Field] = &[text("pane_id"), text("@cdev_claude_session")];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Conversation { pane: f.string()?, id: f.optional()? })
+    }
 }
 
 /// Tells every attached client that an agent waits: a bell on each client's terminal, or a

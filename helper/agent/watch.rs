@@ -1,10 +1,10 @@
 //! `cdev claude watch`: what Claude Code reports to no hook. Esc mid-turn and a refused
 //! permission prompt fire no event (anthropics/claude-code#9516), so a pane would stay ⚙ working
 //! or ⏳ waiting for good; but Claude writes `[Request interrupted by user…]` to the
-//! conversation's transcript at once. One watcher per tmux server (cdev.tmux starts it as a
-//! `run-shell -b` job) waits on inotify for writes under Claude's `projects/` directory — no
-//! process, no timer, no CPU while nothing is written — and, on an interrupt, makes the agent of
-//! that transcript idle. It ends with the server: its stdin is the job's socket to tmux, which
+//! conversation's transcript at once, and (2.1.145 and later) `"status": "idle"` to its
+//! `sessions/<pid>.json`. One watcher per tmux server (cdev.tmux starts it as a `run-shell -b`
+//! job) waits on inotify for writes under Claude's `projects/` and `sessions/` directories — no
+//! process, no timer, no CPU while nothing is written — and then makes that agent idle. It ends with the server: its stdin is the job's socket to tmux, which
 //! hangs up when the server's end closes, however the server ended.
 
 use std::collections::HashMap;
@@ -113,18 +113,71 @@ pub fn interrupted(tmux: &Tmux, state_dir: &Path, transcript: &Path, at: i64, no
     Ok(())
 }
 
-/// Claude Code's transcripts directory: `$CLAUDE_CONFIG_DIR/projects`, else `~/.claude/projects`.
-pub fn projects_dir(home: &Path) -> PathBuf {
+/// What the watcher saw.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// A transcript recorded an interrupt at Unix second `at`.
+    Interrupt { transcript: PathBuf, at: i64 },
+    /// A Claude process said it is idle (its `sessions/<pid>.json`) at Unix second `at`.
+    Idle { conversation: String, at: i64 },
+}
+
+/// Claude Code's status file of one running process (`~/.claude/sessions/<pid>.json`, written
+/// by 2.1.145 and later for `claude agents`): `Idle` when it says it is idle. It also says so
+/// after an Esc that left no mark in the transcript (2.1.328 takes back a prompt interrupted
+/// before any answer, and writes nothing).
+pub fn idle_status(bytes: &[u8]) -> Option<Seen> {
+    let status: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    if status["status"] != "idle" {
+        return None;
+    }
+    let conversation = status["sessionId"].as_str()?.to_string();
+    let at = status["statusUpdatedAt"].as_i64()? / 1000;
+    Some(Seen::Idle { conversation, at })
+}
+
+/// Makes `seen`'s agent idle if it was busy since no later than then; tmux checks that in the
+/// same call, since a new turn may have begun meanwhile.
+pub fn apply(tmux: &Tmux, state_dir: &Path, seen: &Seen, now: i64) -> Result<()> {
+    let (panes, at) = match seen {
+        Seen::Interrupt { transcript, at } => (panes_writing(tmux, transcript)?, *at),
+        Seen::Idle { conversation, at } => {
+            (hook::pane_of_conversation(tmux, conversation)?.into_iter().collect(), *at)
+        }
+    };
+    for pane in panes {
+        hook::apply(tmux, state_dir, &pane, Transition::Interrupted { at }, &Payload::default(), now)
+            .with_context(|| format!("could not mark pane {pane} idle"))?;
+    }
+    Ok(())
+}
+
+/// The panes whose agents write `transcript`.
+fn panes_writing(tmux: &Tmux, transcript: &Path) -> Result<Vec<String>> {
+    let panes = tmux.query::<TranscriptPane>(TmuxCommand::new("list-panes").flag("-a"))?;
+    let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let ours = resolved(transcript);
+    Ok(panes
+        .into_iter()
+        .filter(|pane| {
+            pane.transcript.as_deref().map(Path::new).is_some_and(|p| p == transcript || resolved(p) == ours)
+        })
+        .map(|pane| pane.id)
+        .collect())
+}
+
+/// Claude Code's own directory: `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+pub fn claude_dir(home: &Path) -> PathBuf {
     match std::env::var_os("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir).join("projects"),
-        None => home.join(".claude/projects"),
+        Some(dir) => PathBuf::from(dir),
+        None => home.join(".claude"),
     }
 }
 
 /// Runs the watcher until the server ends. `make_tmux` gives a fresh handle per call (each with
 /// its own deadline). Returns at once when another watcher holds this server's lock.
 #[cfg(target_os = "linux")]
-pub fn run(make_tmux: &dyn Fn() -> Result<Tmux>, state_dir: &Path, projects: &Path) -> Result<()> {
+pub fn run(make_tmux: &dyn Fn() -> Result<Tmux>, state_dir: &Path, claude_dir: &Path) -> Result<()> {
     let tmux = make_tmux()?;
     let socket = tmux.server().socket_path();
     let lock_path = state_dir
@@ -137,13 +190,13 @@ pub fn run(make_tmux: &dyn Fn() -> Result<Tmux>, state_dir: &Path, projects: &Pa
     if lock.try_lock().is_err() {
         return Ok(());
     }
-    let watcher = linux::Watcher::new(projects)?;
+    let watcher = linux::Watcher::new(claude_dir)?;
     // Watching from here on: tests and `cdev doctor` know it runs, and which process it is.
     let pid = std::process::id().to_string();
     tmux.run(TmuxCommand::new("set-option").flag("-g").arg(PID_OPTION).arg(&pid))?;
-    watcher.run(&mut |transcript, at| {
+    watcher.run(&mut |seen| {
         let now = chrono::Utc::now().timestamp();
-        match make_tmux().and_then(|tmux| interrupted(&tmux, state_dir, transcript, at, now)) {
+        match make_tmux().and_then(|tmux| apply(&tmux, state_dir, seen, now)) {
             Err(err) if is_no_server(&err) => false,
             Err(err) => {
                 crate::log::debug("claude watch", &format!("{err:#}"));
@@ -162,9 +215,9 @@ pub fn run(_: &dyn Fn() -> Result<Tmux>, _: &Path, _: &Path) -> Result<()> {
 
 #[cfg(target_os = "linux")]
 mod linux {
-    //! The inotify side: one watch on `projects/` (new project directories) and one on each
-    //! project directory (transcripts written), or, before Claude made `projects/`, one on its
-    //! nearest existing parent.
+    //! The inotify side: `projects/` (new project directories) and each project directory
+    //! (transcripts written), and `sessions/` (status files written); a directory that does not
+    //! exist yet is waited for through a watch on its nearest existing parent.
 
     use std::collections::{BTreeSet, HashMap};
     use std::mem::MaybeUninit;
@@ -175,47 +228,82 @@ mod linux {
     use rustix::event::{poll, PollFd, PollFlags};
     use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
 
-    use super::Offsets;
+    use super::{Offsets, Seen};
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Kind {
+        /// `projects/`: one directory per project, transcripts in each.
+        Projects,
+        /// `sessions/`: one status file per running Claude.
+        Sessions,
+    }
+
+    struct Root {
+        path: PathBuf,
+        kind: Kind,
+        /// The watch on the root itself (true), or on the parent it is waited from (false).
+        wd: Option<(i32, bool)>,
+    }
+
+    /// A file written, by what it is.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum Written {
+        Transcript(PathBuf),
+        Status(PathBuf),
+    }
 
     pub struct Watcher {
         fd: OwnedFd,
-        projects: PathBuf,
+        roots: Vec<Root>,
         /// Project directories by watch descriptor.
         dirs: HashMap<i32, PathBuf>,
-        /// The watch on `projects/` itself, or on the parent waited for.
-        top: Option<(i32, bool)>,
         offsets: Offsets,
+        /// The last status time acted on, per status file (a file is written several times).
+        statuses: HashMap<PathBuf, i64>,
     }
 
     impl Watcher {
-        pub fn new(projects: &Path) -> Result<Watcher> {
+        pub fn new(claude_dir: &Path) -> Result<Watcher> {
             let fd = inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK)
                 .context("could not start inotify")?;
+            let roots = [(Kind::Projects, "projects"), (Kind::Sessions, "sessions")]
+                .map(|(kind, name)| Root { path: claude_dir.join(name), kind, wd: None })
+                .into();
             let mut watcher = Watcher {
                 fd,
-                projects: projects.to_path_buf(),
+                roots,
                 dirs: HashMap::new(),
-                top: None,
                 offsets: Offsets::default(),
+                statuses: HashMap::new(),
             };
-            watcher.watch_top();
+            for i in 0..watcher.roots.len() {
+                watcher.watch_root(i);
+            }
             Ok(watcher)
         }
 
-        /// Watches `projects/` and every project directory in it, else the nearest existing
-        /// parent until `projects/` appears.
-        fn watch_top(&mut self) {
+        /// Watches root `i` (and, for `projects/`, every project directory in it), else the
+        /// nearest existing parent until the root appears.
+        fn watch_root(&mut self, i: usize) {
             let new_dirs = WatchFlags::CREATE | WatchFlags::MOVED_TO | WatchFlags::ONLYDIR;
-            if let Ok(wd) = inotify::add_watch(&self.fd, &self.projects, new_dirs) {
-                self.top = Some((wd, true));
-                let entries = std::fs::read_dir(&self.projects).into_iter().flatten().filter_map(|e| e.ok());
-                for entry in entries.filter(|e| e.file_type().is_ok_and(|t| t.is_dir())) {
-                    self.watch_dir(entry.path());
+            let path = self.roots[i].path.clone();
+            let flags = match self.roots[i].kind {
+                Kind::Projects => new_dirs,
+                // Written in place or renamed into place.
+                Kind::Sessions => WatchFlags::MODIFY | WatchFlags::MOVED_TO | WatchFlags::ONLYDIR,
+            };
+            if let Ok(wd) = inotify::add_watch(&self.fd, &path, flags) {
+                self.roots[i].wd = Some((wd, true));
+                if self.roots[i].kind == Kind::Projects {
+                    let entries = std::fs::read_dir(&path).into_iter().flatten().filter_map(|e| e.ok());
+                    for entry in entries.filter(|e| e.file_type().is_ok_and(|t| t.is_dir())) {
+                        self.watch_dir(entry.path());
+                    }
                 }
                 return;
             }
-            let parent = self.projects.ancestors().skip(1).find(|dir| dir.is_dir()).map(Path::to_path_buf);
-            self.top = parent
+            let parent = path.ancestors().skip(1).find(|dir| dir.is_dir()).map(Path::to_path_buf);
+            self.roots[i].wd = parent
                 .and_then(|dir| inotify::add_watch(&self.fd, &dir, new_dirs).ok())
                 .map(|wd| (wd, false));
         }
@@ -226,9 +314,9 @@ mod linux {
             }
         }
 
-        /// Waits for writes until the server ends (`on_interrupt` returns false, or the job's
-        /// socket to tmux on stdin closes).
-        pub fn run(mut self, on_interrupt: &mut dyn FnMut(&Path, i64) -> bool) -> Result<()> {
+        /// Waits for writes until the server ends (`on_seen` returns false, or the job's socket
+        /// to tmux on stdin hangs up).
+        pub fn run(mut self, on_seen: &mut dyn FnMut(&Seen) -> bool) -> Result<()> {
             let stdin = std::io::stdin();
             let server_link = rustix::fs::fstat(stdin.as_fd()).is_ok_and(|st| {
                 let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
@@ -253,14 +341,9 @@ mod linux {
                 if fds[0].revents().is_empty() {
                     continue;
                 }
-                let written = self.read_events(&mut buffer);
-                for transcript in written {
-                    let lines = match self.offsets.new_lines(&transcript) {
-                        Ok(lines) => lines,
-                        Err(_) => continue, // removed meanwhile
-                    };
-                    if let Some(at) = super::interrupts(&lines).into_iter().max() {
-                        if !on_interrupt(&transcript, at) {
+                for written in self.read_events(&mut buffer) {
+                    for seen in self.seen_in(written) {
+                        if !on_seen(&seen) {
                             return Ok(());
                         }
                     }
@@ -268,35 +351,69 @@ mod linux {
             }
         }
 
-        /// Drains the inotify queue: new project directories are watched, and the transcripts
-        /// written (each once) are returned.
-        fn read_events(&mut self, buffer: &mut [MaybeUninit<u8>]) -> BTreeSet<PathBuf> {
+        /// What a written file says (a file removed meanwhile says nothing).
+        fn seen_in(&mut self, written: Written) -> Vec<Seen> {
+            match written {
+                Written::Transcript(transcript) => {
+                    let lines = self.offsets.new_lines(&transcript).unwrap_or_default();
+                    let at = super::interrupts(&lines).into_iter().max();
+                    at.map(|at| Seen::Interrupt { transcript, at }).into_iter().collect()
+                }
+                Written::Status(path) => {
+                    let seen = std::fs::read(&path).ok().and_then(|bytes| super::idle_status(&bytes));
+                    match seen {
+                        Some(Seen::Idle { at, .. }) if self.statuses.get(&path) == Some(&at) => vec![],
+                        Some(seen @ Seen::Idle { at, .. }) => {
+                            self.statuses.insert(path, at);
+                            vec![seen]
+                        }
+                        _ => vec![],
+                    }
+                }
+            }
+        }
+
+        /// Drains the inotify queue: new directories are watched, and the files written (each
+        /// once) are returned.
+        fn read_events(&mut self, buffer: &mut [MaybeUninit<u8>]) -> BTreeSet<Written> {
             let mut written = BTreeSet::new();
             let mut new_dirs = Vec::new();
-            let mut top_changed = false;
+            let mut appeared = Vec::new();
             let mut reader = inotify::Reader::new(&self.fd, buffer);
             while let Ok(event) = reader.next() {
                 let name = event.file_name().map(|n| PathBuf::from(n.to_string_lossy().into_owned()));
-                match self.top {
-                    Some((wd, true)) if wd == event.wd() => {
+                let has_extension =
+                    |ext: &str| name.as_ref().is_some_and(|n| n.extension().is_some_and(|e| e == ext));
+                let root = self.roots.iter().position(|r| r.wd.is_some_and(|(wd, _)| wd == event.wd()));
+                match root.map(|i| (i, &self.roots[i])) {
+                    Some((i, root)) if root.wd.is_some_and(|(_, own)| !own) => appeared.push(i),
+                    Some((_, root)) if root.kind == Kind::Projects => {
                         if event.events().contains(ReadFlags::ISDIR) {
-                            new_dirs.extend(name.map(|n| self.projects.join(n)));
+                            new_dirs.extend(name.map(|n| root.path.join(n)));
                         }
                     }
-                    Some((wd, false)) if wd == event.wd() => top_changed = true,
-                    _ => {
+                    Some((_, root)) => {
+                        if has_extension("json") {
+                            written.extend(name.map(|n| Written::Status(root.path.join(n))));
+                        }
+                    }
+                    None => {
                         let Some(dir) = self.dirs.get(&event.wd()) else { continue };
-                        if let Some(name) = name.filter(|n| n.extension().is_some_and(|e| e == "jsonl")) {
-                            written.insert(dir.join(name));
+                        if has_extension("jsonl") {
+                            written.extend(name.map(|n| Written::Transcript(dir.join(n))));
                         }
                     }
                 }
             }
-            if top_changed {
-                if let Some((wd, _)) = self.top.take() {
-                    let _ = inotify::remove_watch(&self.fd, wd);
+            appeared.dedup();
+            for i in appeared {
+                if let Some((wd, _)) = self.roots[i].wd.take() {
+                    // Two roots may wait on the same parent: the watch goes only when both moved on.
+                    if !self.roots.iter().any(|r| r.wd.is_some_and(|(other, _)| other == wd)) {
+                        let _ = inotify::remove_watch(&self.fd, wd);
+                    }
                 }
-                self.watch_top();
+                self.watch_root(i);
             }
             for dir in new_dirs {
                 self.watch_dir(dir);
@@ -326,6 +443,18 @@ mod tests {
             [at("2026-12-01T21:45:18Z"), at("2026-12-01T21:45:29Z"), at("2026-12-01T21:47:00Z")]
         );
         assert!(interrupts(b"not json [Request interrupted by user]\n{}").is_empty());
+    }
+
+    #[test]
+    fn a_status_file_saying_idle_is_seen_issue_17() {
+        // Trimmed from Claude Code 2.1.328's ~/.claude/sessions/<pid>.json.
+        let idle = br#"{"pid":22344,"sessionId":"e0e7","cwd":"/p","version":"2.1.328","tmux":"c:@0.%0","status":"idle","updatedAt":1796163297373,"statusUpdatedAt":1796163297373}"#;
+        assert_eq!(idle_status(idle), Some(Seen::Idle { conversation: "e0e7".into(), at: 1796163297 }));
+        let busy = br#"{"sessionId":"e0e7","status":"busy","statusUpdatedAt":1796163314138}"#;
+        let waiting = br#"{"sessionId":"e0e7","status":"waiting","waitingFor":"permission prompt","statusUpdatedAt":1}"#;
+        for other in [&busy[..], waiting, b"{}", b"not json", br#"{"status":"idle"}"#] {
+            assert_eq!(idle_status(other), None);
+        }
     }
 
     #[test]

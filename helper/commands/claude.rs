@@ -22,8 +22,8 @@ pub fn run(context: &Context, command: ClaudeCommand) -> Result<()> {
         ClaudeCommand::Watch => {
             // A tmux job: whatever it printed would be shown in a pane.
             let tmux = || Ok(context.tmux()?.with_deadline(Instant::now() + WATCH_TMUX_DEADLINE));
-            let projects = watch::projects_dir(&context.paths.home);
-            if let Err(err) = watch::run(&tmux, &context.paths.state_dir, &projects) {
+            let claude_dir = watch::claude_dir(&context.paths.home);
+            if let Err(err) = watch::run(&tmux, &context.paths.state_dir, &claude_dir) {
                 log::debug("claude watch", &format!("{err:#}"));
             }
             Ok(())
@@ -41,13 +41,27 @@ const HOOK_TMUX_DEADLINE: Duration = Duration::from_millis(400);
 const WATCH_TMUX_DEADLINE: Duration = Duration::from_secs(2);
 
 fn handle_hook(context: &Context) -> Result<()> {
-    // Outside tmux there is no pane to mark.
-    let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty()) else { return Ok(()) };
-    if std::env::var_os("TMUX").is_none_or(|t| t.is_empty()) {
-        return Ok(());
-    }
+    let pane = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty());
     let payload = hook::read_payload(std::io::stdin().lock()).context("stdin is not a hook payload")?;
     let tmux = context.tmux()?.with_deadline(Instant::now() + HOOK_TMUX_DEADLINE);
+    let pane = match pane {
+        Some(pane) => pane,
+        // Claude run in the background (`~/.claude/jobs/…`) or attached from elsewhere has no
+        // pane of its own: the pane cdev gave that conversation, if this server has one, else
+        // nothing at all (and no tmux call when no server runs).
+        None => {
+            let Some(id) = payload.session_id.as_deref() else { return Ok(()) };
+            if !tmux.server().socket_path().exists() {
+                return Ok(());
+            }
+            match hook::pane_of_conversation(&tmux, id) {
+                Ok(Some(pane)) => pane,
+                Ok(None) => return Ok(()),
+                Err(err) if crate::tmux::is_no_server(&err) => return Ok(()),
+                Err(err) => return Err(err),
+            }
+        }
+    };
     hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, chrono::Utc::now().timestamp())
 }
 

@@ -184,10 +184,134 @@ fn an_interrupt_in_the_transcript_frees_a_busy_agent_issue_17() {
     let journal = crate::support::json(&fs::read_to_string(env.journal_file("esc", "1.2")).unwrap());
     assert_eq!(journal["state"], "idle", "the journal follows");
 
+    // Newer versions also say so in their status file (`sessions/<pid>.json`), which is all an
+    // Esc before any answer leaves; the directory appears after the watcher started.
+    busy(a, "UserPromptSubmit");
+    let sessions = env.home().join(".claude/sessions");
+    fs::create_dir_all(&sessions).unwrap();
+    let status = serde_json::json!({"pid": 4242, "sessionId": format!("s{}", &a[1..]), "status": "idle",
+        "statusUpdatedAt": chrono::Utc::now().timestamp_millis()});
+    wait_for("the idle status to free the working agent", || {
+        fs::write(sessions.join("tmp"), status.to_string()).unwrap();
+        fs::rename(sessions.join("tmp"), sessions.join("4242.json")).unwrap();
+        pane_option(&env, a, "@cdev_agent_state") == "idle"
+    });
+
     // One watcher per server, gone with it.
     assert_eq!(load_plugin_with_watcher(&env), pid);
     let proc = std::path::PathBuf::from(format!("/proc/{pid}"));
     assert!(proc.exists());
     env.kill_server();
     wait_for("the watcher to end with the server", || !proc.exists());
+}
+
+#[test]
+fn a_done_pane_shown_beside_the_selected_one_is_seen_issue_17() {
+    let env = TestEnv::lived_in();
+    env.start_session("look", &env.home());
+    env.tmux(&["split-window", "-d", "-t", "=look:"]).ok();
+    env.tmux(&["new-window", "-d", "-t", "=look:"]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
+    let plugin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
+    env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
+    let _client = env.attach_control_client("look");
+    let (tmux, active) = tmux_env(&env, "look");
+    let panes = env.panes("look", "#{pane_id}");
+    let beside = panes.iter().find(|p| **p != active).unwrap().clone();
+    let other_window = panes[2].clone();
+    let state = |pane: &str| pane_option(&env, pane, "@cdev_agent_state");
+
+    // Finished in the window a client shows, beside the selected pane: seen at once.
+    crate::agents::hook(&env, &tmux, &beside, &event("Stop", "")).ok();
+    assert_eq!(state(&beside), "idle");
+    // Finished out of sight: done until its window comes into view, whichever pane is selected.
+    crate::agents::hook(&env, &tmux, &other_window, &event("Stop", "")).ok();
+    env.tmux(&["split-window", "-d", "-t", &other_window]).ok();
+    // A pane hidden behind another one's zoom is not seen.
+    let window_of =
+        |pane: &str| env.tmux(&["display-message", "-p", "-t", pane, "#{window_id}"]).ok().trim().to_string();
+    let first_window = window_of(&active);
+    env.tmux(&["resize-pane", "-Z", "-t", &active]).ok();
+    crate::agents::hook(&env, &tmux, &beside, &event("Stop", "")).ok();
+    assert_eq!(state(&beside), "done", "hidden by the zoom");
+    env.tmux(&["resize-pane", "-Z", "-t", &active]).ok();
+    assert_eq!(state(&other_window), "done");
+    let second_window = window_of(&other_window);
+    let sibling = env
+        .tmux(&["list-panes", "-t", &second_window, "-F", "#{pane_id}"])
+        .ok()
+        .lines()
+        .find(|p| *p != other_window)
+        .unwrap()
+        .to_string();
+    // The window comes into view with the other pane selected: both done panes are seen.
+    env.tmux(&["select-pane", "-t", &sibling]).ok();
+    env.tmux(&["select-window", "-t", &second_window]).ok();
+    wait_for("the shown done pane to be seen", || state(&other_window) == "idle");
+    env.tmux(&["select-window", "-t", &first_window]).ok();
+    wait_for("the pane beside the selected one to be seen", || state(&beside) == "idle");
+}
+
+/// Runs `cdev claude hook` as a background Claude session does: no `$TMUX_PANE`, its cwd under
+/// `~/.claude/jobs/…`, `$TMUX` as given.
+fn background_hook(env: &TestEnv, tmux: Option<&str>, payload: &[u8]) -> crate::support::Run {
+    let jobs = env.home().join(".claude/jobs/j1");
+    fs::create_dir_all(&jobs).unwrap();
+    let mut cmd = env.command(CDEV);
+    cmd.args(["claude", "hook"]).current_dir(&jobs).env("CDEV_LOG", env.path("cdev.log"));
+    if let Some(tmux) = tmux {
+        cmd.env("TMUX", tmux);
+    }
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(payload).unwrap();
+    crate::support::Run {
+        argv: vec!["cdev claude hook (background)".into()],
+        output: child.wait_with_output().unwrap(),
+    }
+}
+
+#[test]
+fn a_hook_without_a_pane_finds_its_conversations_pane_or_does_nothing_issue_17() {
+    let mut env = TestEnv::lived_in();
+    env.start_session("bg", &env.home());
+    env.tmux(&["split-window", "-d", "-t", "=bg:"]).ok();
+    let (tmux, _) = tmux_env(&env, "bg");
+    let panes = env.panes("bg", "#{pane_id}");
+    // The conversation cdev started in the second pane (`claude --session-id`).
+    env.tmux(&["set-option", "-p", "-t", &panes[1], "@cdev_claude_session", "conv-7"]).ok();
+    let payload = |id: &str, name: &str| {
+        format!(r#"{{"session_id":"{id}","cwd":"/h/.claude/jobs/j1","hook_event_name":"{name}"}}"#)
+            .into_bytes()
+    };
+    let quiet = |run: crate::support::Run| {
+        assert_eq!((run.code(), run.stdout(), run.stderr()), (Some(0), String::new(), String::new()));
+    };
+    quiet(background_hook(&env, Some(&tmux), &payload("conv-7", "UserPromptSubmit")));
+    assert_eq!(pane_option(&env, &panes[1], "@cdev_agent_state"), "working");
+    assert_eq!(pane_option(&env, &panes[0], "@cdev_agent_state"), "");
+    // A conversation no pane has: nothing, quietly.
+    quiet(background_hook(&env, Some(&tmux), &payload("conv-unknown", "Stop")));
+    assert_eq!(pane_option(&env, &panes[1], "@cdev_agent_state"), "working");
+    assert_eq!(pane_option(&env, &panes[0], "@cdev_agent_state"), "");
+    // Outside tmux with no default server: not even a tmux call.
+    let counter = env.count_tmux_calls();
+    quiet(background_hook(&env, None, &payload("conv-7", "Stop")));
+    assert_eq!(crate::support::tmux_calls(&counter).len(), 0);
+    assert!(fs::read_to_string(env.path("cdev.log")).unwrap_or_default().is_empty());
+}
+
+#[test]
+fn a_worktree_pane_has_the_claude_role_issue_17() {
+    let env = TestEnv::lived_in();
+    let repo = env.project("wt");
+    env.git(&repo, &["init", "-q", "-b", "main"]);
+    fs::write(repo.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\ncommand = \"sleep 600\"\n").unwrap();
+    env.git(&repo, &["add", "-A"]);
+    env.git(&repo, &["commit", "-qm", "init"]);
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", "sleep 600 #"]).ok();
+    let session = env.cdev(&["new", "--no-attach", &repo.to_string_lossy()]).ok().trim().to_string();
+    env.cdev(&["worktree", "add", "feat", "--session", &session]).ok();
+    let roles = env.panes(&session, "#{@cdev_worktree}=#{@cdev_role}");
+    assert!(roles.iter().any(|r| r == "feat=claude"), "{roles:?}");
 }

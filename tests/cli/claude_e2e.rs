@@ -203,6 +203,30 @@ fn session_goes_working_waiting_done_seen_ended(claude: &std::path::Path) {
     assert!(api.requests.load(Ordering::Relaxed) >= 2);
 }
 
+/// How often `text` appears in the pane, its history included.
+fn seen_times(env: &TestEnv, pane: &str, text: &str) -> usize {
+    env.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", pane]).ok().matches(text).count()
+}
+
+/// Esc pressed right after the prompt, before any answer: 2.1.328 takes the prompt back into its
+/// input and writes nothing to the transcript (only its status file says idle).
+fn esc_before_any_answer(sandbox: &Sandbox, client: &TerminalClient) -> std::time::Duration {
+    let (env, pane) = (&sandbox.env, sandbox.pane.as_str());
+    sandbox.api.hold_slow.store(true, Ordering::Relaxed);
+    type_prompt(client, &format!("please {SLOW_TRIGGER}"));
+    wait_in(env, pane, "the prompt sent (working)", || state(env, pane) == "working");
+    wait_in(env, pane, "the working glyph", || client.status_line().contains('⚙'));
+    let pressed = std::time::Instant::now();
+    client.send_keys(&["Escape"], false);
+    wait_in(env, pane, "the working glyph to go after an early Esc", || !client.status_line().contains('⚙'));
+    let took = pressed.elapsed();
+    sandbox.api.hold_slow.store(false, Ordering::Relaxed);
+    wait_in(env, pane, "an early Esc to leave working", || state(env, pane) == "idle");
+    // Whatever Claude kept in its input goes, so the next prompt starts clean.
+    client.send_keys(&["C-u"], false);
+    took
+}
+
 /// Types `prompt` into Claude through the attached client, as a user does.
 fn type_prompt(client: &TerminalClient, prompt: &str) {
     client.send_keys(&[prompt], true);
@@ -214,9 +238,10 @@ fn type_prompt(client: &TerminalClient, prompt: &str) {
 /// status line; returns how long that took after the key.
 fn esc_mid_turn(sandbox: &Sandbox, client: &TerminalClient) -> std::time::Duration {
     let (env, pane) = (&sandbox.env, sandbox.pane.as_str());
+    let replies = seen_times(env, pane, "word3 ");
     type_prompt(client, &format!("please {SLOW_TRIGGER}"));
     wait_in(env, pane, "the slow reply (working)", || {
-        state(env, pane) == "working" && screen(env, pane).contains("word3 ")
+        state(env, pane) == "working" && seen_times(env, pane, "word3 ") > replies
     });
     wait_in(env, pane, "the working glyph", || client.status_line().contains('⚙'));
     let pressed = std::time::Instant::now();
@@ -263,6 +288,7 @@ fn esc_mid_turn_and_at_a_permission_prompt_free_the_agent_issue_17() {
         let (sandbox, client) = attached_sandbox(&claude);
         esc_mid_turn(&sandbox, &client);
         esc_at_permission_prompt(&sandbox, &client);
+        esc_before_any_answer(&sandbox, &client);
         // And the agent works as before: a new turn is working again.
         type_prompt(&client, "hello");
         wait_in(&sandbox.env, &sandbox.pane, "Stop (done) after a new turn", || {
@@ -281,8 +307,11 @@ fn esc_figures() {
         let version = std::process::Command::new(&claude).arg("--version").output().unwrap();
         let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
         type KindFn = fn(&Sandbox, &TerminalClient) -> std::time::Duration;
-        let kinds: [(&str, KindFn); 2] =
-            [("Esc mid-turn", esc_mid_turn), ("Esc at a permission prompt", esc_at_permission_prompt)];
+        let kinds: [(&str, KindFn); 3] = [
+            ("Esc mid-turn", esc_mid_turn),
+            ("Esc at a permission prompt", esc_at_permission_prompt),
+            ("Esc before any answer", esc_before_any_answer),
+        ];
         for (kind, trial) in kinds {
             let mut times: Vec<u128> = (0..20).map(|_| trial(&sandbox, &client).as_millis()).collect();
             times.sort();

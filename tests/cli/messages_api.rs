@@ -20,6 +20,9 @@ pub const SLOW_TRIGGER: &str = "cdev-e2e-slow";
 pub struct MessagesApi {
     pub port: u16,
     pub release: Arc<AtomicBool>,
+    /// While set, a slow reply sends nothing at all (not even its headers): Claude waits for
+    /// its first byte.
+    pub hold_slow: Arc<AtomicBool>,
     pub requests: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
@@ -31,23 +34,24 @@ impl MessagesApi {
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let release = Arc::new(AtomicBool::new(false));
+        let hold_slow = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (r, q, s) = (release.clone(), requests.clone(), stop.clone());
+        let (r, h, q, s) = (release.clone(), hold_slow.clone(), requests.clone(), stop.clone());
         thread::spawn(move || {
             // Bounded: the server stops with the test, or after ten minutes at most.
             let deadline = Instant::now() + Duration::from_secs(600);
             while !s.load(Ordering::Relaxed) && Instant::now() < deadline {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (r, q, marker) = (r.clone(), q.clone(), marker.clone());
-                        thread::spawn(move || serve(stream, &r, &q, &marker));
+                        let (r, h, q, marker) = (r.clone(), h.clone(), q.clone(), marker.clone());
+                        thread::spawn(move || serve(stream, [&r, &h], &q, &marker));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
-        MessagesApi { port, release, requests, stop }
+        MessagesApi { port, release, hold_slow, requests, stop }
     }
 }
 
@@ -57,7 +61,8 @@ impl Drop for MessagesApi {
     }
 }
 
-fn serve(stream: TcpStream, release: &AtomicBool, requests: &AtomicUsize, marker: &str) {
+/// `holds`: the tool call's release, and the slow reply's hold.
+fn serve(stream: TcpStream, holds: [&AtomicBool; 2], requests: &AtomicUsize, marker: &str) {
     stream.set_nonblocking(false).ok();
     stream.set_read_timeout(Some(Duration::from_secs(120))).ok();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -89,7 +94,7 @@ fn serve(stream: TcpStream, release: &AtomicBool, requests: &AtomicUsize, marker
         let body = if chunked { read_chunked(&mut reader) } else { read_exact(&mut reader, length) };
         let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
         let method = request_line.split_whitespace().next().unwrap_or("").to_string();
-        let keep_going = respond(&mut stream, &method, &path, &body, release, requests, marker);
+        let keep_going = respond(&mut stream, &method, &path, &body, holds, requests, marker);
         if !keep_going {
             return;
         }
@@ -125,7 +130,7 @@ fn respond(
     method: &str,
     path: &str,
     body: &[u8],
-    release: &AtomicBool,
+    [release, hold_slow]: [&AtomicBool; 2],
     requests: &AtomicUsize,
     marker: &str,
 ) -> bool {
@@ -176,6 +181,13 @@ fn respond(
     };
     if request["stream"].as_bool() != Some(true) {
         return send_json(stream, &message_json(&model, &reply));
+    }
+    if matches!(reply, Reply::Slow) {
+        // Nothing until the test lets go: Claude waits for the answer's first byte.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while hold_slow.load(Ordering::Relaxed) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
     }
     if matches!(reply, Reply::Tool(_)) {
         // Hold the answer until the test has seen the agent working.
