@@ -90,6 +90,13 @@ pub fn apply(
     let conditional = |condition: String, command: String| {
         TmuxCommand::new("if-shell").flag("-F").value("-t", pane).arg(&condition).arg(&command)
     };
+    // For what the watcher saw at second `at`: `command` when the pane is in one of `states`
+    // and entered it no later than then.
+    let since_then = |at: i64, states: [&str; 2], command: String| {
+        let [a, b] = states.map(|s| format!("#{{==:#{{@cdev_agent_state}},{s}}}"));
+        let began = format!("#{{e|<=:#{{e|+:#{{@cdev_agent_since}},0}},{at}}}");
+        conditional(format!("#{{&&:#{{||:{a},{b}}},{began}}}"), command)
+    };
     // A token marks "this call changed the state" (for notifications on entering a state).
     let token = uuid::Uuid::new_v4().simple().to_string();
     // Every state change bumps the epoch, which the `#(cdev status)` job has in its command line:
@@ -120,11 +127,15 @@ pub fn apply(
             "#{==:#{@cdev_agent_state},working}".into(),
             format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
         )),
-        Transition::Interrupted { at } => chain.push(conditional(
-            format!(
-                "#{{&&:#{{||:#{{==:#{{@cdev_agent_state}},working}},#{{==:#{{@cdev_agent_state}},waiting}}}},#{{e|<=:#{{e|+:#{{@cdev_agent_since}},0}},{at}}}}}"
-            ),
+        Transition::Interrupted { at } => chain.push(since_then(
+            at,
+            ["working", "waiting"],
             format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
+        )),
+        Transition::Blocked { at } => chain.push(since_then(
+            at,
+            ["idle", "working"],
+            format!("set-option -p -t {pane} @cdev_agent_state waiting ; set-option -p -t {pane} @cdev_agent_since {now} ; set-option -p -t {pane} @cdev_agent_change {token} ; {bump}"),
         )),
     }
     if event == "StopFailure" {

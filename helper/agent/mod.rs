@@ -73,6 +73,12 @@ pub enum Transition {
     Interrupted {
         at: i64,
     },
+    /// Claude said it waits for the user (a dialog of its own: "Make auto mode your default
+    /// permission mode?", a notice to acknowledge, an MCP question) at Unix second `at`, with no
+    /// hook: an idle or working agent since no later than `at` becomes waiting.
+    Blocked {
+        at: i64,
+    },
 }
 
 /// What a hook event does (DESIGN.md's table); `None` leaves the state unchanged.

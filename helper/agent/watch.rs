@@ -120,33 +120,51 @@ pub enum Seen {
     Interrupt { transcript: PathBuf, at: i64 },
     /// A Claude process said it is idle (its `sessions/<pid>.json`) at Unix second `at`.
     Idle { conversation: String, at: i64 },
+    /// A Claude process said it waits for the user (a dialog) at Unix second `at`.
+    Waiting { conversation: String, at: i64 },
 }
 
 /// Claude Code's status file of one running process (`~/.claude/sessions/<pid>.json`, written
-/// by 2.1.145 and later for `claude agents`): `Idle` when it says it is idle. It also says so
+/// by 2.1.145 and later for `claude agents`): `Idle` or `Waiting` when it says so. Idle also
 /// after an Esc that left no mark in the transcript (2.1.328 takes back a prompt interrupted
-/// before any answer, and writes nothing).
-pub fn idle_status(bytes: &[u8]) -> Option<Seen> {
+/// before any answer, and writes nothing); waiting also for its own dialogs, which fire no hook
+/// (`"waitingFor": "dialog open"`). Busy is left to the hooks.
+pub fn status_change(bytes: &[u8]) -> Option<Seen> {
     let status: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    if status["status"] != "idle" {
-        return None;
-    }
     let conversation = status["sessionId"].as_str()?.to_string();
     let at = status["statusUpdatedAt"].as_i64()? / 1000;
-    Some(Seen::Idle { conversation, at })
+    match status["status"].as_str()? {
+        "idle" => Some(Seen::Idle { conversation, at }),
+        "waiting" => Some(Seen::Waiting { conversation, at }),
+        _ => None,
+    }
+}
+
+/// Whether the Claude process of `conversation` says it waits for the user now (its status
+/// file in `claude_dir/sessions/`). A dialog Claude opens as it starts is written before its
+/// SessionStart hook runs, which would otherwise make it idle.
+pub fn waiting_now(claude_dir: &Path, conversation: &str) -> bool {
+    let entries = std::fs::read_dir(claude_dir.join("sessions")).into_iter().flatten().filter_map(|e| e.ok());
+    entries
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter_map(|bytes| status_change(&bytes))
+        .any(|seen| matches!(seen, Seen::Waiting { conversation: c, .. } if c == conversation))
 }
 
 /// Makes `seen`'s agent idle if it was busy since no later than then; tmux checks that in the
 /// same call, since a new turn may have begun meanwhile.
 pub fn apply(tmux: &Tmux, state_dir: &Path, seen: &Seen, now: i64) -> Result<()> {
-    let (panes, at) = match seen {
-        Seen::Interrupt { transcript, at } => (panes_writing(tmux, transcript)?, *at),
-        Seen::Idle { conversation, at } => {
-            (hook::pane_of_conversation(tmux, conversation)?.into_iter().collect(), *at)
+    let of = |conversation: &str| hook::pane_of_conversation(tmux, conversation).map(Vec::from_iter);
+    let (panes, transition) = match seen {
+        Seen::Interrupt { transcript, at } => {
+            (panes_writing(tmux, transcript)?, Transition::Interrupted { at: *at })
         }
+        Seen::Idle { conversation, at } => (of(conversation)?, Transition::Interrupted { at: *at }),
+        Seen::Waiting { conversation, at } => (of(conversation)?, Transition::Blocked { at: *at }),
     };
     for pane in panes {
-        hook::apply(tmux, state_dir, &pane, Transition::Interrupted { at }, &Payload::default(), now)
+        hook::apply(tmux, state_dir, &pane, transition, &Payload::default(), now)
             .with_context(|| format!("could not mark pane {pane} idle"))?;
     }
     Ok(())
@@ -258,8 +276,8 @@ mod linux {
         /// Project directories by watch descriptor.
         dirs: HashMap<i32, PathBuf>,
         offsets: Offsets,
-        /// The last status time acted on, per status file (a file is written several times).
-        statuses: HashMap<PathBuf, i64>,
+        /// The last status acted on (its time, and whether waiting), per status file.
+        statuses: HashMap<PathBuf, (i64, bool)>,
     }
 
     impl Watcher {
@@ -360,15 +378,19 @@ mod linux {
                     at.map(|at| Seen::Interrupt { transcript, at }).into_iter().collect()
                 }
                 Written::Status(path) => {
-                    let seen = std::fs::read(&path).ok().and_then(|bytes| super::idle_status(&bytes));
-                    match seen {
-                        Some(Seen::Idle { at, .. }) if self.statuses.get(&path) == Some(&at) => vec![],
-                        Some(seen @ Seen::Idle { at, .. }) => {
-                            self.statuses.insert(path, at);
-                            vec![seen]
-                        }
-                        _ => vec![],
+                    let Some(seen) = std::fs::read(&path).ok().and_then(|b| super::status_change(&b)) else {
+                        return vec![];
+                    };
+                    // A status file is rewritten for other reasons too: each status once.
+                    let key = match &seen {
+                        Seen::Idle { at, .. } => (*at, false),
+                        Seen::Waiting { at, .. } => (*at, true),
+                        Seen::Interrupt { .. } => return vec![],
+                    };
+                    if self.statuses.insert(path, key) == Some(key) {
+                        return vec![];
                     }
+                    vec![seen]
                 }
             }
         }
@@ -384,9 +406,16 @@ mod linux {
                 let name = event.file_name().map(|n| PathBuf::from(n.to_string_lossy().into_owned()));
                 let has_extension =
                     |ext: &str| name.as_ref().is_some_and(|n| n.extension().is_some_and(|e| e == ext));
+                let waited_from = |r: &Root| r.wd == Some((event.wd(), false));
+                if self.roots.iter().any(waited_from) {
+                    // Both roots may wait on the same parent (inotify gives one watch per path).
+                    appeared.extend(
+                        self.roots.iter().enumerate().filter(|(_, r)| waited_from(r)).map(|(i, _)| i),
+                    );
+                    continue;
+                }
                 let root = self.roots.iter().position(|r| r.wd.is_some_and(|(wd, _)| wd == event.wd()));
                 match root.map(|i| (i, &self.roots[i])) {
-                    Some((i, root)) if root.wd.is_some_and(|(_, own)| !own) => appeared.push(i),
                     Some((_, root)) if root.kind == Kind::Projects => {
                         if event.events().contains(ReadFlags::ISDIR) {
                             new_dirs.extend(name.map(|n| root.path.join(n)));
@@ -405,6 +434,7 @@ mod linux {
                     }
                 }
             }
+            appeared.sort();
             appeared.dedup();
             for i in appeared {
                 if let Some((wd, _)) = self.roots[i].wd.take() {
@@ -414,6 +444,14 @@ mod linux {
                     }
                 }
                 self.watch_root(i);
+                if self.roots[i].kind == Kind::Sessions && self.roots[i].wd.is_some_and(|(_, own)| own) {
+                    // Written before the watch began: read once now.
+                    let entries =
+                        std::fs::read_dir(&self.roots[i].path).into_iter().flatten().filter_map(|e| e.ok());
+                    let statuses =
+                        entries.map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json"));
+                    written.extend(statuses.map(Written::Status));
+                }
             }
             for dir in new_dirs {
                 self.watch_dir(dir);
@@ -446,14 +484,18 @@ mod tests {
     }
 
     #[test]
-    fn a_status_file_saying_idle_is_seen_issue_17() {
+    fn a_status_file_saying_idle_or_waiting_is_seen_issue_17() {
         // Trimmed from Claude Code 2.1.328's ~/.claude/sessions/<pid>.json.
         let idle = br#"{"pid":22344,"sessionId":"e0e7","cwd":"/p","version":"2.1.328","tmux":"c:@0.%0","status":"idle","updatedAt":1796163297373,"statusUpdatedAt":1796163297373}"#;
-        assert_eq!(idle_status(idle), Some(Seen::Idle { conversation: "e0e7".into(), at: 1796163297 }));
+        assert_eq!(status_change(idle), Some(Seen::Idle { conversation: "e0e7".into(), at: 1796163297 }));
+        let dialog = br#"{"sessionId":"f045","status":"waiting","statusUpdatedAt":1796164109086,"waitingFor":"dialog open"}"#;
+        assert_eq!(
+            status_change(dialog),
+            Some(Seen::Waiting { conversation: "f045".into(), at: 1796164109 })
+        );
         let busy = br#"{"sessionId":"e0e7","status":"busy","statusUpdatedAt":1796163314138}"#;
-        let waiting = br#"{"sessionId":"e0e7","status":"waiting","waitingFor":"permission prompt","statusUpdatedAt":1}"#;
-        for other in [&busy[..], waiting, b"{}", b"not json", br#"{"status":"idle"}"#] {
-            assert_eq!(idle_status(other), None);
+        for other in [&busy[..], b"{}", b"not json", br#"{"status":"idle"}"#] {
+            assert_eq!(status_change(other), None);
         }
     }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 
 use super::Context;
-use crate::agent::{hook, settings, watch};
+use crate::agent::{hook, settings, watch, AgentState, Transition};
 use crate::cli::ClaudeCommand;
 use crate::humanize::shown_path;
 use crate::log;
@@ -62,7 +62,15 @@ fn handle_hook(context: &Context) -> Result<()> {
             }
         }
     };
-    hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, chrono::Utc::now().timestamp())
+    let now = chrono::Utc::now().timestamp();
+    let starting = payload.hook_event_name.as_deref() == Some("SessionStart");
+    if let Some(id) = payload.session_id.as_deref().filter(|_| starting) {
+        if watch::waiting_now(&watch::claude_dir(&context.paths.home), id) {
+            let waiting = Transition::To(AgentState::Waiting);
+            return hook::apply(&tmux, &context.paths.state_dir, &pane, waiting, &payload, now);
+        }
+    }
+    hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, now)
 }
 
 fn change_hooks(context: &Context, project: bool, install: bool) -> Result<()> {

@@ -203,11 +203,6 @@ fn session_goes_working_waiting_done_seen_ended(claude: &std::path::Path) {
     assert!(api.requests.load(Ordering::Relaxed) >= 2);
 }
 
-/// How often `text` appears in the pane, its history included.
-fn seen_times(env: &TestEnv, pane: &str, text: &str) -> usize {
-    env.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", pane]).ok().matches(text).count()
-}
-
 /// Esc pressed right after the prompt, before any answer: 2.1.328 takes the prompt back into its
 /// input and writes nothing to the transcript (only its status file says idle).
 fn esc_before_any_answer(sandbox: &Sandbox, client: &TerminalClient) -> std::time::Duration {
@@ -238,11 +233,10 @@ fn type_prompt(client: &TerminalClient, prompt: &str) {
 /// status line; returns how long that took after the key.
 fn esc_mid_turn(sandbox: &Sandbox, client: &TerminalClient) -> std::time::Duration {
     let (env, pane) = (&sandbox.env, sandbox.pane.as_str());
-    let replies = seen_times(env, pane, "word3 ");
+    let streams = || sandbox.api.slow_streams.load(Ordering::Relaxed);
+    let before = streams();
     type_prompt(client, &format!("please {SLOW_TRIGGER}"));
-    wait_in(env, pane, "the slow reply (working)", || {
-        state(env, pane) == "working" && seen_times(env, pane, "word3 ") > replies
-    });
+    wait_in(env, pane, "the slow reply (working)", || state(env, pane) == "working" && streams() > before);
     wait_in(env, pane, "the working glyph", || client.status_line().contains('⚙'));
     let pressed = std::time::Instant::now();
     client.send_keys(&["Escape"], false);
@@ -321,4 +315,25 @@ fn esc_figures() {
             );
         }
     }
+}
+
+/// Claude Code's own one-time dialog ("Make auto mode your default permission mode?", 2.1.328:
+/// 2.1.197 has no auto mode) fires no hook, yet nothing moves until it is answered: waiting.
+#[test]
+fn claudes_own_dialog_shows_as_waiting_until_answered_issue_17() {
+    let [_, newest] = claude_bins();
+    let sandbox = Sandbox::new(&newest, TestEnv::lived_in());
+    let (env, pane) = (&sandbox.env, sandbox.pane.as_str());
+    wait_in(env, pane, "the dialog", || {
+        let shown = screen(env, pane);
+        shown.contains("Make auto mode your default") && shown.contains("No, keep manual mode")
+    });
+    wait_in(env, pane, "the dialog to show as waiting", || state(env, pane) == "waiting");
+    let client = env.attach_terminal_client_sized(SESSION, 120, 40);
+    wait_in(env, pane, "the waiting glyph", || client.status_line().contains('⏳'));
+    client.send_keys(&["Down"], false);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    client.send_keys(&["Enter"], false);
+    wait_in(env, pane, "the answered dialog to leave waiting", || state(env, pane) == "idle");
+    wait_in(env, pane, "Claude's prompt", || screen(env, pane).contains("for shortcuts"));
 }

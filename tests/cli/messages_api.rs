@@ -23,6 +23,8 @@ pub struct MessagesApi {
     /// While set, a slow reply sends nothing at all (not even its headers): Claude waits for
     /// its first byte.
     pub hold_slow: Arc<AtomicBool>,
+    /// How many slow replies have streamed their first words so far.
+    pub slow_streams: Arc<AtomicUsize>,
     pub requests: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
@@ -36,8 +38,10 @@ impl MessagesApi {
         let release = Arc::new(AtomicBool::new(false));
         let hold_slow = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicUsize::new(0));
+        let slow_streams = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (r, h, q, s) = (release.clone(), hold_slow.clone(), requests.clone(), stop.clone());
+        let (r, h, q, s) =
+            (release.clone(), hold_slow.clone(), [requests.clone(), slow_streams.clone()], stop.clone());
         thread::spawn(move || {
             // Bounded: the server stops with the test, or after ten minutes at most.
             let deadline = Instant::now() + Duration::from_secs(600);
@@ -45,13 +49,13 @@ impl MessagesApi {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let (r, h, q, marker) = (r.clone(), h.clone(), q.clone(), marker.clone());
-                        thread::spawn(move || serve(stream, [&r, &h], &q, &marker));
+                        thread::spawn(move || serve(stream, [&r, &h], [&q[0], &q[1]], &marker));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
-        MessagesApi { port, release, hold_slow, requests, stop }
+        MessagesApi { port, release, hold_slow, slow_streams, requests, stop }
     }
 }
 
@@ -61,8 +65,9 @@ impl Drop for MessagesApi {
     }
 }
 
-/// `holds`: the tool call's release, and the slow reply's hold.
-fn serve(stream: TcpStream, holds: [&AtomicBool; 2], requests: &AtomicUsize, marker: &str) {
+/// `holds`: the tool call's release, and the slow reply's hold; `counts`: requests, and slow
+/// replies streaming.
+fn serve(stream: TcpStream, holds: [&AtomicBool; 2], counts: [&AtomicUsize; 2], marker: &str) {
     stream.set_nonblocking(false).ok();
     stream.set_read_timeout(Some(Duration::from_secs(120))).ok();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -94,7 +99,7 @@ fn serve(stream: TcpStream, holds: [&AtomicBool; 2], requests: &AtomicUsize, mar
         let body = if chunked { read_chunked(&mut reader) } else { read_exact(&mut reader, length) };
         let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
         let method = request_line.split_whitespace().next().unwrap_or("").to_string();
-        let keep_going = respond(&mut stream, &method, &path, &body, holds, requests, marker);
+        let keep_going = respond(&mut stream, &method, &path, &body, holds, counts, marker);
         if !keep_going {
             return;
         }
@@ -131,7 +136,7 @@ fn respond(
     path: &str,
     body: &[u8],
     [release, hold_slow]: [&AtomicBool; 2],
-    requests: &AtomicUsize,
+    [requests, slow_streams]: [&AtomicUsize; 2],
     marker: &str,
 ) -> bool {
     if method == "HEAD" || method == "GET" {
@@ -214,6 +219,9 @@ fn respond(
                 "delta": {"type": "text_delta", "text": format!("word{i} ")}});
             if send(stream, &("content_block_delta", delta.to_string())).is_err() {
                 return false;
+            }
+            if i == 3 {
+                slow_streams.fetch_add(1, Ordering::Relaxed);
             }
             thread::sleep(Duration::from_millis(100));
         }
