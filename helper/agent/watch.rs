@@ -4,8 +4,9 @@
 //! conversation's transcript at once, and (2.1.145 and later) `"status": "idle"` to its
 //! `sessions/<pid>.json`. One watcher per tmux server (cdev.tmux starts it as a `run-shell -b`
 //! job) waits on inotify for writes under Claude's `projects/` and `sessions/` directories — no
-//! process, no timer, no CPU while nothing is written — and then makes that agent idle. It ends with the server: its stdin is the job's socket to tmux, which
-//! hangs up when the server's end closes, however the server ended.
+//! process, no timer, no CPU while nothing is written — and then makes that agent idle (or, for
+//! a status file saying a dialog is open, waiting). It ends with the server: its stdin is the
+//! job's socket to tmux, which hangs up when the server's end closes, however the server ended.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -61,8 +62,8 @@ fn is_interrupt(content: &serde_json::Value) -> bool {
 pub struct Offsets(HashMap<PathBuf, u64>);
 
 impl Offsets {
-    /// The complete lines appended to `path` since the last call (the end of the file the first
-    /// time); a line still being written waits for the next call.
+    /// The complete lines appended to `path` since the last call (the first time, those of its
+    /// last [`FIRST_READ`] bytes); a line still being written waits for the next call.
     pub fn new_lines(&mut self, path: &Path) -> Result<Vec<u8>> {
         let mut file = File::open(path)?;
         let len = file.metadata()?.len();
