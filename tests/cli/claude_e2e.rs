@@ -171,7 +171,16 @@ fn session_goes_working_waiting_done_seen_ended(claude: &std::path::Path) {
     let segment = env.cdev(&["status"]).ok();
     assert!(segment.contains("⏳1"), "{segment}");
     wait_in(env, pane, "the permission dialog", || screen(env, pane).contains("Do you want to proceed"));
-    env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
+    // A key sent while Claude still draws the dialog can be lost: again until it closes.
+    let mut tries = 0;
+    wait_in(env, pane, "the permission dialog to close", || {
+        let open = screen(env, pane).contains("Do you want to proceed");
+        if open && tries % 20 == 0 {
+            env.tmux(&["send-keys", "-t", pane, "Enter"]).ok();
+        }
+        tries += 1;
+        !open
+    });
 
     wait_in(env, pane, "the tool to run", || marker.exists());
     wait_in(env, pane, "Stop (done)", || state(env, pane) == "done");
@@ -180,11 +189,14 @@ fn session_goes_working_waiting_done_seen_ended(claude: &std::path::Path) {
     assert_eq!(agents[0]["state"], "done");
     assert_eq!(agents[0]["claude_session"], assigned.as_str());
 
-    // Done stays until the pane is looked at (a client shows it).
+    // Done stays until the pane is looked at: a client shows its window (beside the selected
+    // pane counts, issue 17), not another one.
+    let elsewhere = env.tmux(&["new-window", "-P", "-F", "#{window_id}", "-t", "=claude-dev-proj:"]).ok();
+    env.tmux(&["select-window", "-t", elsewhere.trim()]).ok();
     env.tmux(&["select-pane", "-t", "=claude-dev-proj:0.1"]).ok();
     let _client = env.attach_control_client(SESSION);
     assert_eq!(state(env, pane), "done");
-    env.tmux(&["select-pane", "-t", pane]).ok();
+    env.tmux(&["select-window", "-t", "=claude-dev-proj:0"]).ok();
     wait_in(env, pane, "done to clear once seen", || state(env, pane) == "idle");
 
     env.tmux(&["send-keys", "-t", pane, "-l", "/exit"]).ok();
