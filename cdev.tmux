@@ -18,6 +18,8 @@ source "$CDEV_PLUGIN_DIR/scripts/agents.sh"
 source "$CDEV_PLUGIN_DIR/scripts/resurrect.sh"
 # shellcheck source=scripts/autosave.sh
 source "$CDEV_PLUGIN_DIR/scripts/autosave.sh"
+# shellcheck source=scripts/watcher.sh
+source "$CDEV_PLUGIN_DIR/scripts/watcher.sh"
 
 main() {
 	if ! tmux_version_at_least "$minimum_tmux_version"; then
@@ -33,6 +35,7 @@ main() {
 	bind_keys
 	interpolate_status "$bin"
 	register_focus_hooks
+	start_watcher "$bin"
 	register_resurrect_hooks
 	apply_resurrect_defaults
 	register_autosave_hooks

@@ -326,12 +326,16 @@ pub enum ClaudeCommand {
     Hook,
     /// Claude Code's statusLine command: records the agent's cost, context use and the
     /// account's rate-limit windows on its pane, then prints what the user's own statusLine
-    /// command prints for the same input (nothing without one). Always exits 0.
+    /// command prints for the same input (without one, a short line of its own). Always exits 0.
     Statusline {
         /// The user's statusLine command this one chains (what install-hooks found there).
         #[arg(long, value_name = "COMMAND", allow_hyphen_values = true)]
         then: Option<String>,
     },
+    /// Notice what Claude Code reports to no hook (an interrupt: Esc mid-turn or a refused
+    /// permission prompt) in its transcripts and status files, and make that agent idle. One per tmux server:
+    /// cdev.tmux starts it, and it ends with the server. Prints nothing, exits 0.
+    Watch,
     /// Add cdev's hooks and statusLine (chaining yours) to ~/.claude/settings.json (honours
     /// CLAUDE_CONFIG_DIR), for Claude started by hand; panes cdev starts get them without this.
     InstallHooks {

@@ -10,6 +10,9 @@ use anyhow::{bail, Context, Result};
 use crate::{git, store};
 
 pub const WORKTREES_DIR: &str = ".worktrees";
+/// Where Claude Code puts the worktrees it makes itself (`claude --worktree`, subagents with
+/// worktree isolation): agent worktrees too, listed and checked like cdev's.
+pub const CLAUDE_WORKTREES_DIR: &str = ".claude/worktrees";
 const EXCLUDE_LINE: &str = "/.worktrees/";
 
 /// Makes (or reuses) the worktree for `feature` in the repository at `toplevel`: branch `feature`
@@ -120,18 +123,26 @@ pub struct Status {
     pub behind: Option<u32>,
     /// Its directory was deleted by hand; git still lists it until `git worktree prune`.
     pub missing: bool,
+    /// Made by Claude Code itself (under `.claude/worktrees/`), not by `cdev worktree add`.
+    pub by_claude: bool,
 }
 
-/// The agent worktrees (under `.worktrees/`) of the repository at `toplevel`.
+/// The name of the agent worktree at `path` (under `.worktrees/` or Claude Code's
+/// `.claude/worktrees/`), and whether Claude made it; `None` for any other worktree.
+pub fn agent_worktree(toplevel: &Path, path: &Path) -> Option<(String, bool)> {
+    [(WORKTREES_DIR, false), (CLAUDE_WORKTREES_DIR, true)].into_iter().find_map(|(dir, by_claude)| {
+        let name = path.strip_prefix(toplevel.join(dir)).ok()?.to_string_lossy().into_owned();
+        (!name.is_empty()).then_some((name, by_claude))
+    })
+}
+
+/// The agent worktrees (cdev's under `.worktrees/`, Claude Code's under `.claude/worktrees/`) of
+/// the repository at `toplevel`.
 pub fn statuses(toplevel: &Path) -> Result<Vec<Status>> {
     let base = git::branch_of(toplevel);
     let mut found = Vec::new();
     for path in registered_worktrees(toplevel)? {
-        if !path.starts_with(toplevel.join(WORKTREES_DIR)) {
-            continue;
-        }
-        let name =
-            path.strip_prefix(toplevel.join(WORKTREES_DIR)).unwrap_or(&path).to_string_lossy().into_owned();
+        let Some((name, by_claude)) = agent_worktree(toplevel, &path) else { continue };
         if !path.exists() {
             found.push(Status {
                 name,
@@ -141,6 +152,7 @@ pub fn statuses(toplevel: &Path) -> Result<Vec<Status>> {
                 ahead: None,
                 behind: None,
                 missing: true,
+                by_claude,
             });
             continue;
         }
@@ -160,7 +172,7 @@ pub fn statuses(toplevel: &Path) -> Result<Vec<Status>> {
             }
             _ => (None, None),
         };
-        found.push(Status { name, path, branch, dirty, ahead, behind, missing: false });
+        found.push(Status { name, path, branch, dirty, ahead, behind, missing: false, by_claude });
     }
     Ok(found)
 }

@@ -118,15 +118,20 @@ set_hook_entry() {
 	tmux set-hook -g "${hook}[$index]" "$command"
 }
 
-# A finished agent stays "done" until its pane is looked at: whichever way the pane comes into
+# A finished agent stays "done" until its pane is looked at: whichever way a window comes into
 # view (select-pane, last-pane, kill-pane, mouse, window and session switches, attaching, focus),
-# the pane that is then current is marked idle if it was done and a client shows its window.
+# every done pane a client then shows is marked idle. "Shown" as tmux draws it: the window is its
+# session's current window, a client is attached to the session, and the pane is not hidden behind
+# another one's zoom. run-shell -C expands the #{P:…} loop into one set-option per such pane (no
+# process: -C runs tmux commands).
 register_focus_hooks() {
-	local seen='#{&&:#{==:#{@cdev_agent_state},done},#{&&:#{session_attached},#{window_active}}}'
-	local bump="set-option -gF @cdev_status_epoch '#{e|+:#{@cdev_status_epoch},1}'"
-	local clear="if-shell -F \"$seen\" \"set-option -p @cdev_agent_state idle ; $bump\"" hook
+	local shown='#{&&:#{session_attached},#{window_active}}'
+	local visible_done='#{&&:#{==:#{@cdev_agent_state},done},#{||:#{pane_active},#{?window_zoomed_flag,0,1}}}'
+	local clear="#{P:#{?$visible_done,set-option -p -t #{pane_id} @cdev_agent_state idle ;,}}"
+	local bump='#{?#{m:*done*,#{P:#{@cdev_agent_state} }},set-option -g @cdev_status_epoch #{e|+:#{@cdev_status_epoch},1},}'
+	local command="if-shell -F \"$shown\" \"run-shell -C '$clear $bump'\"" hook
 	for hook in after-select-pane after-select-window window-pane-changed session-window-changed \
 		client-session-changed client-attached pane-focus-in; do
-		set_hook_entry "$hook" "$clear"
+		set_hook_entry "$hook" "$command"
 	done
 }

@@ -34,8 +34,26 @@ pub struct Payload {
     pub transcript_path: Option<String>,
     pub cwd: Option<String>,
     pub notification_type: Option<String>,
-    /// SessionStart's `source`: startup, resume, clear or compact.
+    /// SessionStart's `source`: startup, resume, clear, compact or fork.
     pub source: Option<String>,
+    /// StopFailure's `error`: what stopped the turn (rate_limit, overloaded, …).
+    pub error: Option<serde_json::Value>,
+}
+
+/// The option holding why the agent stopped with an error (StopFailure's `error`).
+pub const ERROR_OPTION: &str = "@cdev_agent_error";
+
+impl Payload {
+    /// StopFailure's error kind, as a short word: a string, or an object's `type`; anything
+    /// that is not a plain identifier is left out (it goes into a tmux option and a report).
+    pub fn error_kind(&self) -> Option<String> {
+        let value = self.error.as_ref()?;
+        let text = value.as_str().or_else(|| value.get("type").and_then(|t| t.as_str()))?;
+        let plain = !text.is_empty()
+            && text.len() <= 64
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        plain.then(|| text.to_string())
+    }
 }
 
 /// Reads the payload from `input`, streaming: the fields cdev does not use (a tool's whole
@@ -52,6 +70,20 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     else {
         return Ok(());
     };
+    apply(tmux, state_dir, pane, transition, payload, now)
+}
+
+/// Makes `transition` on `pane` in one tmux process, records the conversation `payload` names,
+/// and writes the journal from what tmux then says.
+pub fn apply(
+    tmux: &Tmux,
+    state_dir: &Path,
+    pane: &str,
+    transition: Transition,
+    payload: &Payload,
+    now: i64,
+) -> Result<()> {
+    let event = payload.hook_event_name.as_deref().unwrap_or_default();
     if !pane.starts_with('%') || !pane[1..].bytes().all(|b| b.is_ascii_digit()) || pane.len() < 2 {
         return Err(anyhow!("TMUX_PANE {pane:?} is not a pane id"));
     }
@@ -62,6 +94,13 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
     // moves only when the state does. Inner commands hold only a pane id, names and digits.
     let conditional = |condition: String, command: String| {
         TmuxCommand::new("if-shell").flag("-F").value("-t", pane).arg(&condition).arg(&command)
+    };
+    // For what the watcher saw at second `at`: `command` when the pane is in one of `states`
+    // and entered it no later than then.
+    let since_then = |at: i64, states: [&str; 2], command: String| {
+        let [a, b] = states.map(|s| format!("#{{==:#{{@cdev_agent_state}},{s}}}"));
+        let began = format!("#{{e|<=:#{{e|+:#{{@cdev_agent_since}},0}},{at}}}");
+        conditional(format!("#{{&&:#{{||:{a},{b}}},{began}}}"), command)
     };
     // A token marks "this call changed the state" (for notifications on entering a state).
     let token = uuid::Uuid::new_v4().simple().to_string();
@@ -80,9 +119,11 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
             ));
             chain.push(set("@cdev_agent_state", state.as_str()));
             if state == AgentState::Done {
-                // Finished in front of someone's eyes: seen already.
+                // Finished in front of someone's eyes: seen already. Shown as tmux draws it: the
+                // session's current window, a client on the session, not behind another pane's zoom.
                 chain.push(conditional(
-                    "#{&&:#{pane_active},#{&&:#{window_active},#{session_attached}}}".into(),
+                    "#{&&:#{||:#{pane_active},#{?window_zoomed_flag,0,1}},#{&&:#{window_active},#{session_attached}}}"
+                        .into(),
                     format!("set-option -p -t {pane} @cdev_agent_state idle"),
                 ));
             }
@@ -91,6 +132,19 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
             "#{==:#{@cdev_agent_state},working}".into(),
             format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
         )),
+        Transition::Interrupted { at } => chain.push(since_then(
+            at,
+            ["working", "waiting"],
+            format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
+        )),
+        Transition::Blocked { at } => chain.push(since_then(
+            at,
+            ["idle", "working"],
+            format!("set-option -p -t {pane} @cdev_agent_state waiting ; set-option -p -t {pane} @cdev_agent_since {now} ; set-option -p -t {pane} @cdev_agent_change {token} ; {bump}"),
+        )),
+    }
+    if event == "StopFailure" {
+        chain.push(set(ERROR_OPTION, payload.error_kind().as_deref().unwrap_or("unknown")));
     }
     // Only a conversation id is recorded: what is recorded is resumed on a command line later.
     if let Some(id) = payload.session_id.as_deref().filter(|id| crate::claude::is_conversation_id(id)) {
@@ -158,6 +212,26 @@ pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now:
         seq: place.seq,
     };
     journal::write(state_dir, &entry).context("could not write the journal")
+}
+
+/// The pane whose agent is the conversation `id` (`@cdev_claude_session`, which cdev sets when it
+/// starts Claude and each hook confirms), for hooks that come without `$TMUX_PANE`.
+pub fn pane_of_conversation(tmux: &Tmux, id: &str) -> Result<Option<String>> {
+    let panes = tmux.query::<Conversation>(TmuxCommand::new("list-panes").flag("-a"))?;
+    Ok(panes.into_iter().find(|p| p.id.as_deref() == Some(id)).map(|p| p.pane))
+}
+
+struct Conversation {
+    pane: String,
+    id: Option<String>,
+}
+
+impl Record for Conversation {
+    const FIELDS: &'static [Field] = &[text("pane_id"), text("@cdev_claude_session")];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Conversation { pane: f.string()?, id: f.optional()? })
+    }
 }
 
 /// Where a pane is, read back in the same tmux call that updated it.
@@ -240,6 +314,21 @@ mod tests {
         );
         let note = br#"{"hook_event_name":"Notification","message":"Claude needs your permission","notification_type":"permission_prompt"}"#;
         assert_eq!(read_payload(&note[..]).unwrap().notification_type.as_deref(), Some("permission_prompt"));
+    }
+
+    #[test]
+    fn a_stop_failure_says_why_in_one_plain_word_issue_17() {
+        let kind = |json: &[u8]| read_payload(json).unwrap().error_kind();
+        assert_eq!(
+            kind(br#"{"hook_event_name":"StopFailure","error":"rate_limit"}"#).as_deref(),
+            Some("rate_limit")
+        );
+        assert_eq!(
+            kind(br#"{"hook_event_name":"StopFailure","error":{"type":"overloaded"}}"#).as_deref(),
+            Some("overloaded")
+        );
+        assert_eq!(kind(br##"{"hook_event_name":"StopFailure","error":"#(touch x)"}"##), None);
+        assert_eq!(kind(br#"{"hook_event_name":"StopFailure"}"#), None);
     }
 
     #[test]

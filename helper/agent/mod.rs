@@ -8,6 +8,7 @@ pub mod notify;
 pub mod settings;
 pub mod status;
 pub mod usage;
+pub mod watch;
 
 use std::fmt;
 
@@ -68,6 +69,18 @@ pub enum Transition {
     /// fires no other hook). Waiting stays (a permission dialog may be what is idle), and done
     /// stays unseen.
     IdleIfWorking,
+    /// The transcript recorded an interrupt (Esc mid-turn, or a permission prompt refused) at
+    /// Unix second `at`: Claude is back at its prompt, and no hook said so. An agent working or
+    /// waiting since no later than `at` becomes idle; one that started a new turn since keeps it.
+    Interrupted {
+        at: i64,
+    },
+    /// Claude said it waits for the user (a dialog of its own: "Make auto mode your default
+    /// permission mode?", a notice to acknowledge, an MCP question) at Unix second `at`, with no
+    /// hook: an idle or working agent since no later than `at` becomes waiting.
+    Blocked {
+        at: i64,
+    },
 }
 
 /// What a hook event does (DESIGN.md's table); `None` leaves the state unchanged.
@@ -81,18 +94,33 @@ pub fn transition(event: &str, notification_type: Option<&str>, source: Option<&
 }
 
 /// The state a hook event puts the agent in (DESIGN.md's table); `None` leaves it unchanged.
+/// Events Claude Code added later map onto the same states; an event or notification type cdev
+/// does not know leaves the state alone.
 pub fn state_for_event(event: &str, notification_type: Option<&str>) -> Option<AgentState> {
     match event {
         "SessionStart" => Some(AgentState::Idle),
-        "UserPromptSubmit" | "PreToolUse" | "PostToolUse" => Some(AgentState::Working),
-        "PermissionRequest" => Some(AgentState::Waiting),
+        // A tool that failed or was refused by auto mode, or an MCP question answered: the turn
+        // goes on (and a permission prompt that was answered is over).
+        "UserPromptSubmit" | "PreToolUse" | "PostToolUse" | "PostToolUseFailure" | "PermissionDenied"
+        | "ElicitationResult" => Some(AgentState::Working),
+        // An MCP server asks the user something: nothing moves until they answer.
+        "PermissionRequest" | "Elicitation" => Some(AgentState::Waiting),
         "Notification" => match notification_type {
-            Some("permission_prompt" | "elicitation_dialog") => Some(AgentState::Waiting),
+            Some(
+                "permission_prompt"
+                | "elicitation_dialog"
+                | "elicitation_url_dialog"
+                | "worker_permission_prompt"
+                | "agent_needs_input",
+            ) => Some(AgentState::Waiting),
+            Some("agent_completed") => Some(AgentState::Done),
             _ => None,
         },
         "Stop" => Some(AgentState::Done),
         "StopFailure" => Some(AgentState::Error),
         "SessionEnd" => Some(AgentState::Ended),
+        // SubagentStart/Stop, Pre/PostCompact, WorktreeCreate/Remove and anything newer: the
+        // agent's own state does not change.
         _ => None,
     }
 }
@@ -118,6 +146,41 @@ mod tests {
         assert_eq!(s("SessionEnd", None), Some(AgentState::Ended));
         assert_eq!(s("SubagentStop", None), None);
         assert_eq!(s("NoSuchEvent", None), None);
+    }
+
+    #[test]
+    fn newer_events_and_notification_types_map_onto_the_same_states_issue_17() {
+        let s = |e, n| state_for_event(e, n);
+        for working in ["PostToolUseFailure", "PermissionDenied", "ElicitationResult"] {
+            assert_eq!(s(working, None), Some(AgentState::Working), "{working}");
+        }
+        assert_eq!(s("Elicitation", None), Some(AgentState::Waiting));
+        for waiting in ["elicitation_url_dialog", "worker_permission_prompt", "agent_needs_input"] {
+            assert_eq!(s("Notification", Some(waiting)), Some(AgentState::Waiting), "{waiting}");
+        }
+        assert_eq!(s("Notification", Some("agent_completed")), Some(AgentState::Done));
+        assert_eq!(s("Notification", Some("auth_success")), None);
+        assert_eq!(s("Notification", Some("something_new")), None);
+        for quiet in
+            ["SubagentStart", "PreCompact", "PostCompact", "WorktreeCreate", "WorktreeRemove", "TaskCreated"]
+        {
+            assert_eq!(transition(quiet, None, None), None, "{quiet}");
+        }
+        // A forked conversation is a new one, at its prompt.
+        assert_eq!(transition("SessionStart", None, Some("fork")), Some(Transition::To(AgentState::Idle)));
+    }
+
+    #[test]
+    fn cdev_registers_exactly_the_events_that_move_a_state_issue_17() {
+        for event in settings::EVENTS {
+            let moves = ["permission_prompt", "idle_prompt"]
+                .iter()
+                .any(|n| transition(event, Some(n), Some("startup")).is_some());
+            assert!(moves, "{event} is registered but changes nothing");
+        }
+        for unused in ["SubagentStart", "SubagentStop", "PreCompact", "PostCompact", "WorktreeCreate"] {
+            assert!(!settings::EVENTS.contains(&unused), "{unused}");
+        }
     }
 
     #[test]

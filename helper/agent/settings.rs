@@ -12,13 +12,20 @@ use serde_json::{json, Map, Value};
 use crate::input_error::InputError;
 use crate::store;
 
-/// The events cdev listens to (DESIGN.md's table).
+/// The events cdev listens to: those that move an agent's state (DESIGN.md's table), and no
+/// more, since each one costs a process per event. Not `WorktreeCreate`: a hook for it replaces
+/// Claude Code's own `git worktree add` (it must print the new path); the worktrees Claude makes
+/// are found through git instead (`worktree::statuses`).
 pub const EVENTS: &[&str] = &[
     "SessionStart",
     "UserPromptSubmit",
     "PreToolUse",
     "PostToolUse",
+    "PostToolUseFailure",
     "PermissionRequest",
+    "PermissionDenied",
+    "Elicitation",
+    "ElicitationResult",
     "Notification",
     "Stop",
     "StopFailure",

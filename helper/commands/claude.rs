@@ -1,9 +1,11 @@
 //! `cdev claude hook | statusline | install-hooks | uninstall-hooks`.
 
+use std::time::{Duration, Instant};
+
 use anyhow::{Context as _, Result};
 
 use super::Context;
-use crate::agent::{hook, settings, usage};
+use crate::agent::{hook, settings, usage, watch, AgentState, Transition};
 use crate::cli::ClaudeCommand;
 use crate::humanize::shown_path;
 use crate::log;
@@ -24,20 +26,58 @@ pub fn run(context: &Context, command: ClaudeCommand) -> Result<()> {
             }
             Ok(())
         }
+        ClaudeCommand::Watch => {
+            // A tmux job: whatever it printed would be shown in a pane.
+            let tmux = || Ok(context.tmux()?.with_deadline(Instant::now() + WATCH_TMUX_DEADLINE));
+            let claude_dir = watch::claude_dir(&context.paths.home);
+            if let Err(err) = watch::run(&tmux, &context.paths.state_dir, &claude_dir) {
+                log::debug("claude watch", &format!("{err:#}"));
+            }
+            Ok(())
+        }
         ClaudeCommand::InstallHooks { project } => change_hooks(context, project, true),
         ClaudeCommand::UninstallHooks { project } => change_hooks(context, project, false),
     }
 }
 
+/// How long the hook handler may wait on tmux in all: Claude Code waits for the hook, and a
+/// stopped or wedged server would otherwise hold the agent up for good.
+const HOOK_TMUX_DEADLINE: Duration = Duration::from_millis(400);
+
+/// The watcher's calls too: a server that hangs must not stall it for good.
+const WATCH_TMUX_DEADLINE: Duration = Duration::from_secs(2);
+
 fn handle_hook(context: &Context) -> Result<()> {
-    // Outside tmux there is no pane to mark.
-    let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty()) else { return Ok(()) };
-    if std::env::var_os("TMUX").is_none_or(|t| t.is_empty()) {
-        return Ok(());
-    }
+    let pane = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty());
     let payload = hook::read_payload(std::io::stdin().lock()).context("stdin is not a hook payload")?;
-    let tmux = context.tmux()?;
-    hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, chrono::Utc::now().timestamp())
+    let tmux = context.tmux()?.with_deadline(Instant::now() + HOOK_TMUX_DEADLINE);
+    let pane = match pane {
+        Some(pane) => pane,
+        // Claude run in the background (`~/.claude/jobs/…`) or attached from elsewhere has no
+        // pane of its own: the pane cdev gave that conversation, if this server has one, else
+        // nothing at all (and no tmux call when no server runs).
+        None => {
+            let Some(id) = payload.session_id.as_deref() else { return Ok(()) };
+            if !tmux.server().socket_path().exists() {
+                return Ok(());
+            }
+            match hook::pane_of_conversation(&tmux, id) {
+                Ok(Some(pane)) => pane,
+                Ok(None) => return Ok(()),
+                Err(err) if crate::tmux::is_no_server(&err) => return Ok(()),
+                Err(err) => return Err(err),
+            }
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    let starting = payload.hook_event_name.as_deref() == Some("SessionStart");
+    if let Some(id) = payload.session_id.as_deref().filter(|_| starting) {
+        if watch::waiting_now(&watch::claude_dir(&context.paths.home), id) {
+            let waiting = Transition::To(AgentState::Waiting);
+            return hook::apply(&tmux, &context.paths.state_dir, &pane, waiting, &payload, now);
+        }
+    }
+    hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, now)
 }
 
 /// Records the update on the pane (inside tmux) while the user's own statusLine command runs,
@@ -50,7 +90,9 @@ fn statusline(context: &Context, then: Option<&str>) -> Result<()> {
     let record = || {
         let Some(pane) = pane.as_deref().filter(|_| in_tmux) else { return };
         let day = chrono::Local::now().format("%Y-%m-%d").to_string();
-        let recorded = context.tmux().and_then(|tmux| usage::record(&tmux, pane, &input, &day));
+        // Claude Code waits for its statusLine too: never longer than for a hook.
+        let tmux = context.tmux().map(|t| t.with_deadline(Instant::now() + HOOK_TMUX_DEADLINE));
+        let recorded = tmux.and_then(|tmux| usage::record(&tmux, pane, &input, &day));
         if let Err(err) = recorded {
             log::debug("claude statusline", &format!("{err:#}"));
         }

@@ -150,11 +150,8 @@ fn check_session(
     if let Some(root) = root.as_deref().and_then(|r| git::toplevel(Path::new(r))) {
         // The main checkout and every agent worktree: uncommitted work is worth knowing about.
         for path in worktree::registered_worktrees(&root).unwrap_or_default() {
-            let name = if path.starts_with(root.join(worktree::WORKTREES_DIR)) {
-                format!(
-                    "worktree {}",
-                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-                )
+            let name = if let Some((name, by_claude)) = worktree::agent_worktree(&root, &path) {
+                format!("worktree {name}{}", if by_claude { " (made by Claude)" } else { "" })
             } else if path == root {
                 "main checkout".to_string()
             } else {
@@ -165,7 +162,8 @@ fn check_session(
         }
     }
     for pane in panes.iter().filter(|p| p.agent_state.as_deref() == Some("error")) {
-        check(false, format!("agent {}.{}: stopped with an error", pane.window, pane.pane));
+        let why = pane.agent_error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+        check(false, format!("agent {}.{}: stopped with an error{why}", pane.window, pane.pane));
     }
     match snapshots
         .latest_good(&session)

@@ -70,6 +70,10 @@ fn add(
         ),
         TmuxCommand::new("set-option").flag("-p").arg("@cdev_claude_session").arg(&id),
         TmuxCommand::new("set-option").flag("-p").arg("@cdev_worktree").arg(feature),
+        TmuxCommand::new("set-option")
+            .flag("-p")
+            .arg("@cdev_role")
+            .arg(crate::template::Role::Claude.as_str()),
         TmuxCommand::new("select-pane").literal("-T", &format!("claude-{feature}")),
         TmuxCommand::new("select-layout").arg("tiled"),
     ];

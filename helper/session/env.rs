@@ -1,5 +1,6 @@
 //! The environment a cdev session gets, in order (later wins): `CLAUDE_PROJECT`, `PROJECT_ROOT`,
-//! `CLAUDE_CODE_TMUX_SESSION=1`, `EDITOR`, the template's `[env]`, then the project's `.env.claude`.
+//! `EDITOR`, the template's `[env]`, then the project's `.env.claude`. Not the seed's
+//! `CLAUDE_CODE_TMUX_SESSION=1`: Claude Code reads that name itself now (as a tmux session name).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,6 @@ pub fn session_env(
     let mut vars: Vec<(String, String)> = vec![
         ("CLAUDE_PROJECT".into(), project.into()),
         ("PROJECT_ROOT".into(), root.to_string_lossy().into_owned()),
-        ("CLAUDE_CODE_TMUX_SESSION".into(), "1".into()),
         ("EDITOR".into(), editor.into()),
     ];
     vars.extend(template_env.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -59,11 +59,8 @@ mod tests {
         let file = envfile::parse(b"NODE_ENV=test\nEDITOR=hx\nAPI=1\n", |_| None);
         let env = session_env("web", Path::new("/p/web"), "nvim", &template, Some(&file));
         let keys: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            keys,
-            ["CLAUDE_PROJECT", "PROJECT_ROOT", "CLAUDE_CODE_TMUX_SESSION", "EDITOR", "NODE_ENV", "API"]
-        );
-        assert_eq!(env[3].1, "hx");
-        assert_eq!(env[4].1, "test");
+        assert_eq!(keys, ["CLAUDE_PROJECT", "PROJECT_ROOT", "EDITOR", "NODE_ENV", "API"]);
+        assert_eq!(env[2].1, "hx");
+        assert_eq!(env[3].1, "test");
     }
 }

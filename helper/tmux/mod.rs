@@ -19,7 +19,8 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -113,13 +114,31 @@ pub struct Tmux {
     version_cache: PathBuf,
     version: OnceCell<Version>,
     spawned: Cell<u32>,
+    /// When set, a tmux client still running at this instant is killed and its call fails.
+    deadline: Option<Instant>,
 }
 
 impl Tmux {
     /// Finds `tmux` on `PATH`. `version_cache` is where the detected version is remembered.
     pub fn new(server: Server, version_cache: PathBuf) -> Result<Tmux> {
         let program = find_on_path("tmux").ok_or_else(|| anyhow!("could not find tmux, is it installed?"))?;
-        Ok(Tmux { program, server, version_cache, version: OnceCell::new(), spawned: Cell::new(0) })
+        Ok(Tmux {
+            program,
+            server,
+            version_cache,
+            version: OnceCell::new(),
+            spawned: Cell::new(0),
+            deadline: None,
+        })
+    }
+
+    /// This handle, with every call made through it given up at `deadline`: the tmux client is
+    /// killed and the call fails. For callers that must never wait on a server that hangs (a
+    /// stopped or wedged server accepts the connection and never answers); the hook handler
+    /// holds Claude Code up for as long as it runs.
+    pub fn with_deadline(mut self, deadline: Instant) -> Tmux {
+        self.deadline = Some(deadline);
+        self
     }
 
     pub fn server(&self) -> &Server {
@@ -304,12 +323,71 @@ impl Tmux {
     #[allow(clippy::disallowed_methods)]
     fn spawn(&self, argv: &[OsString]) -> Result<Output> {
         self.spawned.set(self.spawned.get() + 1);
-        Command::new(&self.program).args(argv).output().map_err(|err| match err.kind() {
+        let mut command = Command::new(&self.program);
+        command.args(argv);
+        let cannot_run = |err: std::io::Error| match err.kind() {
             ErrorKind::NotFound => anyhow!("could not find tmux, is it installed?"),
             _ => anyhow!(err).context(format!("could not run {}", self.program.display())),
-        })
+        };
+        match self.deadline {
+            None => command.output().map_err(cannot_run),
+            Some(deadline) => {
+                command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+                output_by(command.spawn().map_err(cannot_run)?, deadline)
+            }
+        }
     }
 }
+
+/// The output of `child`, or an error once `deadline` passes with the child still running (it is
+/// killed then). Each pipe is drained by a thread of its own, so a full pipe never stalls the
+/// child and the wait itself can time out.
+fn output_by(mut child: std::process::Child, deadline: Instant) -> Result<Output> {
+    use std::io::Read;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let pipes: [Option<Box<dyn Read + Send>>; 2] = [
+        child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ];
+    for (which, pipe) in pipes.into_iter().enumerate() {
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            let _ = sender.send((which, bytes));
+        });
+    }
+    let mut streams: [Option<Vec<u8>>; 2] = [None, None];
+    while streams.iter().any(Option::is_none) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(left) {
+            Ok((which, bytes)) => streams[which] = Some(bytes),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!(NotAnswering);
+            }
+        }
+    }
+    // Both pipes are closed: the client is exiting.
+    let status = child.wait().context("could not wait for tmux")?;
+    let [stdout, stderr] = streams.map(Option::unwrap_or_default);
+    Ok(Output { status, stdout, stderr })
+}
+
+/// The error for a tmux call given up at its deadline.
+#[derive(Debug)]
+pub struct NotAnswering;
+
+impl fmt::Display for NotAnswering {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the tmux server did not answer in time (the call was given up)")
+    }
+}
+
+impl std::error::Error for NotAnswering {}
 
 /// What one tmux client may send: tmux's message limit (16 KiB) less room for its header and
 /// the server flags.

@@ -234,6 +234,8 @@ pub struct HealthPane {
     pub worktree: Option<String>,
     pub agent_state: Option<String>,
     pub agent_since: Option<i64>,
+    /// Why the agent stopped with an error (StopFailure's `error`).
+    pub agent_error: Option<String>,
     /// The pane's first process (its shell), root of its process tree; 0 when dead.
     pub pid: u32,
 }
@@ -253,6 +255,7 @@ impl Record for HealthPane {
         text("@cdev_worktree"),
         text("@cdev_agent_state"),
         text("@cdev_agent_since"),
+        text("@cdev_agent_error"),
         plain("pane_pid"),
     ];
 
@@ -271,6 +274,7 @@ impl Record for HealthPane {
             worktree: f.optional()?,
             agent_state: f.optional()?,
             agent_since: f.optional()?.and_then(|s| s.parse().ok()),
+            agent_error: f.optional()?,
             pid: f.number().unwrap_or(0),
         })
     }

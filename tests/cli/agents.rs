@@ -8,7 +8,7 @@ use std::process::Stdio;
 use crate::support::{json, tmux_calls, wait_for, TestEnv, CDEV};
 
 /// `$TMUX` for a process running inside `session`'s pane.
-fn tmux_env(env: &TestEnv, session: &str) -> (String, String) {
+pub fn tmux_env(env: &TestEnv, session: &str) -> (String, String) {
     let tmux =
         env.tmux(&["display-message", "-p", "-t", session, "#{socket_path},#{pid},#{session_id}"]).ok();
     let pane = env.tmux(&["display-message", "-p", "-t", session, "#{pane_id}"]).ok();
@@ -16,7 +16,7 @@ fn tmux_env(env: &TestEnv, session: &str) -> (String, String) {
 }
 
 /// Runs `cdev claude hook` as Claude Code would from `pane`, with `payload` on stdin.
-fn hook(env: &TestEnv, tmux: &str, pane: &str, payload: &[u8]) -> crate::support::Run {
+pub fn hook(env: &TestEnv, tmux: &str, pane: &str, payload: &[u8]) -> crate::support::Run {
     let mut cmd = env.command(CDEV);
     cmd.args(["claude", "hook"])
         .env("TMUX", tmux)
@@ -31,14 +31,14 @@ fn hook(env: &TestEnv, tmux: &str, pane: &str, payload: &[u8]) -> crate::support
     crate::support::Run { argv: vec!["cdev claude hook".into()], output }
 }
 
-fn event(name: &str, extra: &str) -> Vec<u8> {
+pub fn event(name: &str, extra: &str) -> Vec<u8> {
     format!(
         r#"{{"session_id":"5f1c0000-0000-4000-8000-000000000001","transcript_path":"/h/.claude/projects/-p/5f1c0000-0000-4000-8000-000000000001.jsonl","cwd":"/p","hook_event_name":"{name}"{extra}}}"#
     )
     .into_bytes()
 }
 
-fn pane_option(env: &TestEnv, pane: &str, name: &str) -> String {
+pub fn pane_option(env: &TestEnv, pane: &str, name: &str) -> String {
     env.tmux(&["show-options", "-pqv", "-t", pane, name]).ok().trim_end().to_string()
 }
 

@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod adopt;
+mod agent_state;
 mod agents;
 mod autosave;
 mod claude_e2e;

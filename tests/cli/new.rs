@@ -67,7 +67,6 @@ fn a_react_project_gets_the_seed_layout_from_two_tmux_processes() {
     for expected in [
         "CLAUDE_PROJECT=webapp".to_string(),
         format!("PROJECT_ROOT={root}"),
-        "CLAUDE_CODE_TMUX_SESSION=1".into(),
         "API_URL=http://localhost:/v1".into(),
         "PORT_X=1".into(),
     ] {

@@ -210,10 +210,29 @@ impl TestEnv {
     /// Attaches a real terminal client to `session`: a tmux client running in a pane of a second,
     /// "outer" server, whose screen (the client's status line included) can be captured.
     pub fn attach_terminal_client(&self, session: &str) -> TerminalClient {
+        self.attach_terminal_client_sized(session, 100, 12)
+    }
+
+    /// [`TestEnv::attach_terminal_client`] on a terminal of `width` × `height` (Claude Code's
+    /// dialogs need room).
+    pub fn attach_terminal_client_sized(&self, session: &str, width: u16, height: u16) -> TerminalClient {
         let outer = format!("{}-terminal", self.socket);
         let attach = format!("env -u TMUX tmux -L {} -f /dev/null attach-session -t ={session}", self.socket);
+        let (width, height) = (width.to_string(), height.to_string());
         let mut cmd = self.command("tmux");
-        cmd.args(["-L", &outer, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "12", &attach]);
+        cmd.args([
+            "-L",
+            &outer,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &width,
+            "-y",
+            &height,
+            &attach,
+        ]);
         self.run(cmd).ok();
         let client = TerminalClient { outer, tmux_tmpdir: self.path("tmux") };
         wait_for("the terminal client to attach", || {
@@ -288,6 +307,17 @@ impl TerminalClient {
     /// What the client's terminal shows now, as text; the status line is the last line.
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.outer_tmux(&["capture-pane", "-p"]).stdout).into_owned()
+    }
+
+    /// Types into the client's terminal as a user does: `keys` as tmux key names (`Enter`,
+    /// `Escape`), or with `literal` as text.
+    pub fn send_keys(&self, keys: &[&str], literal: bool) {
+        let mut args = vec!["send-keys"];
+        if literal {
+            args.push("-l");
+        }
+        args.extend_from_slice(keys);
+        assert!(self.outer_tmux(&args).status.success(), "send-keys {keys:?}");
     }
 
     pub fn status_line(&self) -> String {
