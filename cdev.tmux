@@ -30,6 +30,7 @@ main() {
 	define_aliases
 	bind_keys
 	interpolate_status "$bin"
+	fit_status_left
 	register_focus_hooks
 	register_resurrect_hooks
 	apply_resurrect_defaults

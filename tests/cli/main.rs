@@ -9,6 +9,8 @@ mod config;
 mod gateway;
 mod git_tools;
 mod hostile;
+mod install;
+mod keys;
 mod lifecycle;
 mod list;
 mod messages_api;

@@ -210,10 +210,29 @@ impl TestEnv {
     /// Attaches a real terminal client to `session`: a tmux client running in a pane of a second,
     /// "outer" server, whose screen (the client's status line included) can be captured.
     pub fn attach_terminal_client(&self, session: &str) -> TerminalClient {
+        self.attach_terminal_client_sized(session, 100, 12)
+    }
+
+    /// [`attach_terminal_client`](Self::attach_terminal_client) on a terminal of `columns` × `rows`
+    /// (room for a popup).
+    pub fn attach_terminal_client_sized(&self, session: &str, columns: u16, rows: u16) -> TerminalClient {
         let outer = format!("{}-terminal", self.socket);
         let attach = format!("env -u TMUX tmux -L {} -f /dev/null attach-session -t ={session}", self.socket);
+        let (columns, rows) = (columns.to_string(), rows.to_string());
         let mut cmd = self.command("tmux");
-        cmd.args(["-L", &outer, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "12", &attach]);
+        cmd.args([
+            "-L",
+            &outer,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &columns,
+            "-y",
+            &rows,
+            &attach,
+        ]);
         self.run(cmd).ok();
         let client = TerminalClient { outer, tmux_tmpdir: self.path("tmux") };
         wait_for("the terminal client to attach", || {
@@ -292,6 +311,15 @@ impl TerminalClient {
 
     pub fn status_line(&self) -> String {
         self.screen().trim_end_matches('\n').lines().last().unwrap_or_default().to_string()
+    }
+
+    /// Types `keys` (tmux key names: `C-b`, `T`, `Enter`, `-l` for literal text) on the client's
+    /// terminal, as a user does: they reach the inner tmux through its client, key bindings and all.
+    pub fn press(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        let out = self.outer_tmux(&args);
+        assert!(out.status.success(), "send-keys {keys:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
 
