@@ -222,6 +222,10 @@ pub struct HealthPane {
     pub agent_since: Option<i64>,
     /// The pane's first process (its shell), root of its process tree; 0 when dead.
     pub pid: u32,
+    /// The role its template gave the pane (`@cdev_role`: claude, editor, git, …).
+    pub role: Option<String>,
+    /// When the session was made (Unix time).
+    pub session_created: i64,
 }
 
 impl Record for HealthPane {
@@ -240,6 +244,8 @@ impl Record for HealthPane {
         text("@cdev_agent_state"),
         text("@cdev_agent_since"),
         plain("pane_pid"),
+        text("@cdev_role"),
+        plain("session_created"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -258,6 +264,8 @@ impl Record for HealthPane {
             agent_state: f.optional()?,
             agent_since: f.optional()?.and_then(|s| s.parse().ok()),
             pid: f.number().unwrap_or(0),
+            role: f.optional()?,
+            session_created: f.number()?,
         })
     }
 }

@@ -63,7 +63,9 @@ fn the_pre_commit_hook_warns_chains_the_users_hook_and_never_blocks() {
     let mut ide = env.command("git");
     ide.arg("-C").arg(&dir).args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]);
     ide.args(["commit", "--allow-empty", "-m", "from the IDE"]);
-    ide.env("TMUX", format!("{socket},1,0")).env("PATH", "/usr/local/bin:/usr/bin:/bin").env_remove("CDEV_BIN");
+    ide.env("TMUX", format!("{socket},1,0"))
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env_remove("CDEV_BIN");
     let from_ide = env.run(ide);
     assert!(from_ide.stderr().contains("the commit goes on"), "issue 19: {}", from_ide.stderr());
 
