@@ -78,6 +78,8 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         }
     }
     let env = session_env(&project, &root, &editor, &template.env, env_file.as_ref().map(|(_, f)| f));
+    let env_file_keys: Vec<String> =
+        env_file.iter().flat_map(|(_, file)| file.vars.iter().map(|(key, _)| key.clone())).collect();
 
     let claude_settings =
         if request.dry_run { context.claude_settings_path() } else { context.install_claude_settings()? };
@@ -97,6 +99,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         root: &root,
         template: &template.name,
         env: &env,
+        env_file_keys: &env_file_keys,
         history_limit: template.history_limit,
         base_index: options.number("base-index", 0),
         pane_base_index: options.number("pane-base-index", 0),
