@@ -141,7 +141,18 @@ fn project_root(dir: Option<&Path>) -> Result<PathBuf> {
         None => std::env::current_dir().context("could not read the current directory")?,
     };
     let fail = || format!("could not create session for {}", dir.display());
-    let root = dir.canonicalize().map_err(|err| anyhow!(err)).with_context(fail)?;
+    let root = match dir.canonicalize() {
+        Ok(root) => root,
+        // The quick start's first command on a fresh machine: say what to do, not "os error 2".
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(anyhow!(
+                "the directory does not exist (make it first: mkdir -p {})",
+                shell_words::quote(&dir.to_string_lossy())
+            ))
+            .with_context(fail);
+        }
+        Err(err) => return Err(anyhow!(err)).with_context(fail),
+    };
     if !root.is_dir() {
         return Err(anyhow!("not a directory")).with_context(fail);
     }

@@ -395,3 +395,17 @@ panes = [{}, {}, {}, {}, {}, {}, {}, {}]
     env.cdev(&["restore", "claude-dev-webapp"]).ok();
     assert_eq!(env.panes("claude-dev-webapp", "#{pane_id}").len(), 8);
 }
+
+#[test]
+fn a_project_directory_that_does_not_exist_gets_a_plain_message_issue_19() {
+    let env = TestEnv::new();
+    let missing = env.home().join("projects/webapp");
+    let err = env.cdev(&["new", &missing.to_string_lossy()]).fails_with(1);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "cdev: could not create session for {0}: the directory does not exist (make it first: mkdir -p {0})",
+            missing.display()
+        )
+    );
+}
