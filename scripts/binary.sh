@@ -25,12 +25,10 @@ installed_binary() {
 # source_key: "build " and a checksum of everything the helper is built from (POSIX cksum, so
 # no git and no hashing tool is needed); a few milliseconds for the whole tree.
 source_key() {
-	local sum
-	sum=$(cd "$CDEV_PLUGIN_DIR" && find helper Cargo.toml Cargo.lock -type f 2>/dev/null | LC_ALL=C sort |
-		while IFS= read -r file; do
-			printf '%s\n' "$file"
-			cat "$file"
-		done | cksum)
+	local files sum
+	files=$(cd "$CDEV_PLUGIN_DIR" && find helper Cargo.toml Cargo.lock -type f 2>/dev/null | LC_ALL=C sort)
+	# The names (a rename is a change), then the contents, in one cksum and one cat.
+	sum=$(cd "$CDEV_PLUGIN_DIR" && { printf '%s\n' "$files"; printf '%s\n' "$files" | tr '\n' '\0' | xargs -0 cat; } | cksum)
 	printf 'build %s\n' "${sum%% *}"
 }
 

@@ -21,16 +21,40 @@ fn active_pane(env: &TestEnv) -> String {
     env.tmux(&["list-clients", "-F", "#{pane_id}"]).ok().trim().to_string()
 }
 
+/// Waits as [`wait_for`] does, and on a timeout shows what the client's screen showed.
+#[track_caller]
+fn wait_on_screen(client: &TerminalClient, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}; the screen:\n{}",
+            client.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// No popup on the screen: its border's corner is gone (panes' borders have no `┌`). The
+/// picker's own text goes a moment before the popup does, and keys pressed then are the popup's.
+fn popup_closed(client: &TerminalClient) -> bool {
+    !client.screen().contains('┌')
+}
+
 /// prefix + T, then `query` typed into the picker, waiting until `selected` is under the cursor.
+/// The picker's list is complete once the projects (found after the sessions) are in it: keys
+/// typed while skim still takes entries in can be lost.
 fn pick(client: &TerminalClient, query: &str, selected: &str) {
     client.press(&["C-b", "T"]);
-    wait_for("the picker's popup", || client.screen().contains("cdev>"));
+    wait_on_screen(client, "the picker's projects", || client.screen().contains("beta  ~/projects/beta"));
     client.press(&["-l", query]);
-    wait_for(&format!("{selected} under the cursor"), || {
-        client
-            .screen()
-            .lines()
-            .any(|l| l.trim_start_matches(['│', ' ']).starts_with('>') && l.contains(selected))
+    wait_on_screen(client, &format!("{selected} under the cursor for {query}"), || {
+        let screen = client.screen();
+        screen.contains(&format!("cdev> {query}"))
+            && screen.lines().any(|l| {
+                let line = l.trim_start_matches(['│', ' ']);
+                line.starts_with('>') && line.split('│').next().is_some_and(|item| item.contains(selected))
+            })
     });
 }
 
@@ -60,9 +84,12 @@ fn prefix_t_enter_goes_to_a_session_and_to_a_project_issue_19() {
     // Enter on a session: the client goes there (before the fix the popup received
     // `--client #{client_name}` literally, and Enter did nothing).
     pick(&client, "alpha", "claude-dev-alpha");
+    let before = client.screen();
     client.press(&["Enter"]);
-    wait_for("the client in claude-dev-alpha", || client_session(&env) == "claude-dev-alpha");
-    wait_for("the popup to close", || !client.screen().contains("cdev>"));
+    wait_on_screen(&client, &format!("the client in claude-dev-alpha (before Enter:\n{before})"), || {
+        client_session(&env) == "claude-dev-alpha"
+    });
+    wait_on_screen(&client, "the popup to close", || popup_closed(&client));
     // tmux's default status-left-length (10) read "[claude-de": the whole name shows.
     wait_for("the session's name in the status line", || {
         client.status_line().starts_with("[claude-dev-alpha] ")
@@ -71,14 +98,15 @@ fn prefix_t_enter_goes_to_a_session_and_to_a_project_issue_19() {
     // Enter on a project without a session: it is made, and the client goes there.
     pick(&client, "beta", "beta  ~/projects/beta");
     client.press(&["Enter"]);
-    wait_for("the client in claude-dev-beta", || client_session(&env) == "claude-dev-beta");
+    wait_on_screen(&client, "the client in claude-dev-beta", || client_session(&env) == "claude-dev-beta");
+    wait_on_screen(&client, "the popup to close", || popup_closed(&client));
     assert!(env.session_names().contains(&"claude-dev-beta".to_string()));
 
     // Esc closes it and leaves the client where it was.
     client.press(&["C-b", "T"]);
-    wait_for("the picker's popup", || client.screen().contains("cdev>"));
+    wait_on_screen(&client, "the picker", || client.screen().contains("claude-dev-beta (attached)"));
     client.press(&["Escape"]);
-    wait_for("the popup to close", || !client.screen().contains("cdev>"));
+    wait_on_screen(&client, "the popup to close", || popup_closed(&client));
     assert_eq!(client_session(&env), "claude-dev-beta");
 }
 

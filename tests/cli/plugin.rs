@@ -159,6 +159,8 @@ pub fn minimal_path(env: &TestEnv) -> String {
         "find",
         "sort",
         "cksum",
+        "tr",
+        "xargs",
         "curl",
         "sha256sum",
         "env",
