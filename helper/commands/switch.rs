@@ -56,7 +56,9 @@ pub fn open_popup(context: &Context, client: Option<String>, size: &str) -> Resu
         .value("-w", width)
         .value("-h", height)
         .value("-T", " cdev ")
-        .arg(&shell_words::join(&command));
+        // tmux waits for the popup and exits with the picker's status (130 after Esc): the
+        // picker says its own errors, so `|| true` keeps them from reaching run-shell too.
+        .arg(&format!("{} || true", shell_words::join(&command)));
     context.tmux()?.run(popup).map(drop).context("could not open the picker")
 }
 

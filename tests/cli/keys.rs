@@ -108,6 +108,10 @@ fn prefix_t_enter_goes_to_a_session_and_to_a_project_issue_19() {
     client.press(&["Escape"]);
     wait_on_screen(&client, "the popup to close", || popup_closed(&client));
     assert_eq!(client_session(&env), "claude-dev-beta");
+    // Quietly: no run-shell output over the pane ("returned 130", "could not open the picker").
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mode = env.tmux(&["display-message", "-p", "-t", "=claude-dev-beta:", "#{pane_in_mode}"]).ok();
+    assert_eq!(mode.trim(), "0", "{}", client.screen());
 }
 
 #[test]
