@@ -187,7 +187,10 @@ fn bad_directories_and_templates_leave_nothing_behind() {
     let missing = env.home().join("nope");
     let err = env.cdev(&["new", "--no-attach", &missing.to_string_lossy()]).fails_with(1);
     assert!(
-        err.starts_with(&format!("cdev: could not create session for {}: No such file", missing.display())),
+        err.starts_with(&format!(
+            "cdev: could not create session for {}: the directory does not exist",
+            missing.display()
+        )),
         "{err}"
     );
     let file = env.home().join("file.txt");
