@@ -34,6 +34,7 @@ main() {
 	define_aliases
 	bind_keys
 	interpolate_status "$bin"
+	fit_status_left
 	register_focus_hooks
 	start_watcher "$bin"
 	register_resurrect_hooks

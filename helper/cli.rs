@@ -241,9 +241,13 @@ pub enum Command {
     /// fuzzy picker on a terminal (Esc leaves it with exit status 130), else the session names.
     Switch {
         name: Option<String>,
-        /// The tmux client to switch (the key binding's popup passes #{client_name}).
+        /// The tmux client to switch (prefix + T passes #{client_name}).
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
+        /// Open the picker in a popup of WIDTHxHEIGHT (cells or percent, e.g. 80%x60%) on
+        /// --client, and return: what prefix + T runs.
+        #[arg(long, value_name = "WIDTHxHEIGHT", requires = "client", conflicts_with = "name")]
+        popup: Option<String>,
     },
     /// The projects under projects_dirs: git repositories and directories with project files.
     Projects {

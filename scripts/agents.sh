@@ -75,6 +75,12 @@ replace_placeholder() {
 	esac
 }
 
+# not_ready_segment: what #{cdev_status} shows while the helper is not ready, as a format.
+not_ready_segment() {
+	local status="#{$build_status_option}"
+	printf '%s' "#{?#{==:$status,downloading},cdev: downloading the helper…,#{?#{==:$status,building},cdev: building the helper…,cdev: no helper (tmux show -gv $build_message_option)}}"
+}
+
 # interpolate_status BIN: #{cdev_status} becomes the #(cdev status) job, refreshed every
 # status-interval, or with @cdev-status-mode "format" (once the helper is built) the segment as a
 # tmux format compiled by the helper: no process, updated at every redraw.
@@ -85,6 +91,9 @@ interpolate_status() {
 	# status-interval. #{e|+:…,0} is always a number, whatever the option holds.
 	# shellcheck disable=SC2016  # $CDEV_BIN is for the shell that runs #(…), not this one
 	command_segment='#("$CDEV_BIN" status; : #{e|+:#{@cdev_status_epoch},0})'
+	# Until the helper is ready (downloading, building, missing) the segment says so instead;
+	# tmux expands only the branch it takes, so no job runs meanwhile.
+	command_segment="#{?#{$ready_option},$command_segment,$(not_ready_segment)}"
 	status_segment=$command_segment
 	if [ "$(get_tmux_option "$status_mode_option" "$status_mode_default")" = format ] &&
 		binary_matches "$bin"; then
@@ -134,4 +143,12 @@ register_focus_hooks() {
 		client-session-changed client-attached pane-focus-in; do
 		set_hook_entry "$hook" "$command"
 	done
+}
+
+# fit_status_left: tmux's default status-left-length (10) cuts every cdev session name to
+# "[claude-de"; where the user left it at that default, make room for a prefixed project name.
+fit_status_left() {
+	if [ "$(tmux show-option -gqv status-left-length)" = 10 ]; then
+		tmux set-option -gq status-left-length "$status_left_length_default"
+	fi
 }

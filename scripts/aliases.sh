@@ -11,11 +11,12 @@ action_command() {
 	height=$(popup_size "$(get_tmux_option "$popup_height_option" "")" "$popup_height_default")
 	case "$1" in
 	list) printf "display-popup -w %s -h %s -T ' cdev list (Esc closes) ' '\"\$CDEV_BIN\" list'" "$width" "$height" ;;
-	# The picker in a popup that closes with it (-E); control-mode clients (iTerm2's tmux -CC)
-	# cannot show popups, so they get it in a window of its own.
+	# The picker in a popup that closes with it; control-mode clients (iTerm2's tmux -CC) cannot
+	# show popups, so they get it in a window of its own. tmux does not expand formats in a
+	# popup's command, so run-shell expands #{client_name} and cdev opens the popup for it.
 	switch)
 		printf "if-shell -F '#{client_control_mode}' { new-window -n cdev '\"\$CDEV_BIN\" switch' } "
-		printf "{ display-popup -E -w %s -h %s -T ' cdev ' '\"\$CDEV_BIN\" switch --client \"#{client_name}\"' }" "$width" "$height"
+		printf "{ run-shell -b '\"\$CDEV_BIN\" switch --popup %sx%s --client #{q:client_name}' }" "$width" "$height"
 		;;
 	# A flag option without a value toggles; the message reads the new value.
 	sync) printf "set-window-option synchronize-panes ; display-message 'cdev: synchronize-panes #{?synchronize-panes,ON,OFF}'" ;;
@@ -28,6 +29,17 @@ action_command() {
 		printf "confirm-before -p 'cdev: replace #S with its last snapshot? (y/n)' "
 		printf "{ run-shell -b '\"\$CDEV_BIN\" restore --force --client \"#{client_name}\" -- #{q:session_name}' }"
 		;;
+	esac
+}
+
+# helper_command ACTION: the action's command, or, while the helper is missing or being
+# downloaded or built, the reason in the status line (instead of "cdev: not found" or a job's
+# "returned 127"). @cdev-ready is read when the key is pressed.
+helper_command() {
+	case "$1" in
+	sync) action_command "$1" ;;
+	*) printf "if-shell -F '#{%s}' { %s } { display-message -d %s '#{%s}' }" "$ready_option" \
+		"$(action_command "$1")" "$ready_message_ms" "$build_message_option" ;;
 	esac
 }
 
@@ -60,7 +72,7 @@ set_alias() {
 define_aliases() {
 	local action _option _default
 	while read -r action _option _default; do
-		set_alias "cdev-$action" "$(action_command "$action")"
+		set_alias "cdev-$action" "$(helper_command "$action")"
 	done < <(cdev_actions)
 }
 

@@ -14,12 +14,17 @@ get_tmux_option() {
 	fi
 }
 
-# cdev_message TEXT: shows TEXT to attached clients and keeps it in @cdev-build-message, so it can
-# be read later even when nobody was attached (tmux start-up, TPM install).
+# cdev_message TEXT [MILLISECONDS]: shows TEXT to attached clients (for display-time, or as long
+# as asked) and keeps it in @cdev-build-message, so it can be read later even when nobody was
+# attached (tmux start-up, TPM install), and every key can show it while the helper is not ready.
 cdev_message() {
 	tmux set-option -gq "$build_message_option" "$1"
 	# display-message expands formats: double every # so paths are shown as they are.
-	tmux display-message "${1//#/##}" 2>/dev/null || true
+	if [ -n "${2:-}" ]; then
+		tmux display-message -d "$2" "${1//#/##}" 2>/dev/null || true
+	else
+		tmux display-message "${1//#/##}" 2>/dev/null || true
+	fi
 }
 
 # tmux_version_at_least MAJOR.MINOR: compares with the running tmux's version.

@@ -4,9 +4,20 @@
 # get_tmux_option. Options the helper itself reads (@cdev-prefix, @cdev-projects-dirs) are listed in
 # the README; the helper documents and validates them.
 
-# Path of the cdev binary; empty means: the plugin's own build, then cdev on PATH.
+# Path of the cdev binary; empty means: the plugin's own bin/cdev, then cdev on PATH, else the
+# release asset downloaded, else a cargo build.
 cdev_bin_option="@cdev-bin"
 cdev_bin_default=""
+
+# Where the release assets of a version are: {version} becomes the plugin's version; the files
+# are cdev-<target triple> and SHA256SUMS. "off" skips the download (cargo builds it).
+download_url_option="@cdev-download-url"
+download_url_default="https://github.com/cdev-tmux/cdev/releases/download/v{version}"
+
+# A directory on PATH (or "on" for ~/.local/bin) to put a `cdev` symlink to the plugin's binary
+# into, so `cdev …` works in every shell; empty: none.
+link_bin_option="@cdev-link-bin"
+link_bin_default=""
 
 # Key (after the prefix) that shows `cdev list` in a popup; empty or "none" binds nothing.
 # Chosen among keys that tmux, tmux-resurrect (C-s, C-r) and tmux-continuum leave unbound.
@@ -73,6 +84,10 @@ style_idle_default=""
 resurrect_defaults_option="@cdev-resurrect-defaults"
 resurrect_defaults_default="on"
 
+# status-left-length cdev sets where the user left tmux's default (10, which shows "[claude-de"):
+# room for "[claude-dev-" and a 28-character project name.
+status_left_length_default=40
+
 # Popup size, in cells or percent of the client.
 popup_width_option="@cdev-popup-width"
 popup_width_default="80%"
@@ -81,11 +96,18 @@ popup_height_default="60%"
 
 # Set by cdev.tmux for the user and for `cdev doctor`, not to be set by hand:
 #   @cdev-bin-path       the binary the aliases run (also exported as CDEV_BIN in the global env)
-#   @cdev-build-status   ok | building | built | failed | no-cargo | mismatch
+#   @cdev-build-status   ok | downloading | downloaded | building | built | failed | no-cargo | mismatch
 #   @cdev-build-message  the last message cdev.tmux showed about the binary
+#   @cdev-ready          1 when the binary can run; every key and the status segment test it and
+#                        otherwise show @cdev-build-message instead of failing
 bin_path_option="@cdev-bin-path"
 build_status_option="@cdev-build-status"
 build_message_option="@cdev-build-message"
+ready_option="@cdev-ready"
+
+# How long messages about the helper (ready, failed) stay in the status line, in milliseconds;
+# a key press clears them sooner. tmux's own display-time (750 ms) is too short to read them.
+ready_message_ms=10000
 
 # The oldest tmux cdev supports: 3.2 brought display-popup and the format modifiers cdev uses.
 minimum_tmux_version="3.2"

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use anyhow::{Context as _, Result};
+use serde::Serialize;
 
 use super::Context;
 use crate::config::Setting;
@@ -26,26 +27,39 @@ pub fn run(context: &Context, json: bool) -> Result<()> {
         return Ok(());
     }
     writeln!(out, "# config file: {}", context.paths.config_file().display())?;
-    line(&mut out, "prefix", &toml_string(&config.prefix.value), &config.prefix)?;
-    let dirs: Vec<String> =
-        config.projects_dirs.value.iter().map(|d| toml_string(&d.display().to_string())).collect();
-    line(&mut out, "projects_dirs", &format!("[{}]", dirs.join(", ")), &config.projects_dirs)?;
-    line(&mut out, "projects_depth", &config.projects_depth.value.to_string(), &config.projects_depth)?;
-    line(&mut out, "claude_command", &toml_string(&config.claude_command.value), &config.claude_command)?;
-    let names: Vec<String> = config.template_priority.value.iter().map(|n| toml_string(n)).collect();
-    line(&mut out, "template_priority", &format!("[{}]", names.join(", ")), &config.template_priority)?;
-    line(
-        &mut out,
-        "default_template",
-        &toml_string(&config.default_template.value),
-        &config.default_template,
-    )?;
+    line(&mut out, "prefix", &config.prefix)?;
+    line(&mut out, "projects_dirs", &config.projects_dirs)?;
+    line(&mut out, "projects_depth", &config.projects_depth)?;
+    line(&mut out, "claude_command", &config.claude_command)?;
+    line(&mut out, "template_priority", &config.template_priority)?;
+    line(&mut out, "default_template", &config.default_template)?;
+    line(&mut out, "snapshot_keep", &config.snapshot_keep)?;
+    line(&mut out, "snapshot_keep_days", &config.snapshot_keep_days)?;
+    line(&mut out, "snapshot_scrollback", &config.snapshot_scrollback)?;
+    line(&mut out, "restore_processes", &config.restore_processes)?;
+    line(&mut out, "max_sessions", &config.max_sessions)?;
+    // The hosts are tables: shown as config.toml holds them (none: nothing).
+    for (name, host) in &config.hosts {
+        let table = toml::to_string(host).unwrap_or_default();
+        writeln!(out, "\n[hosts.{}]\n{}", toml_key(name), table.trim_end())?;
+    }
     out.flush()?;
     Ok(())
 }
 
-fn line<T>(out: &mut impl Write, key: &str, shown: &str, setting: &Setting<T>) -> io::Result<()> {
+/// `key = value  # source`, the value as TOML (what config.toml would say).
+fn line<T: Serialize>(out: &mut impl Write, key: &str, setting: &Setting<T>) -> io::Result<()> {
+    let shown = toml::Value::try_from(&setting.value).map(|v| v.to_string()).unwrap_or_default();
     writeln!(out, "{key} = {shown}  # {}", setting.source)
+}
+
+/// A table name as TOML writes it: bare when it can be, else quoted.
+fn toml_key(name: &str) -> String {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        name.to_string()
+    } else {
+        toml_string(name)
+    }
 }
 
 fn toml_string(value: &str) -> String {

@@ -50,7 +50,12 @@ pub fn run(context: &Context) -> Result<()> {
         "" => add(false, "the cdev plugin is not loaded in this server".into(), Some(
             "add `set -g @plugin '…/cdev'` before TPM's `run` line in ~/.tmux.conf, then prefix + I".into(),
         )),
-        "ok" | "built" => add(true, format!("plugin loaded; helper {version} at {}", option("@cdev-bin-path")), None),
+        "ok" | "built" | "downloaded" => {
+            add(true, format!("plugin loaded; helper {version} at {}", option("@cdev-bin-path")), None)
+        }
+        "downloading" | "building" => add(false, option("@cdev-build-message"), Some(
+            "wait for the \"ready\" message (the log is in the plugin's bin/install.log)".into(),
+        )),
         other => add(false, format!("plugin build status: {other} ({})", option("@cdev-build-message")), Some(
             "run `cargo build --release --locked` in the plugin directory, then `tmux source ~/.tmux.conf`".into(),
         )),

@@ -8,6 +8,7 @@ use anyhow::{bail, Context as _, Result};
 use super::Context;
 use crate::cli::EnvCommand;
 use crate::humanize::shown_path;
+use crate::session::create::ENV_KEYS_OPTION;
 use crate::session::env::{read_env_file, ENV_FILE};
 use crate::tmux::{environment, target, Tmux, TmuxCommand};
 
@@ -30,10 +31,26 @@ fn load(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
         eprintln!("cdev: skipped {}:{}: {}", shown_path(&path), error.line, error.message);
     }
     let session = target::session(&name);
-    let chain = environment::set(&session, file.vars.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))));
+    // A key the file set last time and no longer has is unset: a revoked token must not stay.
+    let previous = tmux
+        .run(TmuxCommand::new("show-options").flag("-qv").value("-t", &session).arg(ENV_KEYS_OPTION))
+        .with_context(fail)?;
+    let keys: Vec<&str> = file.vars.iter().map(|(key, _)| key.as_str()).collect();
+    let removed: Vec<&str> = previous.split_whitespace().filter(|key| !keys.contains(key)).collect();
+    let mut chain: Vec<TmuxCommand> = removed
+        .iter()
+        .map(|key| TmuxCommand::new("set-environment").flag("-u").value("-t", &session).arg(key))
+        .collect();
+    chain.extend(environment::set(&session, file.vars.iter().map(|(k, v)| (k.as_str(), Some(v.as_str())))));
+    chain
+        .push(TmuxCommand::new("set-option").value("-t", &session).arg(ENV_KEYS_OPTION).arg(&keys.join(" ")));
     tmux.run_chain(&chain).with_context(fail)?;
+    let unset = match removed.as_slice() {
+        [] => String::new(),
+        keys => format!(", {} unset ({})", keys.len(), keys.join(", ")),
+    };
     eprintln!(
-        "cdev: {} variables from {} set in {name} (new panes get them)",
+        "cdev: {} variables from {} set in {name}{unset} (new panes get them)",
         file.vars.len(),
         path.display()
     );
@@ -46,7 +63,11 @@ fn show(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
         .run(TmuxCommand::new("show-environment").value("-t", &target::session(&name)))
         .with_context(|| format!("could not show env of {name}"))?;
     let mut out = io::BufWriter::new(io::stdout().lock());
-    out.write_all(output.as_bytes())?;
+    // `-NAME` is tmux's mark for a variable removed from the session (it hides the global one):
+    // not part of the environment a pane gets.
+    for line in output.lines().filter(|line| !line.starts_with('-')) {
+        writeln!(out, "{line}")?;
+    }
     out.flush()?;
     Ok(())
 }

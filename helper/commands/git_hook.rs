@@ -21,14 +21,30 @@ hooks=$(dirname "$0")
 if [ -x "$hooks/pre-commit.cdev-chained" ]; then
 	"$hooks/pre-commit.cdev-chained" "$@" || exit $?
 fi
-cdev=${CDEV_BIN:-cdev}
-if command -v "$cdev" >/dev/null 2>&1; then
+# From an IDE or a shell outside tmux cdev may not be on PATH: the plugin's own binary (TPM's two
+# plugin directories), then the cdev that wrote this hook.
+cdev=""
+for candidate in "${CDEV_BIN:-}" "$(command -v cdev 2>/dev/null)" \
+	"${TMUX_PLUGIN_MANAGER_PATH:-$HOME/.tmux/plugins/}cdev/bin/cdev" \
+	"${XDG_CONFIG_HOME:-$HOME/.config}/tmux/plugins/cdev/bin/cdev" @INSTALLED_BY@; do
+	if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+		cdev=$candidate
+		break
+	fi
+done
+if [ -n "$cdev" ]; then
 	if ! "$cdev" check >&2; then
 		echo "cdev: agent worktrees above have uncommitted changes (the commit goes on)" >&2
 	fi
 fi
 exit 0
 "#;
+
+/// The hook's text, with the path of the cdev writing it as the last place to look.
+fn hook_text() -> String {
+    let installed_by = std::env::current_exe().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    HOOK.replace("@INSTALLED_BY@", &shell_words::quote(&installed_by))
+}
 
 pub fn install(dir: Option<PathBuf>) -> Result<()> {
     let dir = match dir {
@@ -56,7 +72,7 @@ pub fn install(dir: Option<PathBuf>) -> Result<()> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
         Err(err) => bail!("could not read {}: {err}", hook.display()),
     }
-    store::write_atomic_with_mode(&hook, HOOK.as_bytes(), Some(0o755))
+    store::write_atomic_with_mode(&hook, hook_text().as_bytes(), Some(0o755))
         .with_context(|| format!("could not write {}", hook.display()))?;
     println!("installed {}", shown_path(&hook));
     Ok(())

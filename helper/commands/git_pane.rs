@@ -40,8 +40,8 @@ pub fn run(context: &Context, session: Option<String>, client: Option<String>) -
     match (outcome, client) {
         // From a key binding: say it in the status line, where the user looks.
         (Err(err), Some(client)) => {
-            let message = crate::tmux::command::escape_format(&format!("cdev: {err:#}"));
-            tmux.run(TmuxCommand::new("display-message").value("-c", &client).arg(&message)).map(drop)
+            super::tell_client(context, &client, &err);
+            Ok(())
         }
         (outcome, _) => outcome,
     }

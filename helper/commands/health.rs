@@ -143,7 +143,8 @@ fn check_session(
         let place = format!("pane {}.{} ({})", pane.window, pane.pane, pane.title);
         if pane.dead {
             check(false, format!("{place}: dead"));
-        } else if command_exited(pane) {
+        } else if command_exited(pane) && pane.role.as_deref() != Some("git") {
+            // The git pane's `git status` is a one-shot by design: the shell after it is the point.
             check(false, format!("{place}: its command exited; now a shell"));
         }
     }
@@ -157,8 +158,21 @@ fn check_session(
             } else {
                 continue;
             };
-            let changes = git::run(&path, &["status", "--porcelain"]).map(|s| s.lines().count()).unwrap_or(0);
-            check(changes == 0, format!("{name}: {changes} uncommitted changes"));
+            if !path.is_dir() {
+                // Registered with git but gone; a pane's worktree is said missing above already.
+                let dir_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                if !worktrees.iter().any(|p| p.worktree == dir_name) {
+                    check(false, format!("{name}: missing (`git worktree prune` forgets it)"));
+                }
+                continue;
+            }
+            match git::run(&path, &["status", "--porcelain"]) {
+                Ok(status) => {
+                    let changes = status.lines().count();
+                    check(changes == 0, format!("{name}: {changes} uncommitted changes"));
+                }
+                Err(err) => check(false, format!("{name}: could not read its status: {err:#}")),
+            }
         }
     }
     for pane in panes.iter().filter(|p| p.agent_state.as_deref() == Some("error")) {
@@ -174,6 +188,8 @@ fn check_session(
             let age = (now - taken.timestamp()).max(0);
             check(age < 86_400, format!("last snapshot: {} ago", duration(age)));
         }
+        // A session younger than the snapshot age that warns is not overdue for one.
+        None if now - first.session_created < 86_400 => check(true, "no snapshot yet (cdev save)".into()),
         None => check(false, "no snapshot yet (cdev save)".into()),
     }
     let agents: Vec<Agent> = panes

@@ -194,7 +194,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Next { client } => agents::next(&context, client),
         Command::Config { json } => config::run(&context, json),
         Command::Completions { shell } => completions::run(shell),
-        Command::Switch { name, client } => switch::run(&context, name, client),
+        Command::Switch { client, popup: Some(size), .. } => switch::open_popup(&context, client, &size),
+        Command::Switch { name, client, popup: None } => switch::run(&context, name, client),
         Command::GitHook(GitHookCommand::Install { dir }) => git_hook::install(dir),
         Command::Top { json, interval } => top::run(&context, json, interval),
         Command::Resurrect { hook, file } => resurrect::run(&context, &hook, file),
@@ -206,5 +207,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Unshare { session } => share::unshare(&context, &session),
         Command::GitStatus { session, client } => git_pane::run(&context, session, client),
         Command::Projects { json } => switch::list_projects(&context, json),
+    }
+}
+
+/// Says `err` in `client`'s status line: for actions started from a key binding, whose output
+/// nobody sees (a run-shell job, a popup that closes). Best effort: the error is also returned.
+pub fn tell_client(context: &Context, client: &str, err: &anyhow::Error) {
+    let message = crate::tmux::command::escape_format(&format!("cdev: {err:#}"));
+    let shown = context
+        .tmux()
+        .and_then(|tmux| tmux.run(TmuxCommand::new("display-message").value("-c", client).arg(&message)));
+    if let Err(not_shown) = shown {
+        crate::log::debug("tell-client", &format!("{not_shown:#}"));
     }
 }

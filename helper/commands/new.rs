@@ -92,6 +92,8 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         }
     }
     let env = session_env(&project, &root, &editor, &template.env, env_file.as_ref().map(|(_, f)| f));
+    let env_file_keys: Vec<String> =
+        env_file.iter().flat_map(|(_, file)| file.vars.iter().map(|(key, _)| key.clone())).collect();
 
     let claude_settings =
         if request.dry_run { context.claude_settings_path() } else { context.install_claude_settings()? };
@@ -127,6 +129,7 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         root: &root,
         template: &template.name,
         env: &env,
+        env_file_keys: &env_file_keys,
         history_limit: template.history_limit,
         base_index: options.number("base-index", 0),
         pane_base_index: options.number("pane-base-index", 0),
@@ -211,7 +214,18 @@ fn project_root(dir: Option<&Path>) -> Result<PathBuf> {
         None => std::env::current_dir().context("could not read the current directory")?,
     };
     let fail = || format!("could not create session for {}", dir.display());
-    let root = dir.canonicalize().map_err(|err| anyhow!(err)).with_context(fail)?;
+    let root = match dir.canonicalize() {
+        Ok(root) => root,
+        // The quick start's first command on a fresh machine: say what to do, not "os error 2".
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(anyhow!(
+                "the directory does not exist (make it first: mkdir -p {})",
+                shell_words::quote(&dir.to_string_lossy())
+            ))
+            .with_context(fail);
+        }
+        Err(err) => return Err(anyhow!(err)).with_context(fail),
+    };
     if !root.is_dir() {
         return Err(anyhow!("not a directory")).with_context(fail);
     }

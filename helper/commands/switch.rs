@@ -13,6 +13,7 @@ use super::{attach, new, prompt, Context};
 use crate::agent::{status, AgentState};
 use crate::config::Config;
 use crate::humanize::printable;
+use crate::input_error::InputError;
 use crate::picker::{self, ActionKey, Entry, Outcome};
 use crate::projects::{self, cache, Project};
 use crate::tmux::state::Session;
@@ -31,7 +32,53 @@ const HEADER: &str =
     "enter: go · ctrl-x: kill (saved first), forget a saved one · ctrl-r: rename · ctrl-t: new with template · esc";
 
 pub fn run(context: &Context, name: Option<String>, client: Option<String>) -> Result<()> {
-    let client = client.as_deref();
+    let outcome = switch_or_pick(context, name, client.as_deref());
+    // From prefix + T: the popup closes with the picker, so the reason is said where the user
+    // looks, in the client's status line (and on stderr, for the exit status).
+    if let (Err(err), Some(client)) = (&outcome, &client) {
+        super::tell_client(context, client, err);
+    }
+    outcome
+}
+
+/// `cdev switch --popup WxH --client C`: the picker in a popup on client C. tmux does not expand
+/// formats in display-popup's command (by design), so prefix + T cannot hand #{client_name} to the
+/// picker in the popup itself: run-shell expands it into this call, which writes it into the
+/// popup's argv-quoted command line.
+pub fn open_popup(context: &Context, client: Option<String>, size: &str) -> Result<()> {
+    let client = client.context("could not open the picker: --popup needs --client")?;
+    let (width, height) = popup_size(size)?;
+    let exe = std::env::current_exe().context("could not open the picker: cannot find cdev's own path")?;
+    let command = [exe.to_string_lossy().into_owned(), "switch".into(), "--client".into(), client.clone()];
+    let popup = TmuxCommand::new("display-popup")
+        .value("-c", &client)
+        .flag("-E")
+        .value("-w", width)
+        .value("-h", height)
+        .value("-T", " cdev ")
+        // tmux waits for the popup and exits with the picker's status (130 after Esc): the
+        // picker says its own errors, so `|| true` keeps them from reaching run-shell too.
+        .arg(&format!("{} || true", shell_words::join(&command)));
+    context.tmux()?.run(popup).map(drop).context("could not open the picker")
+}
+
+/// "80%x60%" → ("80%", "60%"): each side a number of cells or a percentage.
+fn popup_size(size: &str) -> Result<(&str, &str)> {
+    let valid = |side: &str| {
+        let digits = side.strip_suffix('%').unwrap_or(side);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    match size.split_once('x') {
+        Some((width, height)) if valid(width) && valid(height) => Ok((width, height)),
+        _ => Err(anyhow!(InputError::new(
+            format!("--popup {size}"),
+            "expected WIDTHxHEIGHT in cells or percent, such as 80%x60%"
+        ))
+        .context("could not open the picker")),
+    }
+}
+
+fn switch_or_pick(context: &Context, name: Option<String>, client: Option<&str>) -> Result<()> {
     match name {
         Some(name) => switch_to(context, &name, client),
         None if picker::has_terminal() => pick_loop(context, client),

@@ -19,12 +19,27 @@ fn task() -> Value {
     json!({
         "label": LABEL,
         "type": "process",
-        "command": "cdev",
+        "command": task_command(),
         "args": ["switch", "${workspaceFolder}"],
         "group": "build",
         "presentation": { "echo": false, "reveal": "always", "focus": true, "panel": "new" },
         "problemMatcher": []
     })
+}
+
+/// `cdev` when VS Code will find it on PATH; else this binary's own path (after a TPM install,
+/// the plugin's bin/cdev), under `${userHome}` when it is in the home directory, so the file
+/// still works for a teammate with the same layout.
+fn task_command() -> String {
+    if crate::tmux::find_on_path("cdev").is_some() {
+        return "cdev".to_string();
+    }
+    let Ok(exe) = std::env::current_exe() else { return "cdev".to_string() };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match home.as_deref().and_then(|home| exe.strip_prefix(home).ok()) {
+        Some(relative) => format!("${{userHome}}/{}", relative.display()),
+        None => exe.to_string_lossy().into_owned(),
+    }
 }
 
 pub fn run(dir: Option<PathBuf>) -> Result<()> {

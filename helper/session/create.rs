@@ -47,6 +47,8 @@ pub struct Creation<'a> {
     pub root: &'a Path,
     pub template: &'a str,
     pub env: &'a [(String, String)],
+    /// The keys of `env` that came from `.env.claude`: what a later `cdev env load` may unset.
+    pub env_file_keys: &'a [String],
     pub history_limit: Option<u32>,
     /// The server's `base-index` and `pane-base-index`, so targets name the right windows.
     pub base_index: u32,
@@ -200,8 +202,16 @@ fn session_options(c: &Creation<'_>) -> Vec<TmuxCommand> {
             .arg("@cdev_project_root")
             .arg(&c.root.to_string_lossy()),
         TmuxCommand::new("set-option").value("-t", &session).arg("@cdev_template").arg(c.template),
+        TmuxCommand::new("set-option")
+            .value("-t", &session)
+            .arg(ENV_KEYS_OPTION)
+            .arg(&c.env_file_keys.join(" ")),
     ]
 }
+
+/// The session option listing the variables `.env.claude` set (space-separated; the names are
+/// validated identifiers), so `cdev env load` can unset one the file no longer has.
+pub const ENV_KEYS_OPTION: &str = "@cdev_env_keys";
 
 /// The title and cdev's per-pane options: the Claude session id and the worktree.
 fn pane_options(pane_target: &str, pane: &PanePlan) -> Vec<TmuxCommand> {

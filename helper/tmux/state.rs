@@ -238,6 +238,10 @@ pub struct HealthPane {
     pub agent_error: Option<String>,
     /// The pane's first process (its shell), root of its process tree; 0 when dead.
     pub pid: u32,
+    /// The role its template gave the pane (`@cdev_role`: claude, editor, git, …).
+    pub role: Option<String>,
+    /// When the session was made (Unix time).
+    pub session_created: i64,
 }
 
 impl Record for HealthPane {
@@ -257,6 +261,8 @@ impl Record for HealthPane {
         text("@cdev_agent_since"),
         text("@cdev_agent_error"),
         plain("pane_pid"),
+        text("@cdev_role"),
+        plain("session_created"),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -276,6 +282,8 @@ impl Record for HealthPane {
             agent_since: f.optional()?.and_then(|s| s.parse().ok()),
             agent_error: f.optional()?,
             pid: f.number().unwrap_or(0),
+            role: f.optional()?,
+            session_created: f.number()?,
         })
     }
 }

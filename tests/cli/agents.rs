@@ -261,7 +261,12 @@ fn the_plugin_fills_placeholders_and_done_clears_when_the_pane_is_seen() {
     env.tmux(&["set-option", "-gu", "@cdev-status-mode"]).ok();
     env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
     let right = env.tmux(&["show-options", "-gv", "status-right"]).ok();
-    assert_eq!(right.trim_end(), "#(\"$CDEV_BIN\" status; : #{e|+:#{@cdev_status_epoch},0}) | %H:%M");
+    // Behind @cdev-ready: until the helper is there the segment says so instead (issue 19).
+    assert!(
+        right.starts_with("#{?#{@cdev-ready},#(\"$CDEV_BIN\" status; : #{e|+:#{@cdev_status_epoch},0}),"),
+        "{right}"
+    );
+    assert!(right.trim_end().ends_with("} | %H:%M"), "{right}");
     let out = env.path("segment");
     let command = format!("\"$CDEV_BIN\" status > {}", shell_words::quote(&out.to_string_lossy()));
     env.tmux(&["run-shell", &command]).ok();
@@ -424,7 +429,8 @@ fn health_checks_panes_commands_worktrees_and_agents() {
     assert!(text.contains("warn pane 0.1 (quick): its command exited; now a shell"), "{text}");
     assert!(text.contains("warn worktree feat: 1 uncommitted changes"), "{text}");
     assert!(text.contains("agent 0.0: waiting"), "{text}");
-    assert!(text.contains("warn no snapshot yet (cdev save)"), "{text}");
+    // A session made a moment ago is not overdue for its first snapshot.
+    assert!(text.contains("ok   no snapshot yet (cdev save)"), "{text}");
     env.cdev(&["save", &session]).ok();
     let mut cmd = env.command(CDEV);
     cmd.args(["-L", &env.socket, "health"]).env("NO_COLOR", "1");
@@ -439,6 +445,56 @@ fn health_checks_panes_commands_worktrees_and_agents() {
     assert_eq!(report[0]["checks"][0]["ok"], false);
     let err = env.cdev(&["health", "nope"]).fails_with(1);
     assert!(err.contains("could not check nope: no such session"), "{err}");
+}
+
+/// `cdev health` on `session`, in plain words: its exit code and its report.
+fn plain_health(env: &TestEnv, session: &str) -> (Option<i32>, String) {
+    let mut cmd = env.command(CDEV);
+    cmd.args(["-L", &env.socket, "health", session]).env("NO_COLOR", "1");
+    let run = env.run(cmd);
+    (run.code(), run.stdout())
+}
+
+#[test]
+fn health_is_0_for_a_fresh_session_from_a_built_in_template_and_a_lost_worktree_is_no_ok_issue_19() {
+    let env = TestEnv::lived_in();
+    let repo = env.project("projects/fresh");
+    env.git(&repo, &["init", "-q", "-b", "main"]);
+    env.git(&repo, &["commit", "-q", "--allow-empty", "-m", "first"]);
+    // Claude and the editor as long-running programs (their arguments commented out), under bash,
+    // which runs a single command in place (dash forks, and every pane would look like a shell).
+    let stand_in = "sleep 600 #";
+    fs::create_dir_all(env.path("config/cdev")).unwrap();
+    fs::write(env.path("config/cdev/config.toml"), format!("claude_command = {stand_in:?}\n")).unwrap();
+    let mut new = env.command(CDEV);
+    new.args(["-L", &env.socket, "new", "--no-attach"])
+        .arg(&repo)
+        .env("EDITOR", stand_in)
+        .env("SHELL", "/bin/bash");
+    let session = env.run(new).ok().trim().to_string();
+    // The git window's `git status` has run and exited, as the template means it to.
+    let git_pane = env
+        .panes(&session, "#{pane_id} #{@cdev_role}")
+        .into_iter()
+        .find_map(|l| l.strip_suffix(" git").map(str::to_string))
+        .unwrap();
+    wait_for("the git pane's git status", || {
+        env.tmux(&["capture-pane", "-p", "-t", &git_pane]).ok().contains("On branch")
+    });
+    wait_for("the shell after it", || {
+        env.tmux(&["display-message", "-p", "-t", &git_pane, "#{pane_current_command}"]).ok().trim() == "bash"
+    });
+    let (code, text) = plain_health(&env, &session);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("warn"), "{text}");
+
+    // A worktree deleted behind git's back: missing, never "0 uncommitted changes".
+    env.cdev(&["worktree", "add", "feat", "--session", &session]).ok();
+    fs::remove_dir_all(repo.join(".worktrees/feat")).unwrap();
+    let (code, text) = plain_health(&env, &session);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("warn worktree feat: missing"), "{text}");
+    assert!(!text.contains("worktree feat: 0 uncommitted changes"), "{text}");
 }
 
 #[test]

@@ -293,21 +293,21 @@ fn esc_before_any_answer(sandbox: &Sandbox, client: &TerminalClient) -> std::tim
     // with a small escape-time) leaves no trace anywhere: see the CHANGELOG.
     std::thread::sleep(std::time::Duration::from_millis(500));
     let pressed = std::time::Instant::now();
-    client.send_keys(&["Escape"], false);
+    client.press(&["Escape"]);
     wait_in(env, pane, "the working glyph to go after an early Esc", || !client.status_line().contains('⚙'));
     let took = pressed.elapsed();
     sandbox.api.hold_slow.store(false, Ordering::Relaxed);
     wait_in(env, pane, "an early Esc to leave working", || state(env, pane) == "idle");
     // Whatever Claude kept in its input goes, so the next prompt starts clean.
-    client.send_keys(&["C-u"], false);
+    client.press(&["C-u"]);
     took
 }
 
 /// Types `prompt` into Claude through the attached client, as a user does.
 fn type_prompt(client: &TerminalClient, prompt: &str) {
-    client.send_keys(&[prompt], true);
+    client.press(&["-l", prompt]);
     std::thread::sleep(std::time::Duration::from_millis(200));
-    client.send_keys(&["Enter"], false);
+    client.press(&["Enter"]);
 }
 
 /// Esc mid-turn: from a slow reply streaming (working) to the glyph gone from the client's
@@ -320,7 +320,7 @@ fn esc_mid_turn(sandbox: &Sandbox, client: &TerminalClient) -> std::time::Durati
     wait_in(env, pane, "the slow reply (working)", || state(env, pane) == "working" && streams() > before);
     wait_in(env, pane, "the working glyph", || client.status_line().contains('⚙'));
     let pressed = std::time::Instant::now();
-    client.send_keys(&["Escape"], false);
+    client.press(&["Escape"]);
     wait_in(env, pane, "the working glyph to go after Esc", || !client.status_line().contains('⚙'));
     let took = pressed.elapsed();
     wait_in(env, pane, "Esc mid-turn to leave working", || state(env, pane) == "idle");
@@ -337,7 +337,7 @@ fn esc_at_permission_prompt(sandbox: &Sandbox, client: &TerminalClient) -> std::
     });
     wait_in(env, pane, "the waiting glyph", || client.status_line().contains('⏳'));
     let pressed = std::time::Instant::now();
-    client.send_keys(&["Escape"], false);
+    client.press(&["Escape"]);
     wait_in(env, pane, "the waiting glyph to go after Esc", || !client.status_line().contains('⏳'));
     let took = pressed.elapsed();
     wait_in(env, pane, "Esc at the prompt to leave waiting", || state(env, pane) == "idle");
@@ -418,9 +418,9 @@ fn claudes_own_dialog_shows_as_waiting_until_answered_issue_17() {
     wait_in(env, pane, "the dialog to show as waiting", || state(env, pane) == "waiting");
     let client = env.attach_terminal_client_sized(SESSION, 120, 40);
     wait_in(env, pane, "the waiting glyph", || client.status_line().contains('⏳'));
-    client.send_keys(&["Down"], false);
+    client.press(&["Down"]);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    client.send_keys(&["Enter"], false);
+    client.press(&["Enter"]);
     wait_in(env, pane, "the answered dialog to leave waiting", || state(env, pane) == "idle");
     wait_for_prompt(env, pane);
 }

@@ -72,3 +72,18 @@ fn the_prefix_option_decides_which_sessions_are_cdevs() {
     let stderr = env.cdev(&["list"]).fails_with(2);
     assert!(stderr.contains("key `@cdev-prefix`"), "{stderr}");
 }
+
+#[test]
+fn config_prints_every_setting_issue_19() {
+    let env = TestEnv::new();
+    let file = env.path("config/cdev/config.toml");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(&file, "snapshot_keep = 5\n[hosts.box]\ndestination = \"me@box\"\n").unwrap();
+    let text = env.cdev(&["config"]).ok();
+    let value = json(&env.cdev(&["config", "--json"]).ok());
+    for key in value.as_object().unwrap().keys().filter(|k| *k != "hosts") {
+        assert!(text.lines().any(|l| l.starts_with(&format!("{key} = "))), "{key} missing:\n{text}");
+    }
+    assert!(text.contains(&format!("snapshot_keep = 5  # {}:1", file.display())), "{text}");
+    assert!(text.contains("[hosts.box]\ndestination = \"me@box\""), "{text}");
+}

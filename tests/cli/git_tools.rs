@@ -59,6 +59,16 @@ fn the_pre_commit_hook_warns_chains_the_users_hook_and_never_blocks() {
     assert!(stderr.contains("the commit goes on"), "{stderr}");
     assert!(dir.join(".git/user-hook-ran").exists(), "the user's hook ran first");
 
+    // From an IDE after a TPM install: no CDEV_BIN, no cdev on PATH; the hook still finds it.
+    let mut ide = env.command("git");
+    ide.arg("-C").arg(&dir).args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]);
+    ide.args(["commit", "--allow-empty", "-m", "from the IDE"]);
+    ide.env("TMUX", format!("{socket},1,0"))
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env_remove("CDEV_BIN");
+    let from_ide = env.run(ide);
+    assert!(from_ide.stderr().contains("the commit goes on"), "issue 19: {}", from_ide.stderr());
+
     // The user's hook still decides: its failure fails the commit.
     executable(&hooks.join("pre-commit.cdev-chained"), "#!/bin/sh\necho 'lint failed' >&2\nexit 1\n");
     let refused = commit("third");

@@ -14,6 +14,8 @@ mod foreign;
 mod gateway;
 mod git_tools;
 mod hostile;
+mod install;
+mod keys;
 mod lifecycle;
 mod list;
 mod messages_api;

@@ -189,7 +189,10 @@ fn bad_directories_and_templates_leave_nothing_behind() {
     let missing = env.home().join("nope");
     let err = env.cdev(&["new", "--no-attach", &missing.to_string_lossy()]).fails_with(1);
     assert!(
-        err.starts_with(&format!("cdev: could not create session for {}: No such file", missing.display())),
+        err.starts_with(&format!(
+            "cdev: could not create session for {}: the directory does not exist",
+            missing.display()
+        )),
         "{err}"
     );
     let file = env.home().join("file.txt");
@@ -306,6 +309,46 @@ fn env_load_rereads_env_claude_into_the_session() {
 }
 
 #[test]
+fn env_load_unsets_a_key_removed_from_env_claude_and_show_prints_only_the_environment_issue_19() {
+    let env = TestEnv::lived_in();
+    let dir = env.project("projects/tokens");
+    fs::write(dir.join(".env.claude"), "API_TOKEN=secret\nKEEP=1\n").unwrap();
+    env.cdev(&["new", "--no-attach", &dir.to_string_lossy()]).ok();
+    let vars = env.cdev(&["env", "show", "claude-dev-tokens"]).ok();
+    assert!(vars.lines().any(|l| l == "API_TOKEN=secret"), "{vars}");
+    // tmux's marks for variables removed from the session (update-environment's DISPLAY, …)
+    // are not environment.
+    assert!(!vars.lines().any(|l| l.starts_with('-')), "{vars}");
+
+    // The token is revoked: gone from the file, gone from the session.
+    fs::write(dir.join(".env.claude"), "KEEP=2\n").unwrap();
+    let run = env.cdev(&["env", "load", "claude-dev-tokens"]);
+    run.ok();
+    assert!(run.stderr().contains("1 unset (API_TOKEN)"), "{}", run.stderr());
+    let vars = env.cdev(&["env", "show", "claude-dev-tokens"]).ok();
+    assert!(!vars.contains("API_TOKEN"), "{vars}");
+    assert!(vars.lines().any(|l| l == "KEEP=2"), "{vars}");
+    // A key cdev itself sets is never the file's to remove.
+    assert!(vars.lines().any(|l| l.starts_with("PROJECT_ROOT=")), "{vars}");
+    let new_pane = env
+        .tmux(&[
+            "split-window",
+            "-d",
+            "-P",
+            "-F",
+            "#{pane_id}",
+            "-t",
+            "=claude-dev-tokens:",
+            "env | grep -E '^(KEEP|API_TOKEN)='; sleep 600",
+        ])
+        .ok();
+    wait_for("the new pane's environment", || {
+        env.tmux(&["capture-pane", "-p", "-t", new_pane.trim()]).ok().contains("KEEP=2")
+    });
+    assert!(!env.tmux(&["capture-pane", "-p", "-t", new_pane.trim()]).ok().contains("API_TOKEN"));
+}
+
+#[test]
 fn dry_run_prints_a_command_that_a_shell_runs_to_the_same_session() {
     let env = TestEnv::new();
     env.start_session("other", &env.home());
@@ -356,4 +399,18 @@ panes = [{}, {}, {}, {}, {}, {}, {}, {}]
     env.cdev(&["kill", "claude-dev-webapp"]).ok();
     env.cdev(&["restore", "claude-dev-webapp"]).ok();
     assert_eq!(env.panes("claude-dev-webapp", "#{pane_id}").len(), 8);
+}
+
+#[test]
+fn a_project_directory_that_does_not_exist_gets_a_plain_message_issue_19() {
+    let env = TestEnv::new();
+    let missing = env.home().join("projects/webapp");
+    let err = env.cdev(&["new", &missing.to_string_lossy()]).fails_with(1);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "cdev: could not create session for {0}: the directory does not exist (make it first: mkdir -p {0})",
+            missing.display()
+        )
+    );
 }

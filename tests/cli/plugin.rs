@@ -5,8 +5,6 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
 
 use crate::support::{wait_for, which, TestEnv, CDEV};
 
@@ -14,7 +12,7 @@ const TPM: &str = "/usr/share/tmux-plugin-manager/tpm";
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Copies the plugin's shell side (and Cargo.toml, for its version) into `dest`.
-fn copy_plugin(dest: &Path) {
+pub fn copy_plugin(dest: &Path) {
     fs::create_dir_all(dest.join("scripts")).unwrap();
     for file in ["cdev.tmux", "Cargo.toml"] {
         fs::copy(Path::new(REPO).join(file), dest.join(file)).unwrap();
@@ -73,16 +71,25 @@ fn tpm_installs_the_plugin_which_adds_aliases_and_keys_without_touching_defaults
 
     assert!(env.home().join(".tmux/plugins/cdev/cdev.tmux").is_file(), "TPM cloned the plugin");
     let aliases = env.tmux(&["show-options", "-s", "command-alias"]).ok();
-    let cdev_aliases: Vec<&str> = aliases.lines().filter(|l| l.contains("cdev-")).collect();
-    assert_eq!(cdev_aliases.len(), 7, "{aliases}");
-    assert!(cdev_aliases[0].contains("cdev-switch=if-shell -F"), "{aliases}");
-    assert!(cdev_aliases[0].contains("display-popup -E -w 90 -h 60%"), "{aliases}");
-    assert!(cdev_aliases[1].contains("cdev-list=display-popup -w 90 -h 60%"), "{aliases}");
-    assert!(cdev_aliases[2].contains("cdev-next=run-shell -b"), "{aliases}");
-    assert!(cdev_aliases[3].contains("cdev-save=run-shell -b"), "{aliases}");
-    assert!(cdev_aliases[4].contains("cdev-restore=confirm-before"), "{aliases}");
-    assert!(cdev_aliases[5].contains("cdev-sync=set-window-option synchronize-panes"), "{aliases}");
-    assert!(cdev_aliases[6].contains("cdev-git-status=run-shell -b"), "{aliases}");
+    let names: Vec<&str> = aliases
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(_, v)| v.trim_start_matches('"')))
+        .filter_map(|v| v.split_once('=').map(|(name, _)| name))
+        .filter(|name| name.starts_with("cdev-"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "cdev-switch",
+            "cdev-list",
+            "cdev-next",
+            "cdev-save",
+            "cdev-restore",
+            "cdev-sync",
+            "cdev-git-status"
+        ],
+        "{aliases}"
+    );
 
     let after = bindings(&env);
     let lost: Vec<_> = defaults.difference(&after).collect();
@@ -103,9 +110,15 @@ fn tpm_installs_the_plugin_which_adds_aliases_and_keys_without_touching_defaults
         env.tmux(&["show-environment", "-g", "CDEV_BIN"]).ok().trim_end(),
         format!("CDEV_BIN={resolved}")
     );
-    // What the key runs works from inside the server: it finds the binary and its server.
+    // What the key runs works from inside the server: it finds the binary and its server. Pressed
+    // in a client, prefix + O shows the list in a popup of the width asked for (90 cells).
     let listed = run_in_server(&env, "\"$CDEV_BIN\" list");
     assert!(listed.lines().any(|l| l.contains("main")), "{listed}");
+    let client = env.attach_terminal_client_sized("main", 120, 24);
+    client.press(&["C-b", "O"]);
+    wait_for("the list popup", || client.screen().contains("cdev list (Esc closes)"));
+    let top = client.screen().lines().find(|l| l.contains("cdev list")).unwrap().to_string();
+    assert_eq!(top.trim().chars().count(), 90, "{top}");
 }
 
 /// Runs a shell command the way a binding's `run-shell` does, and returns what it printed.
@@ -121,13 +134,37 @@ fn source_plugin(env: &TestEnv, plugin: &Path) {
     env.tmux(&["run-shell", &shell_words::quote(&plugin.join("cdev.tmux").to_string_lossy())]).ok();
 }
 
-fn minimal_path(env: &TestEnv) -> String {
+pub fn minimal_path(env: &TestEnv) -> String {
     // tmux, git and the shell tools, but neither cargo nor cdev.
     let tools = env.path("tools");
     fs::create_dir_all(&tools).unwrap();
-    for tool in
-        ["tmux", "bash", "sh", "sed", "awk", "head", "mkdir", "rm", "cp", "cat", "sleep", "touch", "dirname"]
-    {
+    for tool in [
+        "tmux",
+        "bash",
+        "sh",
+        "sed",
+        "awk",
+        "head",
+        "mkdir",
+        "rm",
+        "cp",
+        "mv",
+        "ln",
+        "cat",
+        "sleep",
+        "touch",
+        "dirname",
+        "chmod",
+        "uname",
+        "find",
+        "sort",
+        "cksum",
+        "tr",
+        "xargs",
+        "curl",
+        "sha256sum",
+        "env",
+    ] {
         let _ = symlink(which(tool), tools.join(tool));
     }
     tools.to_string_lossy().into_owned()
@@ -141,64 +178,92 @@ fn without_cargo_the_user_is_told_the_exact_build_command() {
     let path = minimal_path(&env);
     env.start_session("main", &env.home());
     env.tmux(&["set-environment", "-g", "PATH", &path]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-download-url", "off"]).ok();
     source_plugin(&env, &plugin);
 
-    assert_eq!(option(&env, "@cdev-build-status"), "no-cargo");
+    wait_for("the outcome", || option(&env, "@cdev-build-status") == "no-cargo");
     let message = option(&env, "@cdev-build-message");
     let manifest = plugin.join("Cargo.toml").to_string_lossy().replace(' ', "\\ ");
     assert!(
         message.ends_with(&format!("run: cargo build --release --locked --manifest-path {manifest}")),
         "{message}"
     );
-    assert_eq!(option(&env, "@cdev-bin-path"), plugin.join("target/release/cdev").to_string_lossy());
+    assert_eq!(option(&env, "@cdev-bin-path"), plugin.join("bin/cdev").to_string_lossy());
+    assert_eq!(option(&env, "@cdev-ready"), "0");
 }
 
-#[test]
-fn a_missing_or_stale_helper_is_built_in_the_background() {
-    let env = TestEnv::new();
-    let plugin = env.path("plugin/cdev");
-    copy_plugin(&plugin);
-    // A stale build from an older version.
-    let own = plugin.join("target/release/cdev");
-    fs::create_dir_all(own.parent().unwrap()).unwrap();
-    fs::write(&own, "#!/bin/sh\necho 'cdev 0.0.0'\n").unwrap();
-    make_executable(&own);
-    // A lock left by a build that was killed (its PID is gone) must not block this one.
-    let lock = plugin.join("target/.cdev-build.lock");
-    fs::create_dir_all(&lock).unwrap();
-    fs::write(lock.join("pid"), "2147483646").unwrap();
-    // A cargo that waits for the test's go-ahead, then "builds" by copying the real binary.
+/// A cargo that waits for the test's go-ahead (the file `go`), then "builds" by copying the real
+/// binary, and counts its runs in `cargo-runs`.
+fn fake_cargo(env: &TestEnv, tools: &str, plugin: &Path) -> PathBuf {
     let go = env.path("go");
-    let tools = minimal_path(&env);
-    let cargo = Path::new(&tools).join("cargo");
+    let own = plugin.join("target/release/cdev");
+    let cargo = Path::new(tools).join("cargo");
     fs::write(
         &cargo,
         format!(
-            "#!/bin/sh\nwhile [ ! -e '{}' ]; do sleep 0.05; done\ncp '{CDEV}' '{}'\n",
-            go.display(),
-            own.display()
+            "#!/bin/sh\necho run >> '{runs}'\nwhile [ ! -e '{go}' ]; do sleep 0.05; done\nmkdir -p '{dir}'\ncp '{CDEV}' '{own}'\n",
+            runs = env.path("cargo-runs").display(),
+            go = go.display(),
+            dir = own.parent().unwrap().display(),
+            own = own.display()
         ),
     )
     .unwrap();
     make_executable(&cargo);
+    go
+}
+
+#[test]
+fn a_missing_or_stale_helper_is_built_in_the_background_and_rebuilt_when_the_sources_change_issue_19() {
+    let env = TestEnv::new();
+    let plugin = env.path("plugin/cdev");
+    copy_plugin(&plugin);
+    fs::create_dir_all(plugin.join("helper")).unwrap();
+    fs::write(plugin.join("helper/main.rs"), "fn main() {}\n").unwrap();
+    // A stale build from an older version.
+    let own = plugin.join("bin/cdev");
+    fs::create_dir_all(own.parent().unwrap()).unwrap();
+    fs::write(&own, "#!/bin/sh\necho 'cdev 0.0.0'\n").unwrap();
+    make_executable(&own);
+    // A lock left by an install that was killed (its PID is gone) must not block this one.
+    let lock = plugin.join("bin/.cdev-install.lock");
+    fs::create_dir_all(&lock).unwrap();
+    fs::write(lock.join("pid"), "2147483646").unwrap();
+    let tools = minimal_path(&env);
+    let go = fake_cargo(&env, &tools, &plugin);
     env.start_session("main", &env.home());
     env.tmux(&["set-environment", "-g", "PATH", &tools]).ok();
+    env.tmux(&["set-option", "-g", "@cdev-download-url", "off"]).ok();
 
     // Sourcing returns while cargo is still blocked: tmux start-up does not wait for the build.
     source_plugin(&env, &plugin);
-    assert_eq!(option(&env, "@cdev-build-status"), "building", "{}", option(&env, "@cdev-build-message"));
-    assert!(option(&env, "@cdev-build-message").starts_with("cdev: building the helper in the background"));
-
+    assert_eq!(option(&env, "@cdev-ready"), "0");
     fs::write(&go, "").unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while option(&env, "@cdev-build-status") == "building" && Instant::now() < deadline {
-        sleep(Duration::from_millis(50));
-    }
-    assert_eq!(option(&env, "@cdev-build-status"), "built");
+    wait_for("the build", || option(&env, "@cdev-build-status") == "built");
     assert_eq!(option(&env, "@cdev-build-message"), "cdev: helper built, ready");
+    assert_eq!(option(&env, "@cdev-ready"), "1");
     assert!(!lock.exists(), "the lock is released");
+    let key = fs::read_to_string(plugin.join("bin/cdev.key")).unwrap();
+    assert!(key.starts_with("build "), "{key}");
     let listed = run_in_server(&env, "\"$CDEV_BIN\" list");
     assert!(listed.contains("main"), "{listed}");
+
+    // Loaded again with the same sources: nothing to do.
+    source_plugin(&env, &plugin);
+    assert_eq!(option(&env, "@cdev-build-status"), "ok");
+    assert_eq!(fs::read_to_string(env.path("cargo-runs")).unwrap().lines().count(), 1);
+
+    // A TPM update (prefix + U) changes the sources, not the version: built again.
+    fs::write(plugin.join("helper/main.rs"), "fn main() { /* newer */ }\n").unwrap();
+    fs::remove_file(&go).unwrap();
+    source_plugin(&env, &plugin);
+    assert_eq!(option(&env, "@cdev-build-status"), "building");
+    assert_eq!(option(&env, "@cdev-ready"), "0", "the old binary is not run meanwhile");
+    assert!(option(&env, "@cdev-build-message").starts_with("cdev: the sources changed; rebuilding"));
+    fs::write(&go, "").unwrap();
+    wait_for("the rebuild", || option(&env, "@cdev-build-status") == "built");
+    assert_eq!(fs::read_to_string(env.path("cargo-runs")).unwrap().lines().count(), 2);
+    assert_ne!(fs::read_to_string(plugin.join("bin/cdev.key")).unwrap(), key);
 }
 
 fn make_executable(path: &Path) {
@@ -215,10 +280,13 @@ fn keys_follow_their_options_and_none_binds_nothing() {
     env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
     env.tmux(&["set-option", "-g", "@cdev-key-list", "C-y"]).ok();
     source_plugin(&env, &plugin);
-    let keys = bindings(&env);
-    assert!(keys.iter().any(|b| b.starts_with("bind-key -T prefix C-y display-popup")), "{keys:#?}");
-    assert!(!keys.iter().any(|b| b.starts_with("bind-key -T prefix O display-popup")));
     assert_eq!(option(&env, "@cdev-build-status"), "ok", "an explicit @cdev-bin is used as it is");
+    let client = env.attach_terminal_client_sized("main", 120, 24);
+    client.press(&["C-b", "C-y"]);
+    wait_for("the list popup on C-y", || client.screen().contains("cdev list (Esc closes)"));
+    client.press(&["Escape"]);
+    wait_for("the popup to close", || !client.screen().contains("cdev list (Esc closes)"));
+    assert!(!bindings(&env).iter().any(|b| b.starts_with("bind-key -T prefix O ")));
 
     let fresh = TestEnv::new();
     fresh.start_session("main", &fresh.home());
@@ -249,9 +317,11 @@ fn keys_follow_their_options_and_none_binds_nothing() {
     mine.tmux(&["bind-key", "C-u", "display-message", "also mine"]).ok();
     mine.tmux(&["set-option", "-g", "@cdev-key-list", "C-u"]).ok();
     source_plugin(&mine, &plugin);
-    let keys = bindings(&mine);
-    assert!(keys.contains("bind-key -T prefix T display-message mine"), "{keys:#?}");
-    assert!(keys.iter().any(|b| b.starts_with("bind-key -T prefix C-u display-popup")), "{keys:#?}");
+    let client = mine.attach_terminal_client_sized("main", 120, 24);
+    client.press(&["C-b", "T"]);
+    wait_for("the user's own T", || client.status_line().starts_with("mine"));
+    client.press(&["C-b", "C-u"]);
+    wait_for("cdev's list on C-u", || client.screen().contains("cdev list (Esc closes)"));
 }
 
 #[test]

@@ -311,17 +311,17 @@ impl TerminalClient {
 
     /// Types into the client's terminal as a user does: `keys` as tmux key names (`Enter`,
     /// `Escape`), or with `literal` as text.
-    pub fn send_keys(&self, keys: &[&str], literal: bool) {
-        let mut args = vec!["send-keys"];
-        if literal {
-            args.push("-l");
-        }
-        args.extend_from_slice(keys);
-        assert!(self.outer_tmux(&args).status.success(), "send-keys {keys:?}");
-    }
-
     pub fn status_line(&self) -> String {
         self.screen().trim_end_matches('\n').lines().last().unwrap_or_default().to_string()
+    }
+
+    /// Types `keys` (tmux key names: `C-b`, `T`, `Enter`, `-l` for literal text) on the client's
+    /// terminal, as a user does: they reach the inner tmux through its client, key bindings and all.
+    pub fn press(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        let out = self.outer_tmux(&args);
+        assert!(out.status.success(), "send-keys {keys:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
 

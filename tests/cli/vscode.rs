@@ -12,6 +12,8 @@ fn the_task_is_added_once_beside_the_users_own_and_a_broken_file_is_left_alone()
     let written = json(&fs::read_to_string(fresh.join(".vscode/tasks.json")).unwrap());
     assert_eq!(written["tasks"][0]["label"], "Attach to Claude Session");
     assert_eq!(written["tasks"][0]["args"], serde_json::json!(["switch", "${workspaceFolder}"]));
+    // cdev is not on this PATH (a TPM install): the task names the binary itself (issue 19).
+    assert_eq!(written["tasks"][0]["command"], crate::support::CDEV);
 
     let mine = env.project("projects/mine");
     let tasks = mine.join(".vscode/tasks.json");
