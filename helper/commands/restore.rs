@@ -2,7 +2,7 @@
 //! good snapshot, all in one tmux chain. A running session of the same name is refused, or with
 //! `--force` saved first and then replaced.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 
@@ -17,7 +17,7 @@ use crate::snapshot::rebuild::{apply_journal, session_chain, Settings};
 use crate::snapshot::{SessionSnapshot, Snapshot};
 use crate::tmux::command::escape_format;
 use crate::tmux::state::SessionSummary;
-use crate::tmux::{target, Tmux, TmuxCommand, TmuxOptions};
+use crate::tmux::{target, Server, Tmux, TmuxCommand, TmuxOptions};
 
 /// What the temporary names of sessions being rebuilt hold (`<name>-restoring-<token>`): such a
 /// session is never autosaved, and a failed restore removes its own.
@@ -72,6 +72,17 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         for name in names {
             let (path, mut snapshot, skipped) = store.latest_good(&name)?;
             report_skipped(&skipped);
+            if let Some(socket) = runs_elsewhere(
+                &tmux.server().socket_path(),
+                &context.paths.cache_dir.join("tmux-version"),
+                &snapshot.session,
+            ) {
+                eprintln!(
+                    "cdev: not restored, running on another tmux server ({socket}): {} (its agents would run twice)",
+                    printable(&name)
+                );
+                continue;
+            }
             if takes_journal(&name) {
                 bring_up_to_date(context, &tmux, &mut snapshot);
             }
@@ -98,6 +109,18 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
             let (path, mut snapshot, skipped) =
                 store.latest_good(target_name).with_context(|| format!("could not restore {target_name}"))?;
             report_skipped(&skipped);
+            if let Some(socket) = runs_elsewhere(
+                &tmux.server().socket_path(),
+                &context.paths.cache_dir.join("tmux-version"),
+                &snapshot.session,
+            )
+            .filter(|_| !request.force)
+            {
+                bail!(
+                    "could not restore {}: it runs on another tmux server ({socket}), and its agents would run twice (--force restores it anyway)",
+                    printable(target_name)
+                );
+            }
             if takes_journal(target_name) {
                 bring_up_to_date(context, &tmux, &mut snapshot);
             }
@@ -173,6 +196,23 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), shown_path(path));
     }
     Ok(())
+}
+
+/// The socket of another live tmux server on which the session `saved` still runs, if it does
+/// (its snapshot says which server saved it). Restoring it here too would start its Claude
+/// conversations a second time.
+pub fn runs_elsewhere(ours: &Path, version_cache: &Path, saved: &SessionSnapshot) -> Option<String> {
+    let socket = saved.socket.as_deref()?;
+    let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if resolved(Path::new(socket)) == resolved(ours) {
+        return None;
+    }
+    // A hung server is not waited for: it is taken for one that does not run the session.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let there =
+        Tmux::new(Server::Socket(socket.into()), version_cache.to_path_buf()).ok()?.with_deadline(deadline);
+    let session = target::session(&saved.name);
+    there.run(TmuxCommand::new("has-session").value("-t", &session)).ok().map(|_| socket.to_string())
 }
 
 /// Conversations the agent journal knows of in sessions that have no snapshot (a crash before

@@ -16,12 +16,18 @@ use crate::snapshot::Snapshot;
 
 /// A line and a preview for each saved session not in `running`, most recently saved first,
 /// with the session's name.
-pub fn entries(state_dir: &Path, running: &HashSet<String>) -> Vec<(Entry, String)> {
+/// Sessions that run on another tmux server (`runs_elsewhere`) are left out: restoring one here
+/// would start its agents twice.
+pub fn entries(
+    state_dir: &Path,
+    running: &HashSet<String>,
+    runs_elsewhere: impl Fn(&crate::snapshot::SessionSnapshot) -> bool,
+) -> Vec<(Entry, String)> {
     let now = chrono::Utc::now();
     let mut saved: Vec<(Option<chrono::DateTime<chrono::Utc>>, Snapshot)> = Store::new(state_dir)
         .saved_sessions()
         .into_iter()
-        .filter(|(_, s)| !running.contains(&s.session.name))
+        .filter(|(_, s)| !running.contains(&s.session.name) && !runs_elsewhere(&s.session))
         .map(|(path, snapshot)| (files::created_at(&path), snapshot))
         .collect();
     saved.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.session.name.cmp(&b.1.session.name)));

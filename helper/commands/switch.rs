@@ -386,13 +386,19 @@ fn later_entries(
     let open = open_roots(sessions);
     let running: HashSet<String> = sessions.iter().map(|s| s.name.clone()).collect();
     let state_dir = context.paths.state_dir.clone();
+    let ours = context.tmux().map(|t| t.server().socket_path()).unwrap_or_default();
+    let version_cache = context.paths.cache_dir.join("tmux-version");
     let targets = Arc::clone(targets);
     move |send: &dyn Fn(Vec<Entry>)| {
         // Saved sessions first: they are sessions too, only not running.
         {
             let mut targets = targets.lock().unwrap();
             let (entries, names): (Vec<Entry>, Vec<String>) =
-                super::saved::entries(&state_dir, &running).into_iter().unzip();
+                super::saved::entries(&state_dir, &running, |saved| {
+                    super::restore::runs_elsewhere(&ours, &version_cache, saved).is_some()
+                })
+                .into_iter()
+                .unzip();
             targets.extend(names.into_iter().map(Target::Saved));
             // Sent under the lock: the picker numbers entries in the order they arrive.
             if !entries.is_empty() {

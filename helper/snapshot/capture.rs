@@ -37,6 +37,7 @@ const SESSION_OPTIONS: &[&str] = &["@cdev_project_root", "@cdev_template"];
 
 struct SavePane {
     server: ServerId,
+    socket: String,
     session: String,
     window: u32,
     window_name: String,
@@ -61,6 +62,7 @@ impl Record for SavePane {
     const FIELDS: &'static [Field] = &[
         plain("pid"),
         plain("start_time"),
+        text("socket_path"),
         plain("session_name"),
         plain("window_index"),
         text("window_name"),
@@ -92,6 +94,7 @@ impl Record for SavePane {
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(SavePane {
             server: ServerId::from_fields(f)?,
+            socket: f.string()?,
             session: f.string()?,
             window: f.number()?,
             window_name: f.string()?,
@@ -269,6 +272,7 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
         .unwrap_or_default();
     let history_limit = panes.first().map_or(2000, |p| p.history_limit);
     let server = panes.first().map(|p| p.server);
+    let socket = panes.first().map(|p| p.socket.clone());
     let mut windows: Vec<WindowSnapshot> = Vec::new();
     for pane in panes {
         if windows.last().is_none_or(|w| w.index != pane.window) {
@@ -301,5 +305,5 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
             contents: contents.panes.remove(&pane.pane_id),
         });
     }
-    SessionSnapshot { name, env, options, history_limit, windows, server }
+    SessionSnapshot { name, env, options, history_limit, windows, server, socket }
 }

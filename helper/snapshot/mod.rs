@@ -41,6 +41,9 @@ pub struct SessionSnapshot {
     /// entries of each pane after the save. `None` in snapshots made before cdev recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<crate::tmux::state::ServerId>,
+    /// That server's socket: a session that still runs there is not restored elsewhere too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -427,6 +427,7 @@ mod tests {
                     panes: vec![pane(&[], &[("@cdev_claude_session", u(1).as_str())])],
                 }],
                 server: None,
+                socket: None,
             },
         };
         let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().timestamp();

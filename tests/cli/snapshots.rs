@@ -544,3 +544,51 @@ fn a_claude_pane_never_prompted_starts_a_new_conversation_on_restore_issue_16() 
     assert_ne!(recorded, unprompted);
     assert!(args.trim_end().ends_with(&format!("--session-id={recorded}")), "{args} / {recorded}");
 }
+
+/// Kills a second tmux server of the test on drop.
+struct OtherServer<'a>(&'a TestEnv, String);
+
+impl Drop for OtherServer<'_> {
+    fn drop(&mut self) {
+        let mut kill = self.0.command("tmux");
+        kill.args(["-L", &self.1, "kill-server"]).stderr(std::process::Stdio::null());
+        let _ = kill.status();
+    }
+}
+
+/// Found by the new-user review: with two tmux servers for one user (`-L work`, `-L play`), a
+/// restore on one brought back the sessions running on the other, and their Claude
+/// conversations ran twice.
+#[test]
+fn a_session_running_on_another_server_is_not_restored_here_too() {
+    let env = TestEnv::lived_in();
+    let dir = env.project("projects/app");
+    env.start_session("claude-dev-app", &dir);
+    env.cdev(&["save", "claude-dev-app"]).ok();
+    let other = OtherServer(&env, format!("{}-other", env.socket));
+    let on_other = |args: &[&str]| {
+        let mut cmd = env.command(CDEV);
+        cmd.args(["-L", &other.1]).args(args);
+        env.run(cmd)
+    };
+    let mut start = env.command("tmux");
+    start.args(["-L", &other.1, "-f", "/dev/null", "new-session", "-d", "-s", "scratch"]);
+    env.run(start).ok();
+    let other_sessions = || {
+        let mut list = env.command("tmux");
+        list.args(["-L", &other.1, "list-sessions", "-F", "#{session_name}"]);
+        env.run(list).ok()
+    };
+
+    let all = on_other(&["restore"]);
+    all.ok();
+    assert!(all.stderr().contains("not restored, running on another tmux server"), "{}", all.stderr());
+    let named = on_other(&["restore", "claude-dev-app"]).fails_with(1);
+    assert!(named.contains("it runs on another tmux server"), "{named}");
+    assert_eq!(other_sessions().trim(), "scratch", "nothing made twice");
+
+    // Once it no longer runs there, it may come back here.
+    env.tmux(&["kill-session", "-t", "=claude-dev-app"]).ok();
+    on_other(&["restore", "claude-dev-app"]).ok();
+    assert!(other_sessions().lines().any(|l| l == "claude-dev-app"));
+}

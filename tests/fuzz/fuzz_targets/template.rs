@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use cdev::template::render::{self, Context};
+use cdev::template::values::Dialect;
 use cdev::template::{self, Origin, Registry};
 use libfuzzer_sys::fuzz_target;
 
@@ -34,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
                 })
                 .collect(),
             claude_settings: PathBuf::from("/home/u/.local/state/cdev/claude-settings.json"),
+            dialect: Dialect::Posix,
         };
         let _ = render::plan(&template, &context);
     }
