@@ -46,7 +46,7 @@ pub fn parse(bytes: &[u8], lookup: impl Fn(&str) -> Option<String>) -> EnvFile {
             continue;
         };
         if text.contains('\0') {
-            fail("holds a NUL byte, which no environment variable can".into());
+            fail("holds a NUL byte, which no environment variable can hold".into());
             continue;
         }
         let text = text.strip_suffix('\r').unwrap_or(text).trim();

@@ -72,8 +72,8 @@ impl Store {
     }
 
     /// Writes `snapshot` and, once it reads back whole, points the session's `latest` at it —
-    /// unless it looks implausible next to the current latest (fewer than half its panes, as
-    /// after a server restart re-made the session empty): then the file is kept but `latest`
+    /// unless it looks implausible next to the current latest (fewer than half its panes, taken
+    /// on another server: as after a server restart re-made the session empty): then the file is kept but `latest`
     /// stays, and the second value says why. `force` accepts it anyway. A snapshot without
     /// panes is refused.
     pub fn write(&self, snapshot: &Snapshot, force: bool) -> Result<(PathBuf, Option<String>)> {
@@ -83,7 +83,11 @@ impl Store {
         let previous = self.latest_good(&snapshot.session.name).ok();
         let implausible = previous.as_ref().and_then(|(path, old, _)| {
             let (new_panes, old_panes) = (snapshot.session.pane_count(), old.session.pane_count());
-            (!force && old_panes >= 2 && new_panes * 2 < old_panes).then(|| {
+            // On the server that took the latest, fewer panes are the user's doing (panes closed
+            // on purpose, which every later autosave must follow): the guard is for a session made
+            // again, nearly empty, by a new server after a crash or a reboot.
+            let same_server = old.session.server.is_some() && old.session.server == snapshot.session.server;
+            (!force && !same_server && old_panes >= 2 && new_panes * 2 < old_panes).then(|| {
                 format!(
                     "kept {} ({old_panes} panes) as the latest: this one has {new_panes} (cdev save --force accepts it)",
                     path.display()

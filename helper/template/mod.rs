@@ -406,7 +406,10 @@ pub fn validate(template: &Template) -> Result<()> {
             bail!(fail(format!("env.{key}"), "not a valid environment variable name".into()));
         }
         if value.contains('\0') {
-            bail!(fail(format!("env.{key}"), "holds a NUL byte, which no environment variable can".into()));
+            bail!(fail(
+                format!("env.{key}"),
+                "holds a NUL byte, which no environment variable can hold".into()
+            ));
         }
     }
     Ok(())

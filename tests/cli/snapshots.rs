@@ -361,10 +361,10 @@ fn a_much_smaller_snapshot_does_not_become_the_latest_unless_forced_and_rotation
     }
     env.tmux(&["select-layout", "-t", "=s:", "tiled"]).ok();
     env.cdev(&["save", "s"]).ok();
-    // As after a server restart: the session is back, empty.
-    for _ in 0..3 {
-        env.tmux(&["kill-pane", "-t", "=s:1.2"]).ok();
-    }
+    // A server restart: the session is back, empty, on a new server.
+    env.kill_server();
+    env.age_server();
+    env.start_session("s", &env.home());
     let out = env.cdev(&["save", "s"]).ok();
     assert!(out.contains("(4 panes) as the latest: this one has 1 (cdev save --force accepts it)"), "{out}");
     env.cdev(&["restore", "s", "--as", "s-back"]).ok();
@@ -591,4 +591,25 @@ fn a_session_running_on_another_server_is_not_restored_here_too() {
     env.tmux(&["kill-session", "-t", "=claude-dev-app"]).ok();
     on_other(&["restore", "claude-dev-app"]).ok();
     assert!(other_sessions().lines().any(|l| l == "claude-dev-app"));
+}
+
+/// Found by the new-user review: after closing most of a session's panes on purpose, every later
+/// autosave was kept from `latest` without a word, so a crash brought the old layout back. On
+/// the server that took the latest snapshot, a smaller one is the user's doing.
+#[test]
+fn panes_closed_on_purpose_reach_the_latest_snapshot() {
+    let env = TestEnv::lived_in();
+    env.start_session("s", &env.home());
+    for _ in 0..3 {
+        env.tmux(&["split-window", "-t", "=s:", "-d"]).ok();
+        env.tmux(&["select-layout", "-t", "=s:", "tiled"]).ok();
+    }
+    env.cdev(&["save", "s"]).ok();
+    for _ in 0..3 {
+        env.tmux(&["kill-pane", "-t", "=s:1.2"]).ok();
+    }
+    let out = env.cdev(&["save", "s"]).ok();
+    assert!(!out.contains("as the latest"), "{out}");
+    env.cdev(&["restore", "s", "--as", "s-now"]).ok();
+    assert_eq!(env.panes("s-now", "#{pane_id}").len(), 1);
 }
