@@ -22,7 +22,9 @@ fuzz_target!(|data: &[u8]| {
                 .filter(|n| !n.is_empty())
                 .map(|n| n.parse().unwrap())
                 .collect();
-            assert!(numbers.iter().all(|n| *n <= 65_535), "{candidate:?}");
+            // At most five digits, as the check reads them (a pane id may pass 65,535 on a
+            // server that has been up long enough; sizes are capped lower by the check itself).
+            assert!(numbers.iter().all(|n| *n <= 99_999), "{candidate:?}");
             assert!(panes >= 1, "a layout passed for a window without panes: {candidate:?}");
         }
     }
