@@ -82,7 +82,8 @@ pub fn parse_shell(text: &str) -> Vec<(String, Option<String>)> {
         let line_end = rest.find('\n').unwrap_or(rest.len());
         let line = &rest[..line_end];
         let skip_line = |rest: &mut &str| *rest = rest.get(line_end + 1..).unwrap_or("");
-        if let Some(name) = line.strip_prefix("unset ").and_then(|l| l.strip_suffix(';')) {
+        let unset = line.strip_prefix("unset ").and_then(|l| l.strip_suffix(';'));
+        if let Some(name) = unset.filter(|n| crate::envfile::is_valid_key(n)) {
             vars.push((name.to_string(), None));
             skip_line(&mut rest);
             continue;
@@ -130,6 +131,13 @@ mod tests {
                 ("A".into(), Some("1".into())),
             ]
         );
+    }
+
+    #[test]
+    fn an_unset_line_names_only_a_valid_variable() {
+        // Found by the fuzzer: the text between `unset ` and `;` was taken whole as a name.
+        let text = "unset DIS\\\"; export MULTI;\nA=\"1\"; export A;\n";
+        assert_eq!(parse_shell(text), vec![("A".into(), Some("1".into()))]);
     }
 
     #[test]
