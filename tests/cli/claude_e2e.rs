@@ -81,6 +81,12 @@ pub fn wait_for_prompt(env: &TestEnv, pane: &str) {
     });
 }
 
+/// Makes `claude` the Claude command of the panes cdev starts on `env`'s server.
+pub fn use_claude(env: &TestEnv, claude: &std::path::Path) {
+    env.tmux(&["set-option", "-g", "@cdev-claude-command", &shell_words::quote(&claude.to_string_lossy())])
+        .ok();
+}
+
 pub fn state(env: &TestEnv, pane: &str) -> String {
     env.tmux(&["show-options", "-pqv", "-t", pane, "@cdev_agent_state"]).ok().trim_end().to_string()
 }
@@ -134,13 +140,7 @@ impl Sandbox {
 
         env.start_session("main", &env.home());
         env.tmux(&["set-option", "-g", "@cdev-bin", CDEV]).ok();
-        env.tmux(&[
-            "set-option",
-            "-g",
-            "@cdev-claude-command",
-            &shell_words::quote(&claude.to_string_lossy()),
-        ])
-        .ok();
+        use_claude(&env, claude);
         env.tmux(&["set-option", "-g", "status-right", "[#{cdev_agents}]"]).ok();
         let plugin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cdev.tmux");
         env.tmux(&["run-shell", &shell_words::quote(&plugin.to_string_lossy())]).ok();
@@ -249,15 +249,7 @@ fn a_real_claude_never_prompted_comes_back_as_a_new_conversation_issue_16() {
         let api = MessagesApi::start(project.join("marker").to_string_lossy().into_owned());
         sandbox(&env, &project, api.port);
         fs::write(project.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\nrole = \"claude\"\n").unwrap();
-        let set_claude = |env: &TestEnv| {
-            env.tmux(&[
-                "set-option",
-                "-g",
-                "@cdev-claude-command",
-                &shell_words::quote(&claude.to_string_lossy()),
-            ])
-            .ok();
-        };
+        let set_claude = |env: &TestEnv| use_claude(env, &claude);
         set_claude(&env);
         let session = env.cdev(&["new", "--no-attach", &project.to_string_lossy()]).ok().trim().to_string();
         let pane = env.panes(&session, "#{pane_id}")[0].clone();

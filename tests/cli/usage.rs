@@ -6,6 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::process::Stdio;
 
+use crate::agents::pane_option;
 use crate::support::{json, wait_for, Run, TestEnv, CDEV};
 
 /// Runs `cdev claude statusline` as Claude Code does from `pane`: the input on stdin.
@@ -32,10 +33,6 @@ fn update(cost: f64, context: f64, five_hour: f64, seven_day: f64) -> String {
                         "seven_day": {"used_percentage": seven_day}}
     })
     .to_string()
-}
-
-fn pane_option(env: &TestEnv, pane: &str, name: &str) -> String {
-    env.tmux(&["show-options", "-pqv", "-t", pane, name]).ok().trim_end().to_string()
 }
 
 #[test]
