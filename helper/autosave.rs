@@ -6,8 +6,8 @@
 //!   or changes (SessionStart) set `@cdev_autosave_pending` and start `cdev save --auto` with
 //!   `run-shell -b`, in the tmux call they make anyway. The hooks start it only when no request
 //!   is pending yet, so a burst of splits starts one process, not one per split.
-//! - **Saving** happens one at a time (a lock: a saver started while another runs leaves at
-//!   once, and the one running serves its request), after a short pause that lets a burst
+//! - **Saving** happens one at a time per tmux server (a lock per server: a saver started while
+//!   another runs for the same server leaves at once, and the one running serves its request), after a short pause that lets a burst
 //!   settle, and only of cdev's sessions. The pending flag is cleared before the capture, so a
 //!   change during a save asks again. A session whose snapshot would be the same as its latest
 //!   is not written again.
@@ -18,27 +18,19 @@
 //!   it silently; a timer inside the server runs detached and ends with the server. A token in
 //!   `@cdev_autosave_timer` names the live timer, so a second one never runs beside it.
 //!
+//! The saver itself is `snapshot::autosave`; this module is what asks for it, and the options and
+//! flags the two share, so anything that changes sessions can ask without depending on snapshots.
+//!
 //! Autosaves never print (run-shell would show it) and always exit 0; what happened is kept in
 //! `@cdev_autosave_last` for `cdev doctor`, and errors go to `CDEV_LOG`.
 
-use std::time::Duration;
+use crate::tmux::cdev_option::{AUTOSAVE_PAUSED, AUTOSAVE_PENDING, AUTOSAVE_TIMER};
+use crate::tmux::verbs;
+use anyhow::Result;
 
-use anyhow::{Context as _, Result};
-
-use crate::commands::Context;
 use crate::tmux::command::escape_format;
-use crate::tmux::format::{format_string, parse_records, Record};
-use crate::tmux::state::SessionSummary;
 use crate::tmux::{Tmux, TmuxCommand, TmuxOptions};
 
-/// Set while a request waits for a save.
-pub const PENDING: &str = "@cdev_autosave_pending";
-/// The live interval timer: its token and when its next tick is due (Unix time).
-pub const TIMER: &str = "@cdev_autosave_timer";
-/// When the last autosave ran and how it went, for `cdev doctor`.
-pub const LAST: &str = "@cdev_autosave_last";
-/// Set (to the Unix time it lapses) while tmux-resurrect restores: requests wait until then.
-pub const PAUSED: &str = "@cdev_autosave_paused";
 /// Longer than any resurrect restore; a pause whose resume never came (a restore that died) ends.
 const PAUSE_SECONDS: i64 = 600;
 /// `off` turns autosaving off altogether (default `on`).
@@ -46,14 +38,12 @@ pub const ENABLED_OPTION: &str = "@cdev-autosave";
 /// The user's interval: minutes, a duration (`90s`, `5m`, `1h`), or `off`.
 pub const INTERVAL_OPTION: &str = "@cdev-autosave-interval";
 pub const DEFAULT_INTERVAL_SECONDS: i64 = 5 * 60;
-/// How long a burst of changes may take to settle before it is saved.
-const SETTLE: Duration = Duration::from_millis(500);
 
 /// The commands that ask for an autosave, for the end of a chain that changed sessions.
 pub fn request() -> Vec<TmuxCommand> {
     match saver_command(None) {
         Some(command) => vec![
-            TmuxCommand::new("set-option").flag("-g").arg(PENDING).arg("1"),
+            verbs::set_global_option(AUTOSAVE_PENDING, "1"),
             TmuxCommand::new("run-shell").flag("-b").arg(&command),
         ],
         None => Vec::new(),
@@ -61,21 +51,21 @@ pub fn request() -> Vec<TmuxCommand> {
 }
 
 /// Holds autosaves back (tmux-resurrect's restore is about to rebuild sessions piece by piece).
-pub fn pause(context: &Context) -> Result<()> {
+pub fn pause(tmux: &Tmux) -> Result<()> {
     let until = (chrono::Utc::now().timestamp() + PAUSE_SECONDS).to_string();
-    context.tmux()?.run(TmuxCommand::new("set-option").flag("-g").arg(PAUSED).arg(&until)).map(drop)
+    tmux.run(verbs::set_global_option(AUTOSAVE_PAUSED, &until)).map(drop)
 }
 
 /// Ends a [`pause`] and asks for the save it held back.
-pub fn resume(context: &Context) -> Result<()> {
-    let mut chain = vec![TmuxCommand::new("set-option").flag("-gu").arg(PAUSED)];
+pub fn resume(tmux: &Tmux) -> Result<()> {
+    let mut chain = vec![verbs::unset_global_option(AUTOSAVE_PAUSED)];
     chain.extend(request());
-    context.tmux()?.run_chain(&chain).map(drop)
+    tmux.run_chain(&chain).map(drop)
 }
 
 /// The shell command run-shell starts: this cdev binary, quoted, `save --auto`, and for a timer
 /// tick `--timer TOKEN`. Escaped for tmux, which expands run-shell's command as a format.
-fn saver_command(timer: Option<&str>) -> Option<String> {
+pub fn saver_command(timer: Option<&str>) -> Option<String> {
     let exe = std::env::current_exe().ok()?;
     let mut command = format!("{} save --auto", shell_words::quote(&exe.to_string_lossy()));
     if let Some(token) = timer {
@@ -100,7 +90,7 @@ pub fn interval(options: &TmuxOptions) -> Option<i64> {
         "off" | "0" => None,
         // A bare number is minutes, as tmux-continuum's @continuum-save-interval.
         minutes if minutes.chars().all(|c| c.is_ascii_digit()) => minutes.parse::<i64>().ok().map(|m| m * 60),
-        duration => match crate::commands::parse_duration(duration) {
+        duration => match crate::humanize::parse_duration(duration) {
             Ok(0) => None,
             Ok(seconds) => Some(seconds),
             Err(_) => {
@@ -114,176 +104,9 @@ pub fn interval(options: &TmuxOptions) -> Option<i64> {
     }
 }
 
-/// `cdev save --auto --closed SESSION` (the session-closed hook): a session that ended while its
-/// server lives on was closed on purpose, so a restore after a later crash leaves it out. When the
-/// whole server went (kill-server, a shutdown), nothing is marked: those sessions were lost, not
-/// closed. Never fails, never prints.
-pub fn closed(context: &Context, session: &str) -> Result<()> {
-    let outcome = (|| -> Result<()> {
-        let tmux = context.tmux()?;
-        // After the moment a server on its way out takes to go. The server that ran the hook is
-        // in $TMUX ("socket,pid,session"); another one on the same socket means it went.
-        std::thread::sleep(SETTLE);
-        let hook_server = std::env::var("TMUX").ok().and_then(|v| v.rsplit(',').nth(1).map(str::to_string));
-        let pid = TmuxCommand::new("display-message").flag("-p").arg("#{pid}");
-        let list = TmuxCommand::new("list-sessions").format("-F", &format_string(SessionSummary::FIELDS));
-        let output = match tmux.run_chain_bytes(&[pid, list]) {
-            Ok(output) => output,
-            Err(err) if crate::tmux::is_no_server(&err) => return Ok(()),
-            Err(err) => return Err(err),
-        };
-        let pid_line = String::from_utf8_lossy(&output).lines().next().unwrap_or_default().to_string();
-        if hook_server.is_some_and(|hook_pid| hook_pid != pid_line.trim()) {
-            return Ok(()); // the whole server went: its sessions were lost, not closed
-        }
-        let sessions: Vec<SessionSummary> = parse_records(&output)?;
-        if sessions.iter().any(|s| s.name == session) {
-            return Ok(()); // made again meanwhile
-        }
-        mark_closed(context, &[session.to_string()])?;
-        // A request made while the mark held the lock found it taken: served here.
-        save(context, None)
-    })();
-    if let Err(err) = &outcome {
-        crate::log::debug("autosave", &format!("{session} closed: {err:#}"));
-    }
-    Ok(())
-}
-
-/// Marks `sessions` closed on purpose (`Store::mark_closed`), after any autosave under way: it
-/// may still hold them, and its save would take the mark away.
-pub fn mark_closed(context: &Context, sessions: &[String]) -> Result<()> {
-    let _one_at_a_time = lock(context)?;
-    let store = crate::snapshot::files::Store::new(&context.paths.state_dir);
-    sessions.iter().try_for_each(|name| store.mark_closed(name))
-}
-
-fn lock(context: &Context) -> Result<crate::store::FileLock> {
-    crate::store::lock(&lock_path(context))
-}
-
-fn lock_path(context: &Context) -> std::path::PathBuf {
-    context.paths.state_dir.join("locks").join("autosave.lock")
-}
-
-/// `cdev save --auto [--timer TOKEN]`: see the module docs. Never fails, never prints.
-pub fn run(context: &Context, timer: Option<String>) -> Result<()> {
-    let outcome = save(context, timer.as_deref());
-    if let Err(err) = &outcome {
-        crate::log::debug("autosave", &format!("{err:#}"));
-    }
-    Ok(())
-}
-
-fn save(context: &Context, timer: Option<&str>) -> Result<()> {
-    let tmux = context.tmux()?;
-    // One saver at a time. A request's saver started while another runs leaves at once (no
-    // queue of waiting processes however fast requests come); a timer's tick waits its turn (it
-    // must arm the next one). Whoever holds the lock serves every request made meanwhile, and
-    // looks once more after letting go: a request whose process found the lock taken in that
-    // last moment would otherwise wait for the next change.
-    let mut tick = timer;
-    loop {
-        {
-            let held = match tick {
-                Some(_) => Some(lock(context)?),
-                None => crate::store::try_lock(&lock_path(context))?,
-            };
-            let Some(_one_at_a_time) = held else { return Ok(()) };
-            if tick.is_some() {
-                serve(context, &tmux, tick.take())?;
-            }
-            while serve(context, &tmux, None)? {}
-        }
-        if !asked(&tmux)? {
-            return Ok(());
-        }
-    }
-}
-
-/// Whether a request waits: pending, autosave on, not paused.
-fn asked(tmux: &Tmux) -> Result<bool> {
-    let options = tmux.options()?;
-    Ok(enabled(&options) && options.get(PENDING).is_some_and(|v| !v.is_empty()) && !paused(&options))
-}
-
-fn paused(options: &TmuxOptions) -> bool {
-    let until = options.get(PAUSED).and_then(|v| v.parse::<i64>().ok());
-    until.is_some_and(|until| until > chrono::Utc::now().timestamp())
-}
-
-/// One round: saves when a request is pending or this is the live timer's tick, keeps the timer
-/// going, and says whether it saved.
-fn serve(context: &Context, tmux: &Tmux, timer: Option<&str>) -> Result<bool> {
-    let Some((options, _)) = tmux.read_with_options::<SessionSummary>(TmuxCommand::new("list-sessions"))?
-    else {
-        return Ok(false); // the server is gone: nothing to save, no timer to arm
-    };
-    let clear_pending = || TmuxCommand::new("set-option").flag("-gu").arg(PENDING);
-    if !enabled(&options) {
-        let unset_timer = TmuxCommand::new("set-option").flag("-gu").arg(TIMER);
-        return tmux.run_chain(&[clear_pending(), unset_timer]).map(|_| false);
-    }
-    let pending = options.get(PENDING).is_some_and(|v| !v.is_empty());
-    let live_timer = options.get(TIMER).unwrap_or_default().to_string();
-    let (live_token, due) = live_timer.split_once(' ').unwrap_or((live_timer.as_str(), ""));
-    let is_live_tick = timer.is_some_and(|token| token == live_token);
-    // A timer whose tick is long overdue died (its binary went away, say): another takes over.
-    let timer_dead = live_timer.is_empty()
-        || due.parse::<i64>().is_ok_and(|due| due + 60 < chrono::Utc::now().timestamp());
-    if timer.is_some() && !is_live_tick {
-        return Ok(false); // a timer that was replaced (the plugin loaded again): it ends here
-    }
-    let mut after = Vec::new();
-    // While paused a request stays pending (`resume` asks again); a tick only arms the next.
-    let saves = (pending || is_live_tick) && !paused(&options);
-    if saves {
-        // A burst settles; what it brought (a session made meanwhile) is in the listing read
-        // after the pause, in the same call that clears the flag: a change from then on asks again.
-        std::thread::sleep(SETTLE);
-        let list = TmuxCommand::new("list-sessions").format("-F", &format_string(SessionSummary::FIELDS));
-        let sessions: Vec<SessionSummary> = parse_records(&tmux.run_chain_bytes(&[clear_pending(), list])?)?;
-        let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
-        let names: Vec<String> = sessions
-            .iter()
-            .filter(|s| s.project_root.is_some() || config.is_cdev_session(&s.name))
-            .filter(|s| !s.name.contains(crate::commands::RESTORING_MARK))
-            .map(|s| s.name.clone())
-            .collect();
-        let last = match names.is_empty() {
-            true => "nothing to save".to_string(),
-            false => match crate::commands::save_automatically(context, tmux, &config, &names) {
-                Ok(written) => format!("{written} of {} sessions written", names.len()),
-                Err(err) => format!("failed: {err:#}"),
-            },
-        };
-        let stamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-        after.push(TmuxCommand::new("set-option").flag("-g").arg(LAST).arg(&format!("{stamp} {last}")));
-    }
-    // The timer goes on from a live tick, and starts when none runs; it stops when turned off.
-    match interval(&options) {
-        Some(seconds) if is_live_tick || timer_dead => after.extend(arm(seconds)),
-        None if !live_timer.is_empty() => after.push(TmuxCommand::new("set-option").flag("-gu").arg(TIMER)),
-        _ => {}
-    }
-    tmux.run_chain(&after).context("could not arm the autosave timer")?;
-    Ok(saves)
-}
-
-/// The next tick, `seconds` from now, under a fresh token.
-fn arm(seconds: i64) -> Vec<TmuxCommand> {
-    let token = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-    let Some(command) = saver_command(Some(&token)) else { return Vec::new() };
-    let due = chrono::Utc::now().timestamp() + seconds;
-    vec![
-        TmuxCommand::new("set-option").flag("-g").arg(TIMER).arg(&format!("{token} {due}")),
-        TmuxCommand::new("run-shell").flag("-b").value("-d", &seconds.to_string()).arg(&command),
-    ]
-}
-
 /// Whether `tmux` runs a live interval timer (for `cdev doctor`).
 pub fn timer_armed(options: &TmuxOptions) -> bool {
-    options.get(TIMER).is_some_and(|v| !v.is_empty())
+    options.get(AUTOSAVE_TIMER).is_some_and(|v| !v.is_empty())
 }
 
 #[cfg(test)]

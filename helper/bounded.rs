@@ -69,6 +69,21 @@ pub fn open(path: &Path, limit: u64) -> io::Result<File> {
     Ok(file)
 }
 
+/// At most `max` bytes of the regular file at `path` from `offset` on, and the file's length:
+/// for a file that only grows (a Claude transcript), read a piece at a time, however large.
+pub fn read_from(path: &Path, offset: u64, max: u64) -> io::Result<(Vec<u8>, u64)> {
+    let mut file = open(path, u64::MAX)?;
+    let len = file.metadata()?.len();
+    let want = max.min(len.saturating_sub(offset));
+    // Sized once: `read_to_end` would double its buffer past what is read.
+    let mut bytes = Vec::with_capacity(usize::try_from(want).unwrap_or(0));
+    if want > 0 {
+        io::Seek::seek(&mut file, io::SeekFrom::Start(offset))?;
+        file.take(want).read_to_end(&mut bytes)?;
+    }
+    Ok((bytes, len))
+}
+
 /// Decompresses gzip `compressed`, refusing (without holding more than `limit` bytes) output
 /// larger than `limit`: a small file that decompresses to gigabytes is a bomb.
 pub fn gunzip(compressed: impl Read, limit: u64) -> Result<Vec<u8>, String> {
@@ -124,6 +139,10 @@ mod tests {
         assert!(made.success());
         assert!(read(&fifo, 1 << 20).unwrap_err().to_string().contains("not a regular file"));
         assert_eq!(read(&dir.path().join("none"), 1).unwrap_err().kind(), io::ErrorKind::NotFound);
+        // A piece of a file, wherever it starts.
+        assert_eq!(read_from(&file, 1, 3).unwrap(), (b"234".to_vec(), 5));
+        assert_eq!(read_from(&file, 9, 3).unwrap(), (vec![], 5));
+        assert!(read_from(&zero, 0, 1).unwrap_err().to_string().contains("not a regular file"));
     }
 
     #[test]

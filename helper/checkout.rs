@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::snapshot::bundle;
+use crate::project_path::{rebase, relative_to};
 use crate::{git, worktree};
 
 /// One checkout, as it is on the machine the session leaves.
@@ -83,7 +83,7 @@ pub fn of_cwds<'a>(root: &Path, cwds: impl IntoIterator<Item = &'a str>) -> Resu
     for cwd in cwds {
         let Some(top) = git::toplevel(Path::new(cwd)) else { continue };
         // A project below the top of its repository (a monorepo) is that repository's checkout.
-        let dir = match bundle_dir(root, &top) {
+        let dir = match relative_to(root, &top) {
             Some(dir) => dir,
             None if root.starts_with(&top) => ".".to_string(),
             None => continue,
@@ -97,11 +97,6 @@ pub fn of_cwds<'a>(root: &Path, cwds: impl IntoIterator<Item = &'a str>) -> Resu
         found.push((top, Checkout { dir, branch, commit }));
     }
     Ok(found)
-}
-
-fn bundle_dir(root: &Path, top: &Path) -> Option<String> {
-    let rest = top.strip_prefix(root).ok()?;
-    Some(if rest.as_os_str().is_empty() { ".".into() } else { rest.to_string_lossy().into_owned() })
 }
 
 /// How many changes in the checkout at `top` are not committed (untracked files count: an
@@ -124,7 +119,7 @@ pub fn verify(root: &Path, checkouts: &[Checkout]) -> Result<(Vec<Missing>, Vec<
         if !is_commit_hash(&checkout.commit) {
             bail!("checkout {:?}: {:?} is not a commit hash", checkout.dir, checkout.commit);
         }
-        let path = bundle::rebase(root, &checkout.dir)?;
+        let path = rebase(root, &checkout.dir)?;
         let has_commit = |dir: &Path| {
             git::run(dir, &["cat-file", "-e", &format!("{}^{{commit}}", checkout.commit)]).is_ok()
         };

@@ -1,103 +1,100 @@
-//! JSON with comments and trailing commas (VS Code's `tasks.json`): read by blanking the comments
-//! and trailing commas out, offsets and lines unchanged, so errors point at the user's own line
-//! and an edit made at an offset of the blanked text lands at the same place in the original.
+//! Editing JSON that people also edit by hand (VS Code's `tasks.json`, Claude Code's
+//! `settings.json`) in place, through a concrete syntax tree (jsonc-parser's CST): whatever cdev
+//! does not change keeps its exact text (comments, blank lines, indentation, the spelling of every
+//! number), and what it adds takes the file's own indentation.
 
-/// `text` with `//` and `/* */` comments and trailing commas replaced by spaces (newlines kept).
-pub fn blank(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = bytes.to_vec();
-    let mut i = 0;
-    // The last comma outside strings, cleared when anything but whitespace or a comment follows.
-    let mut pending_comma: Option<usize> = None;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                pending_comma = None;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    out[i] = b' ';
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = text[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
-                for byte in &mut out[i..end] {
-                    if *byte != b'\n' {
-                        *byte = b' ';
-                    }
-                }
-                i = end;
-            }
-            b',' => {
-                pending_comma = Some(i);
-                i += 1;
-            }
-            b']' | b'}' => {
-                if let Some(comma) = pending_comma.take() {
-                    out[comma] = b' ';
-                }
-                i += 1;
-            }
-            b if b.is_ascii_whitespace() => i += 1,
-            _ => {
-                pending_comma = None;
-                i += 1;
-            }
-        }
-    }
-    // Only ASCII bytes were replaced, by ASCII: still UTF-8.
-    String::from_utf8(out).unwrap_or_default()
+pub use jsonc_parser::cst::{CstArray, CstInputValue, CstNode, CstObject, CstObjectProp, CstRootNode};
+use jsonc_parser::ParseOptions;
+use serde_json::Value;
+
+/// How much beyond JSON a file may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Plain JSON (Claude Code's settings: what Claude would refuse, cdev refuses too).
+    Json,
+    /// JSON with `//` and `/* */` comments and trailing commas, as VS Code reads it.
+    Jsonc,
 }
 
-/// In blanked text, the offset just after the `[` of the root object's `key` array, or after the
-/// root's `{` when there is no such key (then `false`).
-pub fn array_start(blanked: &str, key: &str) -> Option<(usize, bool)> {
-    let bytes = blanked.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    let mut root_open = None;
-    let wanted = format!("\"{key}\"");
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                if depth == 1 && blanked.get(start..i) == Some(wanted.as_str()) {
-                    let rest = &blanked[i..];
-                    let colon = rest.find(|c: char| !c.is_whitespace())?;
-                    if rest.as_bytes()[colon] != b':' {
-                        continue;
-                    }
-                    let after = &rest[colon + 1..];
-                    let open = after.find(|c: char| !c.is_whitespace())?;
-                    return (after.as_bytes()[open] == b'[').then_some((i + colon + 1 + open + 1, true));
-                }
-            }
-            b'{' | b'[' => {
-                depth += 1;
-                if depth == 1 && bytes[i] == b'{' {
-                    root_open = Some(i + 1);
-                }
-                i += 1;
-            }
-            b'}' | b']' => {
-                depth = depth.saturating_sub(1);
-                i += 1;
-            }
-            _ => i += 1,
+/// A syntax error: what is wrong, and the line (1-based) it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub line: usize,
+}
+
+/// Parses `text`. Only comments and trailing commas (in [`Dialect::Jsonc`]) are allowed beyond
+/// JSON: none of the parser's other extensions (single quotes, hex numbers, bare keys).
+pub fn parse(text: &str, dialect: Dialect) -> Result<CstRootNode, SyntaxError> {
+    // The CST keeps comments whatever the options say: plain JSON is checked by serde_json first,
+    // whose messages are the ones cdev has always given.
+    if dialect == Dialect::Json {
+        if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            let message = err.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            return Err(SyntaxError { message, line: err.line() });
         }
     }
-    root_open.map(|at| (at, false))
+    let options = ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        allow_loose_object_property_names: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    CstRootNode::parse(text, &options)
+        .map_err(|err| SyntaxError { message: err.kind().to_string(), line: err.line_display() })
+}
+
+/// `value` as the CST inserts it (numbers keep serde_json's spelling).
+pub fn input(value: &Value) -> CstInputValue {
+    match value {
+        Value::Null => CstInputValue::Null,
+        Value::Bool(b) => CstInputValue::Bool(*b),
+        Value::Number(n) => CstInputValue::Number(n.to_string()),
+        Value::String(s) => CstInputValue::String(s.clone()),
+        Value::Array(items) => CstInputValue::Array(items.iter().map(input).collect()),
+        Value::Object(map) => CstInputValue::Object(map.iter().map(|(k, v)| (k.clone(), input(v))).collect()),
+    }
+}
+
+/// The text of a string value; `None` for anything else.
+pub fn string(node: Option<CstNode>) -> Option<String> {
+    node?.as_string_lit()?.decoded_value().ok()
+}
+
+/// The string at `key` of an object node; `None` when it is not an object or has no such string.
+pub fn string_at(node: &CstNode, key: &str) -> Option<String> {
+    string(node.as_object()?.get(key)?.value())
+}
+
+/// Sets `key` of `object` to the string `value`: in place when it is there (left alone when it
+/// already says that), else appended.
+pub fn set_string(object: &CstObject, key: &str, value: &str) {
+    match object.get(key) {
+        Some(prop) if string(prop.value()).as_deref() == Some(value) => {}
+        Some(prop) => prop.set_value(CstInputValue::String(value.to_string())),
+        None => {
+            object.append(key, CstInputValue::String(value.to_string()));
+        }
+    }
+}
+
+/// The line (1-based) `node` starts on: the lines of all the text before it in its tree.
+pub fn line_of(node: &CstNode) -> usize {
+    let mut newlines = 0;
+    let mut current = Some(node.clone());
+    while let Some(node) = current {
+        newlines +=
+            node.previous_siblings().map(|before| before.to_string().matches('\n').count()).sum::<usize>();
+        current = node.parent().map(CstNode::from);
+    }
+    newlines + 1
 }
 
 #[cfg(test)]
@@ -105,22 +102,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn comments_and_trailing_commas_are_blanked_in_place() {
+    fn comments_and_trailing_commas_are_jsonc_only() {
         let text = "{\n  // mine\n  \"a\": \"x // not a comment\", /* b */\n  \"t\": [1, 2,],\n}\n";
-        let blanked = blank(text);
-        assert_eq!(blanked.len(), text.len());
-        assert_eq!(blanked.lines().count(), text.lines().count());
-        let value: serde_json::Value = serde_json::from_str(&blanked).unwrap();
-        assert_eq!(value["a"], "x // not a comment");
-        assert_eq!(value["t"], serde_json::json!([1, 2]));
+        let root = parse(text, Dialect::Jsonc).unwrap();
+        assert_eq!(root.to_string(), text, "read and written back unchanged");
+        let a = root.object_value().unwrap().get("a").unwrap().value();
+        assert_eq!(string(a).as_deref(), Some("x // not a comment"));
+        assert_eq!(parse(text, Dialect::Json).unwrap_err().line, 2);
+        for not_even_jsonc in ["{'a': 1}", "{a: 1}", "{\"a\": 0x10}", "{\"a\": 1 \"b\": 2}", "{\"a\": +1}"] {
+            assert!(parse(not_even_jsonc, Dialect::Jsonc).is_err(), "{not_even_jsonc}");
+        }
     }
 
     #[test]
-    fn the_array_of_a_root_key_is_found_not_a_nested_one() {
-        let text = r#"{"inputs": {"tasks": []}, "tasks" : [ {"label": "x"} ]}"#;
-        let (at, found) = array_start(text, "tasks").unwrap();
-        assert!(found);
-        assert_eq!(&text[at..at + 2], " {");
-        assert_eq!(array_start(r#"{"version": "2.0.0"}"#, "tasks"), Some((1, false)));
+    fn an_edit_keeps_the_rest_of_the_text() {
+        let text = "{\n    \"big\": 12345678901234567890123, // exact\n    \"ver\": 1.10\n}\n";
+        let root = parse(text, Dialect::Jsonc).unwrap();
+        let object = root.object_value().unwrap();
+        set_string(&object, "new", "v");
+        assert_eq!(
+            root.to_string(),
+            "{\n    \"big\": 12345678901234567890123, // exact\n    \"ver\": 1.10,\n    \"new\": \"v\"\n}\n"
+        );
+        set_string(&object, "new", "v");
+        set_string(&object, "ver", "2");
+        assert!(root.to_string().contains("\"ver\": \"2\""));
+    }
+
+    #[test]
+    fn a_node_knows_its_line() {
+        let text = "{\n  // one\n  \"a\": 1,\n  \"b\": {\n\n    \"c\": [true]\n  }\n}\n";
+        let root = parse(text, Dialect::Jsonc).unwrap();
+        let object = root.object_value().unwrap();
+        assert_eq!(line_of(&object.get("a").unwrap().into()), 3);
+        let b = object.get("b").unwrap();
+        assert_eq!(line_of(&b.clone().into()), 4);
+        assert_eq!(line_of(&b.object_value().unwrap().get("c").unwrap().into()), 6);
+        assert_eq!(line_of(&root.into()), 1);
     }
 }

@@ -11,7 +11,9 @@
 
 use std::path::Path;
 
-/// The default prefix, from the seed's naming convention.
+/// The default prefix. It is the name that plain tmux scripts gave these sessions before cdev
+/// (`claude-dev-<project>`), so a session such a script made is recognised as the project's and
+/// adopted, not made a second time under another name.
 pub const DEFAULT_PREFIX: &str = "claude-dev-";
 /// Long enough for any real project name, short enough for a status line.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -78,7 +80,7 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn follows_the_seed_convention() {
+    fn a_name_is_the_prefix_and_the_project() {
         assert_eq!(session_name(DEFAULT_PREFIX, "webapp"), "claude-dev-webapp");
         assert_eq!(session_name(DEFAULT_PREFIX, "api-service"), "claude-dev-api-service");
     }

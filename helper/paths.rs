@@ -13,9 +13,9 @@ pub struct Paths {
     pub cache_dir: PathBuf,
 }
 
-/// This process's uid, from the owner of /proc/self (std has no getuid).
+/// This process's uid (std has no getuid).
 pub fn current_uid() -> u32 {
-    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0)
+    nix::unistd::getuid().as_raw()
 }
 
 impl Paths {

@@ -35,7 +35,7 @@ register_resurrect_hooks() {
 	done
 }
 
-# The seed's recommended resurrect and continuum settings, each only where the user set nothing.
+# The recommended resurrect and continuum settings, each only where the user set nothing.
 apply_resurrect_defaults() {
 	[ "$(get_tmux_option "$resurrect_defaults_option" "$resurrect_defaults_default")" = on ] || return 0
 	local pair option value

@@ -35,7 +35,7 @@ key_restore_default="M-r"
 key_switch_option="@cdev-key-switch"
 key_switch_default="T"
 
-# The seed's keys: toggle synchronize-panes (with an ON/OFF message), and `git status` typed into
+# The classic keys: toggle synchronize-panes (with an ON/OFF message), and `git status` typed into
 # the session's git pane (the pane whose template role is git).
 key_sync_option="@cdev-key-sync"
 key_sync_default="S"
@@ -80,7 +80,7 @@ icon_idle_default="·"
 style_idle_option="@cdev-style-idle"
 style_idle_default=""
 
-# Apply the seed's recommended tmux-resurrect / tmux-continuum settings where unset: on | off.
+# Apply the recommended tmux-resurrect / tmux-continuum settings where unset: on | off.
 resurrect_defaults_option="@cdev-resurrect-defaults"
 resurrect_defaults_default="on"
 

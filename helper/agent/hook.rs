@@ -3,24 +3,24 @@
 //! journal. It prints nothing, exits 0 whatever happens, and does nothing outside tmux: errors go
 //! to the debug log (`CDEV_LOG`).
 
+use crate::tmux::cdev_option;
+use crate::tmux::cdev_option::{
+    AGENT_CHANGE, AGENT_ERROR, AGENT_SEQ, AGENT_SINCE, AGENT_STATE, STATUS_EPOCH,
+};
+use crate::tmux::verbs;
 use std::io::Read;
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
 use serde::Deserialize;
 
+use super::claude::SessionId;
 use super::journal::{self, Entry};
 use super::notify;
 use super::{transition, AgentState, Transition};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
 use crate::tmux::state::ServerId;
 use crate::tmux::{Tmux, TmuxCommand};
-
-/// A counter of agent state changes (global), read by the `#(cdev status)` job's command line.
-pub const STATUS_EPOCH_OPTION: &str = "@cdev_status_epoch";
-
-/// The pane's hook counter (see `journal::write`).
-const SEQ_OPTION: &str = "@cdev_agent_seq";
 
 /// Payloads are small; anything past this is not read (and will not parse).
 const MAX_PAYLOAD: u64 = 64 * 1024 * 1024;
@@ -39,9 +39,6 @@ pub struct Payload {
     /// StopFailure's `error`: what stopped the turn (rate_limit, overloaded, …).
     pub error: Option<serde_json::Value>,
 }
-
-/// The option holding why the agent stopped with an error (StopFailure's `error`).
-pub const ERROR_OPTION: &str = "@cdev_agent_error";
 
 impl Payload {
     /// StopFailure's error kind, as a short word: a string, or an object's `type`; anything
@@ -87,9 +84,7 @@ pub fn apply(
     if !pane.starts_with('%') || !pane[1..].bytes().all(|b| b.is_ascii_digit()) || pane.len() < 2 {
         return Err(anyhow!("TMUX_PANE {pane:?} is not a pane id"));
     }
-    let set = |name: &str, value: &str| {
-        TmuxCommand::new("set-option").flag("-p").value("-t", pane).arg(name).arg(value)
-    };
+    let set = |name: &str, value: &str| verbs::set_pane_option(pane, name, value);
     // tmux decides what changes, so two hooks racing for the same pane cannot disagree: `since`
     // moves only when the state does. Inner commands hold only a pane id, names and digits.
     let conditional = |condition: String, command: String| {
@@ -98,8 +93,8 @@ pub fn apply(
     // For what the watcher saw at second `at`: `command` when the pane is in one of `states`
     // and entered it no later than then.
     let since_then = |at: i64, states: [&str; 2], command: String| {
-        let [a, b] = states.map(|s| format!("#{{==:#{{@cdev_agent_state}},{s}}}"));
-        let began = format!("#{{e|<=:#{{e|+:#{{@cdev_agent_since}},0}},{at}}}");
+        let [a, b] = states.map(|s| format!("#{{==:#{{{AGENT_STATE}}},{s}}}"));
+        let began = format!("#{{e|<=:#{{e|+:#{{{AGENT_SINCE}}},0}},{at}}}");
         conditional(format!("#{{&&:#{{||:{a},{b}}},{began}}}"), command)
     };
     // A token marks "this call changed the state" (for notifications on entering a state).
@@ -107,48 +102,48 @@ pub fn apply(
     // Every state change bumps the epoch, which the `#(cdev status)` job has in its command line:
     // tmux re-runs a job whose expanded command changed at the next redraw (and set-option redraws
     // every client), so the segment does not lag until the next status-interval.
-    let bump = format!("set-option -gF {STATUS_EPOCH_OPTION} \"#{{e|+:#{{{STATUS_EPOCH_OPTION}}},1}}\"");
+    let bump = format!("set-option -gF {STATUS_EPOCH} \"#{{e|+:#{{{STATUS_EPOCH}}},1}}\"");
     let mut chain = Vec::new();
     match transition {
         Transition::To(state) => {
             chain.push(conditional(
-                format!("#{{!=:#{{@cdev_agent_state}},{state}}}"),
+                format!("#{{!=:#{{{AGENT_STATE}}},{state}}}"),
                 format!(
-                    "set-option -p -t {pane} @cdev_agent_since {now} ; set-option -p -t {pane} @cdev_agent_change {token} ; {bump}"
+                    "set-option -p -t {pane} {AGENT_SINCE} {now} ; set-option -p -t {pane} {AGENT_CHANGE} {token} ; {bump}"
                 ),
             ));
-            chain.push(set("@cdev_agent_state", state.as_str()));
+            chain.push(set(cdev_option::AGENT_STATE, state.as_str()));
             if state == AgentState::Done {
                 // Finished in front of someone's eyes: seen already. Shown as tmux draws it: the
                 // session's current window, a client on the session, not behind another pane's zoom.
                 chain.push(conditional(
                     "#{&&:#{||:#{pane_active},#{?window_zoomed_flag,0,1}},#{&&:#{window_active},#{session_attached}}}"
                         .into(),
-                    format!("set-option -p -t {pane} @cdev_agent_state idle"),
+                    format!("set-option -p -t {pane} {AGENT_STATE} idle"),
                 ));
             }
         }
         Transition::IdleIfWorking => chain.push(conditional(
-            "#{==:#{@cdev_agent_state},working}".into(),
-            format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
+            format!("#{{==:#{{{AGENT_STATE}}},working}}"),
+            format!("set-option -p -t {pane} {AGENT_STATE} idle ; set-option -p -t {pane} {AGENT_SINCE} {now} ; {bump}"),
         )),
         Transition::Interrupted { at } => chain.push(since_then(
             at,
             ["working", "waiting"],
-            format!("set-option -p -t {pane} @cdev_agent_state idle ; set-option -p -t {pane} @cdev_agent_since {now} ; {bump}"),
+            format!("set-option -p -t {pane} {AGENT_STATE} idle ; set-option -p -t {pane} {AGENT_SINCE} {now} ; {bump}"),
         )),
         Transition::Blocked { at } => chain.push(since_then(
             at,
             ["idle", "working"],
-            format!("set-option -p -t {pane} @cdev_agent_state waiting ; set-option -p -t {pane} @cdev_agent_since {now} ; set-option -p -t {pane} @cdev_agent_change {token} ; {bump}"),
+            format!("set-option -p -t {pane} {AGENT_STATE} waiting ; set-option -p -t {pane} {AGENT_SINCE} {now} ; set-option -p -t {pane} {AGENT_CHANGE} {token} ; {bump}"),
         )),
     }
     if event == "StopFailure" {
-        chain.push(set(ERROR_OPTION, payload.error_kind().as_deref().unwrap_or("unknown")));
+        chain.push(set(AGENT_ERROR, payload.error_kind().as_deref().unwrap_or("unknown")));
     }
     // Only a conversation id is recorded: what is recorded is resumed on a command line later.
-    if let Some(id) = payload.session_id.as_deref().filter(|id| crate::claude::is_conversation_id(id)) {
-        chain.push(set("@cdev_claude_session", id));
+    if let Some(id) = payload.session_id.as_deref().and_then(SessionId::parse) {
+        chain.push(set(cdev_option::CLAUDE_SESSION, id.as_str()));
     }
     // A conversation started or changed (/clear, --resume): the snapshot should say so too.
     // In this same tmux call; the save runs in the background.
@@ -156,25 +151,14 @@ pub fn apply(
         chain.extend(crate::autosave::request());
     }
     if let Some(transcript) = &payload.transcript_path {
-        chain.push(set("@cdev_claude_transcript", transcript));
+        chain.push(set(cdev_option::CLAUDE_TRANSCRIPT, transcript));
     }
     // Bumped after every change of this call and read back with it: racing hooks' journal
     // writes keep the description with the highest count, which is what the pane now says.
-    chain.push(
-        TmuxCommand::new("set-option")
-            .flag("-p")
-            .flag("-F")
-            .value("-t", pane)
-            .arg(SEQ_OPTION)
-            .arg(&format!("#{{e|+:#{{{SEQ_OPTION}}},1}}")),
-    );
-    chain.push(
-        TmuxCommand::new("display-message")
-            .flag("-p")
-            .value("-t", pane)
-            .arg(&crate::tmux::format::format_string(PanePlace::FIELDS)),
-    );
+    chain.push(verbs::set_pane_option_format(pane, AGENT_SEQ, &format!("#{{e|+:#{{{AGENT_SEQ}}},1}}")));
+    chain.push(verbs::expand_at(pane, &crate::tmux::format::format_string(PanePlace::FIELDS)));
     let output = tmux.run_chain_bytes(&chain).context("could not update the pane")?;
+    crate::timings::mark("update the pane (tmux)");
     let place = crate::tmux::format::parse_records::<PanePlace>(&output)?
         .pop()
         .ok_or_else(|| anyhow!("tmux did not describe pane {pane}"))?;
@@ -211,14 +195,16 @@ pub fn apply(
         updated: now,
         seq: place.seq,
     };
-    journal::write(state_dir, &entry).context("could not write the journal")
+    let written = journal::write(state_dir, &entry).context("could not write the journal");
+    crate::timings::mark("journal");
+    written
 }
 
 /// The pane whose agent is the conversation `id` (`@cdev_claude_session`, which cdev sets when it
 /// starts Claude and each hook confirms), for hooks that come without `$TMUX_PANE`.
-pub fn pane_of_conversation(tmux: &Tmux, id: &str) -> Result<Option<String>> {
-    let panes = tmux.query::<Conversation>(TmuxCommand::new("list-panes").flag("-a"))?;
-    Ok(panes.into_iter().find(|p| p.id.as_deref() == Some(id)).map(|p| p.pane))
+pub fn pane_of_conversation(tmux: &Tmux, id: &SessionId) -> Result<Option<String>> {
+    let panes = tmux.query::<Conversation>(verbs::all_panes())?;
+    Ok(panes.into_iter().find(|p| p.id.as_deref() == Some(id.as_str())).map(|p| p.pane))
 }
 
 struct Conversation {
@@ -227,7 +213,7 @@ struct Conversation {
 }
 
 impl Record for Conversation {
-    const FIELDS: &'static [Field] = &[text("pane_id"), text("@cdev_claude_session")];
+    const FIELDS: &'static [Field] = &[text("pane_id"), text(cdev_option::CLAUDE_SESSION)];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Conversation { pane: f.string()?, id: f.optional()? })
@@ -263,16 +249,16 @@ impl Record for PanePlace {
         plain("session_name"),
         plain("window_index"),
         plain("pane_index"),
-        text("@cdev_agent_state"),
-        text("@cdev_agent_since"),
-        text("@cdev_claude_session"),
-        text("@cdev_claude_transcript"),
+        text(cdev_option::AGENT_STATE),
+        text(cdev_option::AGENT_SINCE),
+        text(cdev_option::CLAUDE_SESSION),
+        text(cdev_option::CLAUDE_TRANSCRIPT),
         text("pane_current_path"),
         text("@cdev-notify"),
         text("@cdev-notify-command"),
-        text("@cdev_project_root"),
-        text("@cdev_agent_change"),
-        plain("@cdev_agent_seq"),
+        text(cdev_option::PROJECT_ROOT),
+        text(cdev_option::AGENT_CHANGE),
+        plain(cdev_option::AGENT_SEQ),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {

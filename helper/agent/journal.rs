@@ -57,9 +57,12 @@ pub fn path(state_dir: &Path, entry: &Entry) -> PathBuf {
     }
 }
 
-/// How long a hook waits for another hook of the same pane to finish its journal write: Claude
-/// Code waits for its hooks. The wait covers a few file operations, never a tmux call.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
+/// How long a hook waits for other hooks of the same pane to finish their journal writes: Claude
+/// Code waits for its hooks, and the wait covers only file operations, never a tmux call. A hook
+/// that gives up loses its description — the newest, often — so the bound is for a holder that
+/// is stuck, not slow: eight racing hooks on a loaded 2-core machine, each write two fsyncs,
+/// queued past 300 ms and left the journal one state behind the pane.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Writes the entry unless a later description of the pane was written already, or the journal
 /// already says the same (apart from `updated` and `seq`): most hook events (every tool call)
@@ -172,7 +175,7 @@ pub struct SavedPane<'a> {
 /// Whether `entry` may resume a conversation: it has a plain Claude session id, written in or
 /// after second `since`.
 fn usable(entry: &Entry, since: i64) -> bool {
-    entry.updated >= since && entry.claude_session.as_deref().is_some_and(crate::claude::is_conversation_id)
+    entry.updated >= since && entry.claude_session.as_deref().is_some_and(super::claude::is_session_id)
 }
 
 /// The newest usable entry for `pane` of a save taken at `since` on the server `saved_on`. An

@@ -2,11 +2,15 @@
 //! options for the status line, a journal on disk for what must outlive the server), and the
 //! hook settings that make Claude Code report to cdev.
 
+pub mod claude;
 pub mod hook;
 pub mod journal;
 pub mod notify;
+pub mod price;
 pub mod settings;
 pub mod status;
+pub mod tally;
+pub mod transcript_usage;
 pub mod usage;
 pub mod watch;
 
@@ -83,7 +87,8 @@ pub enum Transition {
     },
 }
 
-/// What a hook event does (DESIGN.md's table); `None` leaves the state unchanged.
+/// What a hook event does (the table in README's Agents section); `None` leaves the state
+/// unchanged.
 pub fn transition(event: &str, notification_type: Option<&str>, source: Option<&str>) -> Option<Transition> {
     match (event, notification_type) {
         // After auto-compaction Claude may well be mid-turn: the state stays what it was.
@@ -93,7 +98,8 @@ pub fn transition(event: &str, notification_type: Option<&str>, source: Option<&
     }
 }
 
-/// The state a hook event puts the agent in (DESIGN.md's table); `None` leaves it unchanged.
+/// The state a hook event puts the agent in (the table in README's Agents section); `None`
+/// leaves it unchanged.
 /// Events Claude Code added later map onto the same states; an event or notification type cdev
 /// does not know leaves the state alone.
 pub fn state_for_event(event: &str, notification_type: Option<&str>) -> Option<AgentState> {

@@ -5,6 +5,8 @@
 //! with the session, the pane, the state and the project as separate arguments — never through a
 //! shell. At most one notification per [`QUIET`]: a burst of agents finishing sends one.
 
+use crate::tmux::state::Client;
+use crate::tmux::verbs;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -82,11 +84,9 @@ pub fn send(tmux: &Tmux, state_dir: &Path, how: &How, event: &Event<'_>) -> Resu
         How::Bell => to_terminals(tmux, b"\x07"),
         How::Terminal => to_terminals(tmux, format!("\x1b]9;{}\x07", event.text()).as_bytes()),
         How::Message => {
-            let message = crate::tmux::command::escape_format(&event.text());
-            let chain: Vec<TmuxCommand> = clients(tmux)?
-                .iter()
-                .map(|(client, _)| TmuxCommand::new("display-message").value("-c", client).arg(&message))
-                .collect();
+            let message = event.text();
+            let chain: Vec<TmuxCommand> =
+                clients(tmux)?.iter().map(|(client, _)| verbs::tell(client, &message)).collect();
             tmux.run_chain(&chain).map(drop)
         }
     }
@@ -125,12 +125,8 @@ fn run_command(words: &[String], event: &Event<'_>) -> Result<()> {
 
 /// Every attached client: its name and its terminal.
 fn clients(tmux: &Tmux) -> Result<Vec<(String, String)>> {
-    let clients = tmux.run(TmuxCommand::new("list-clients").format("-F", "#{client_name}\t#{client_tty}"))?;
-    Ok(clients
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(c, t)| (c.to_string(), t.to_string()))
-        .collect())
+    let clients = tmux.query::<Client>(verbs::clients())?;
+    Ok(clients.into_iter().map(|c| (c.name, c.tty)).collect())
 }
 
 /// Writes `bytes` straight to each client's terminal, whatever window it shows.

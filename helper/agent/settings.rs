@@ -1,6 +1,7 @@
 //! Claude Code hook settings: the file cdev passes to the Claude panes it starts
 //! (`claude --settings FILE`, which Claude Code merges with the user's own hooks), and merging
-//! cdev's entries into a user's `settings.json` and taking exactly them out again.
+//! cdev's entries into a user's `settings.json` and taking exactly them out again, as edits of
+//! its syntax tree (`crate::jsonc`): the rest of the file keeps its text.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -10,9 +11,10 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
 
 use crate::input_error::InputError;
+use crate::jsonc::{self, CstInputValue, CstNode, CstObject, CstObjectProp, CstRootNode, Dialect};
 use crate::store;
 
-/// The events cdev listens to: those that move an agent's state (DESIGN.md's table), and no
+/// The events cdev listens to: those that move an agent's state (`agent::transition`), and no
 /// more, since each one costs a process per event. Not `WorktreeCreate`: a hook for it replaces
 /// Claude Code's own `git worktree add` (it must print the new path); the worktrees Claude makes
 /// are found through git instead (`worktree::statuses`).
@@ -73,11 +75,8 @@ pub fn write_settings_file(path: &Path, cdev: &Path) -> Result<()> {
 /// `project` the project's `.claude/settings.local.json`.
 pub fn user_settings_path(home: &Path, project: Option<&Path>) -> PathBuf {
     match project {
-        Some(root) => root.join(".claude/settings.local.json"),
-        None => match std::env::var_os("CLAUDE_CONFIG_DIR").filter(|d| !d.is_empty()) {
-            Some(dir) => PathBuf::from(dir).join("settings.json"),
-            None => home.join(".claude/settings.json"),
-        },
+        Some(root) => super::claude::project_settings(root)[0].clone(),
+        None => super::claude::user_settings(&super::claude::config_dir(home)),
     }
 }
 
@@ -88,42 +87,74 @@ pub enum Outcome {
     Unchanged,
 }
 
-/// Adds cdev's hook to every event in the settings file, keeping every other key and hook.
-pub fn install(path: &Path, cdev: &Path) -> Result<Outcome> {
-    let (mut root, original) = read_settings(path)?;
-    add_hooks(&mut root, cdev).map_err(|(key, message)| InputError::in_file(path, message).with_key(key))?;
-    chain_status_line(&mut root, cdev)
-        .map_err(|message| InputError::in_file(path, message).with_key("statusLine"))?;
-    save_if_changed(path, &root, &original)
+/// What an install did, and the user's own statusLine command that cdev's now runs after itself
+/// (chained now, or by an earlier install).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Installed {
+    pub outcome: Outcome,
+    pub chained: Option<String>,
+}
+
+/// Adds cdev's hook to every event in the settings file, keeping every other key and hook, and
+/// the text of everything cdev does not change (the user's layout, numbers as written).
+pub fn install(path: &Path, cdev: &Path) -> Result<Installed> {
+    let (root, original) = read_settings(path)?;
+    let object = root_object(&root);
+    add_hooks(&object, cdev).map_err(|bad| bad.in_file(path))?;
+    let chained = chain_status_line(&object, cdev).map_err(|bad| bad.in_file(path))?;
+    Ok(Installed { outcome: save_if_changed(path, &root, &original)?, chained })
+}
+
+/// A key of the settings that is not what Claude Code's schema says: which, where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadKey {
+    pub key: String,
+    pub line: usize,
+    pub message: &'static str,
+}
+
+impl BadKey {
+    fn at(key: impl Into<String>, node: impl Into<CstNode>, message: &'static str) -> BadKey {
+        BadKey { key: key.into(), line: jsonc::line_of(&node.into()), message }
+    }
+
+    fn in_file(self, path: &Path) -> InputError {
+        InputError::in_file(path, self.message).at_line(self.line).with_key(self.key)
+    }
 }
 
 /// Makes cdev's statusLine command the one Claude Code runs, chaining the user's (`--then`):
-/// their line keeps showing exactly what it showed. Its other keys (`padding`) are kept.
-pub fn chain_status_line(root: &mut Value, cdev: &Path) -> Result<(), &'static str> {
-    let object = root.as_object_mut().ok_or("not a JSON object")?;
-    let line = object.entry("statusLine").or_insert_with(|| json!({ "type": "command" }));
-    let line = line.as_object_mut().ok_or("`statusLine` is not an object")?;
-    let current = line.get("command").and_then(Value::as_str).map(str::to_string);
+/// their line keeps showing exactly what it showed. Its other keys (`padding`) are kept. Returns
+/// the user's command that is chained, if there is one.
+pub fn chain_status_line(root: &CstObject, cdev: &Path) -> Result<Option<String>, BadKey> {
+    let line = match root.get("statusLine") {
+        Some(line) => line.object_value().ok_or_else(|| BadKey::at("statusLine", line, "not an object"))?,
+        None => {
+            let line = root.append("statusLine", CstInputValue::Object(Vec::new()));
+            line.object_value().ok_or_else(|| BadKey::at("statusLine", line, "could not be added"))?
+        }
+    };
+    let current = jsonc::string(line.get("command").and_then(|c| c.value()));
     let then = match current.as_deref().map(super::usage::chained) {
         Some(super::usage::Chained::Cdev(then)) => then,
         Some(super::usage::Chained::Other) => current,
         None => None,
     };
-    line.insert("type".into(), json!("command"));
-    line.insert("command".into(), json!(super::usage::statusline_command(cdev, then.as_deref())));
-    Ok(())
+    jsonc::set_string(&line, "type", "command");
+    jsonc::set_string(&line, "command", &super::usage::statusline_command(cdev, then.as_deref()));
+    Ok(then)
 }
 
 /// Gives the user back their own statusLine (what cdev's chained), or none if they had none.
-pub fn unchain_status_line(root: &mut Value) {
-    let Some(object) = root.as_object_mut() else { return };
-    let command = object.get("statusLine").and_then(|l| l.get("command")).and_then(Value::as_str);
-    let Some(super::usage::Chained::Cdev(then)) = command.map(super::usage::chained) else { return };
+pub fn unchain_status_line(root: &CstObject) {
+    let Some(line) = root.object_value("statusLine") else { return };
+    let command = jsonc::string(line.get("command").and_then(|c| c.value()));
+    let Some(super::usage::Chained::Cdev(then)) = command.as_deref().map(super::usage::chained) else {
+        return;
+    };
     match then {
-        Some(then) => object["statusLine"]["command"] = json!(then),
-        None => {
-            object.shift_remove("statusLine");
-        }
+        Some(then) => jsonc::set_string(&line, "command", &then),
+        None => root.get("statusLine").into_iter().for_each(|prop| prop.remove()),
     }
 }
 
@@ -133,251 +164,187 @@ pub fn uninstall(path: &Path) -> Result<Outcome> {
     if !path.exists() {
         return Ok(Outcome::Unchanged);
     }
-    let (mut root, original) = read_settings(path)?;
-    remove_hooks(&mut root);
-    unchain_status_line(&mut root);
+    let (root, original) = read_settings(path)?;
+    let object = root_object(&root);
+    remove_hooks(&object);
+    unchain_status_line(&object);
     save_if_changed(path, &root, &original)
 }
 
-/// Parses a settings file's text: empty text is `{}`; anything but a JSON object is refused.
-pub fn parse(path: &Path, text: &str) -> Result<Value> {
-    if text.trim().is_empty() {
-        return Ok(Value::Object(Map::new()));
-    }
-    let value: Value = serde_json::from_str(text).map_err(|err| InputError::from_json(path, &err))?;
-    if !value.is_object() {
+/// Parses a settings file's text (plain JSON, as Claude Code reads it): empty text is `{}`;
+/// anything but a JSON object is refused.
+pub fn parse(path: &Path, text: &str) -> Result<CstRootNode> {
+    let text = if text.trim().is_empty() { "{}" } else { text };
+    let root = jsonc::parse(text, Dialect::Json)
+        .map_err(|err| InputError::in_file(path, err.message).at_line(err.line))?;
+    let Some(object) = root.object_value() else {
         bail!(InputError::in_file(path, "the settings are not a JSON object"));
+    };
+    // Claude Code reads the last of two same-named keys; an edit of the first would change
+    // nothing it reads, and one of the last would leave the first behind: refuse to guess, at
+    // the top and anywhere inside what cdev reads and edits (a hook entry with two "command"s
+    // too). Elsewhere a repeated key is the user's business.
+    let mut found = duplicate_key(&object);
+    for key in ["hooks", "statusLine"] {
+        if found.is_none() {
+            found = object.get(key).and_then(|prop| prop.value()).and_then(|v| duplicate_within(&v, key));
+        }
     }
-    Ok(value)
+    if let Some((key, second)) = found {
+        let bad = BadKey::at(key, second, "appears twice (Claude Code reads the last one)");
+        bail!(bad.in_file(path));
+    }
+    Ok(root)
 }
 
-/// Merges cdev's hook into every event of `root` (an object, as `parse` gives). The error is the
-/// key that is not what Claude Code's schema says, and why.
-pub fn add_hooks(root: &mut Value, cdev: &Path) -> Result<(), (String, &'static str)> {
-    let object = root.as_object_mut().ok_or_else(|| (String::new(), "not a JSON object"))?;
-    let hooks = object.entry("hooks").or_insert_with(|| Value::Object(Map::new()));
-    let Some(hooks) = hooks.as_object_mut() else {
-        return Err(("hooks".into(), "`hooks` is not an object"));
+/// The first key repeated anywhere inside `node` (objects and arrays, to any depth), by its
+/// path from `at` (`hooks.Stop[0].hooks[1].command`), and its second property.
+fn duplicate_within(node: &CstNode, at: &str) -> Option<(String, CstObjectProp)> {
+    if let Some(object) = node.as_object() {
+        if let Some((key, second)) = duplicate_key(&object) {
+            return Some((format!("{at}.{key}"), second));
+        }
+        return object.properties().into_iter().find_map(|prop| {
+            let name = prop.name()?.decoded_value().ok()?;
+            duplicate_within(&prop.value()?, &format!("{at}.{name}"))
+        });
+    }
+    let array = node.as_array()?;
+    array
+        .elements()
+        .iter()
+        .enumerate()
+        .find_map(|(i, element)| duplicate_within(element, &format!("{at}[{i}]")))
+}
+
+/// A property name that `object` holds more than once, and its second property.
+fn duplicate_key(object: &CstObject) -> Option<(String, CstObjectProp)> {
+    let mut seen = std::collections::HashSet::new();
+    object
+        .properties()
+        .into_iter()
+        .filter_map(|p| Some((p.name()?.decoded_value().ok()?, p)))
+        .find(|(name, _)| !seen.insert(name.clone()))
+}
+
+/// The object a [`parse`]d root holds.
+pub fn root_object(root: &CstRootNode) -> CstObject {
+    root.object_value_or_set()
+}
+
+/// Merges cdev's hook into every event of `root`. The error is the key that is not what Claude
+/// Code's schema says, and why.
+pub fn add_hooks(root: &CstObject, cdev: &Path) -> Result<(), BadKey> {
+    let hooks = match root.get("hooks") {
+        Some(hooks) => hooks.object_value().ok_or_else(|| BadKey::at("hooks", hooks, "not an object"))?,
+        None => {
+            let hooks = root.append("hooks", CstInputValue::Object(Vec::new()));
+            hooks.object_value().ok_or_else(|| BadKey::at("hooks", hooks, "could not be added"))?
+        }
     };
     let command = hook_command(cdev);
     for event in EVENTS {
-        let groups = hooks.entry(event.to_string()).or_insert_with(|| Value::Array(Vec::new()));
-        let Some(groups) = groups.as_array_mut() else {
-            return Err((format!("hooks.{event}"), "not an array"));
+        let not_an_array = |groups| BadKey::at(format!("hooks.{event}"), groups, "not an array");
+        let groups = match hooks.get(event) {
+            Some(groups) => groups.array_value().ok_or_else(|| not_an_array(groups))?,
+            None => {
+                let groups = hooks.append(event, CstInputValue::Array(Vec::new()));
+                groups.array_value().ok_or_else(|| not_an_array(groups))?
+            }
         };
         let mut found = false;
-        for group in groups.iter_mut() {
-            for hook in group.get_mut("hooks").and_then(Value::as_array_mut).into_iter().flatten() {
-                if hook.get("command").and_then(Value::as_str).is_some_and(is_cdev_command) {
-                    // Keep one entry, pointing at this binary.
-                    if !found {
-                        hook["command"] = Value::String(command.clone());
-                    }
-                    found = true;
+        for hook in groups.elements().iter().flat_map(group_hooks) {
+            let Some(entry) = hook.as_object() else { continue };
+            if jsonc::string(entry.get("command").and_then(|c| c.value()))
+                .is_some_and(|c| is_cdev_command(&c))
+            {
+                // Keep one entry, pointing at this binary.
+                if !found {
+                    jsonc::set_string(&entry, "command", &command);
                 }
+                found = true;
             }
         }
         if !found {
-            groups.push(json!({ "hooks": [hook_entry(cdev)] }));
+            groups.append(jsonc::input(&json!({ "hooks": [hook_entry(cdev)] })));
         }
     }
     Ok(())
 }
 
+/// The entries of a group's `hooks` list (none when the group is not `{"hooks": [...]}`).
+fn group_hooks(group: &CstNode) -> Vec<CstNode> {
+    group.as_object().and_then(|g| g.array_value("hooks")).map(|list| list.elements()).unwrap_or_default()
+}
+
+fn is_cdev_entry(hook: &CstNode) -> bool {
+    jsonc::string_at(hook, "command").is_some_and(|c| is_cdev_command(&c))
+}
+
 /// Takes cdev's hook entries out of `root`, and what that leaves empty (see `uninstall`).
-pub fn remove_hooks(root: &mut Value) {
-    let mut emptied_hooks = false;
-    if let Some(hooks) = root.get_mut("hooks").and_then(Value::as_object_mut) {
-        let mut emptied_events = Vec::new();
-        for (event, groups) in hooks.iter_mut() {
-            let Some(groups) = groups.as_array_mut() else { continue };
-            let before = groups.len();
-            groups.retain_mut(|group| {
-                let Some(list) = group.get_mut("hooks").and_then(Value::as_array_mut) else { return true };
-                let had = list.len();
-                list.retain(|h| !h.get("command").and_then(Value::as_str).is_some_and(is_cdev_command));
-                !(list.is_empty() && had > 0)
-            });
-            if groups.is_empty() && before > 0 {
-                emptied_events.push(event.clone());
+pub fn remove_hooks(root: &CstObject) {
+    let Some(hooks) = root.object_value("hooks") else { return };
+    let events = hooks.properties();
+    let had_events = !events.is_empty();
+    for event in events {
+        let Some(groups) = event.array_value() else { continue };
+        let groups = groups.elements();
+        let before = groups.len();
+        let mut emptied = 0;
+        for group in groups {
+            let list = group_hooks(&group);
+            let ours: Vec<CstNode> = list.iter().filter(|h| is_cdev_entry(h)).cloned().collect();
+            let all_ours = !list.is_empty() && ours.len() == list.len();
+            ours.into_iter().for_each(CstNode::remove);
+            if all_ours {
+                group.remove();
+                emptied += 1;
             }
         }
-        let had_events = !hooks.is_empty();
-        for event in emptied_events {
-            hooks.shift_remove(&event);
+        if before > 0 && emptied == before {
+            event.remove();
         }
-        emptied_hooks = had_events && hooks.is_empty();
     }
-    if let (true, Some(object)) = (emptied_hooks, root.as_object_mut()) {
-        object.shift_remove("hooks");
+    if had_events && hooks.properties().is_empty() {
+        root.get("hooks").into_iter().for_each(|prop| prop.remove());
     }
 }
 
-/// The settings as JSON (a missing file is `{}`) and its text; a malformed file is refused.
-fn read_settings(path: &Path) -> Result<(Value, Option<String>)> {
+/// The settings (a missing file is `{}`) and their text; a malformed file is refused.
+fn read_settings(path: &Path) -> Result<(CstRootNode, Option<String>)> {
     let text = match crate::bounded::read_text(path, crate::bounded::limit::MANIFEST) {
         Ok(text) => text,
-        Err(err) if err.kind() == ErrorKind::NotFound => return Ok((Value::Object(Map::new()), None)),
+        Err(err) if err.kind() == ErrorKind::NotFound => return Ok((parse(path, "")?, None)),
         Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
     };
     Ok((parse(path, &text)?, Some(text)))
 }
 
-/// Writes the settings when they changed: through a symlink to its target (dotfile managers
-/// link settings.json), keeping the file's mode (it may hold API keys in `env`).
-fn save_if_changed(path: &Path, root: &Value, original: &Option<String>) -> Result<Outcome> {
-    if let Some(text) = original {
-        if serde_json::from_str::<Value>(text).ok().as_ref() == Some(root) {
-            return Ok(Outcome::Unchanged);
-        }
+/// Writes the settings when their text changed: through a symlink to its target (dotfile
+/// managers link settings.json), keeping the file's mode (it may hold API keys in `env`).
+fn save_if_changed(path: &Path, root: &CstRootNode, original: &Option<String>) -> Result<Outcome> {
+    let mut text = root.to_string();
+    if original.as_deref() == Some(text.as_str()) {
+        return Ok(Outcome::Unchanged);
+    }
+    // A file cdev writes whole (there was none, or it was empty) ends with a newline.
+    if original.as_deref().is_none_or(|o| o.trim().is_empty()) && !text.ends_with('\n') {
+        text.push('\n');
     }
     let target = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path)?,
+        Ok(meta) if meta.file_type().is_symlink() => {
+            fs::canonicalize(path).with_context(|| format!("could not follow the link {}", path.display()))?
+        }
         _ => path.to_path_buf(),
     };
     let mode = fs::metadata(&target).ok().map(|m| {
         use std::os::unix::fs::PermissionsExt;
         m.permissions().mode() & 0o7777
     });
-    let mut text = serde_json::to_string_pretty(root)?;
-    text.push('\n');
     store::write_atomic_with_mode(&target, text.as_bytes(), mode)
         .with_context(|| format!("could not write {}", target.display()))?;
     Ok(Outcome::Changed)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const CDEV: &str = "/opt/my tools/cdev";
-
-    fn settings(text: &str) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("settings.json");
-        fs::write(&path, text).unwrap();
-        (dir, path)
-    }
-
-    #[test]
-    fn install_keeps_everything_else_and_is_idempotent() {
-        let user = r#"{
-  "model": "opus",
-  "permissions": {"allow": ["Bash(ls)"]},
-  "hooks": {
-    "Stop": [{"matcher": "", "hooks": [{"type": "command", "command": "notify-send done"}]}]
-  },
-  "zzz": 1
-}"#;
-        let (_dir, path) = settings(user);
-        assert_eq!(install(&path, Path::new(CDEV)).unwrap(), Outcome::Changed);
-        let after: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        let keys: Vec<&str> = after.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["model", "permissions", "hooks", "zzz", "statusLine"], "order kept");
-        assert_eq!(after["permissions"]["allow"][0], "Bash(ls)");
-        let stop = after["hooks"]["Stop"].as_array().unwrap();
-        assert_eq!(stop[0]["hooks"][0]["command"], "notify-send done", "the user's hook is kept first");
-        assert_eq!(stop[1]["hooks"][0]["command"], "'/opt/my tools/cdev' claude hook");
-        for event in EVENTS {
-            assert!(after["hooks"][event].is_array(), "{event}");
-        }
-        let text = fs::read_to_string(&path).unwrap();
-        assert_eq!(install(&path, Path::new(CDEV)).unwrap(), Outcome::Unchanged);
-        assert_eq!(fs::read_to_string(&path).unwrap(), text, "byte for byte");
-    }
-
-    #[test]
-    fn a_moved_binary_updates_the_entry_instead_of_adding_one() {
-        let (_dir, path) = settings("{}");
-        install(&path, Path::new("/old/cdev")).unwrap();
-        install(&path, Path::new("/new/cdev")).unwrap();
-        let after: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        let stop = after["hooks"]["Stop"].as_array().unwrap();
-        assert_eq!(stop.len(), 1);
-        assert_eq!(stop[0]["hooks"][0]["command"], "/new/cdev claude hook");
-    }
-
-    #[test]
-    fn uninstall_removes_exactly_cdevs_entries() {
-        let user = r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}]}, "x": true}"#;
-        let (_dir, path) = settings(user);
-        install(&path, Path::new(CDEV)).unwrap();
-        assert_eq!(uninstall(&path).unwrap(), Outcome::Changed);
-        let after: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(after, serde_json::from_str::<Value>(user).unwrap());
-        assert_eq!(uninstall(&path).unwrap(), Outcome::Unchanged);
-    }
-
-    #[test]
-    fn malformed_settings_are_refused_with_their_line_and_left_alone() {
-        let broken = "{\n  \"hooks\": {\n    \"Stop\": [,]\n  }\n}\n";
-        let (_dir, path) = settings(broken);
-        let err = install(&path, Path::new(CDEV)).unwrap_err().downcast::<InputError>().unwrap();
-        assert_eq!(err.line, Some(3));
-        assert_eq!(fs::read_to_string(&path).unwrap(), broken);
-        let (_dir, path) = settings("[1, 2]");
-        assert!(install(&path, Path::new(CDEV)).is_err());
-        let (_dir, path) = settings("{\"hooks\": []}");
-        let err = install(&path, Path::new(CDEV)).unwrap_err().downcast::<InputError>().unwrap();
-        assert_eq!(err.key.as_deref(), Some("hooks"));
-    }
-
-    #[test]
-    fn symlinks_modes_numbers_and_the_users_empty_entries_survive() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let real = dir.path().join("dotfiles-settings.json");
-        let user = r#"{"env": {"KEY": "secret"}, "big": 12345678901234567890123, "ver": 1.10, "hooks": {"SubagentStop": []}}"#;
-        fs::write(&real, user).unwrap();
-        fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
-        let link = dir.path().join("settings.json");
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-
-        install(&link, Path::new(CDEV)).unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "still a link");
-        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o600);
-        let text = fs::read_to_string(&real).unwrap();
-        assert!(text.contains("12345678901234567890123") && text.contains("1.10"), "{text}");
-        uninstall(&link).unwrap();
-        let after: Value = serde_json::from_str(&fs::read_to_string(&real).unwrap()).unwrap();
-        assert_eq!(after["hooks"]["SubagentStop"], serde_json::json!([]), "the user's own empty list stays");
-        assert!(after["hooks"].get("SessionStart").is_none());
-        // Nothing of cdev's there: nothing to remove, not even the user's empty entries.
-        fs::write(&real, r#"{"hooks": {"Stop": []}}"#).unwrap();
-        assert_eq!(uninstall(&link).unwrap(), Outcome::Unchanged);
-    }
-
-    #[test]
-    fn the_users_status_line_is_chained_and_given_back() {
-        let user =
-            r#"{"statusLine": {"type": "command", "command": "~/bin/my line.sh --fast", "padding": 0}}"#;
-        let (_dir, path) = settings(user);
-        install(&path, Path::new(CDEV)).unwrap();
-        let after: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(
-            after["statusLine"]["command"],
-            "'/opt/my tools/cdev' claude statusline --then '~/bin/my line.sh --fast'"
-        );
-        assert_eq!(after["statusLine"]["padding"], 0);
-        assert_eq!(install(&path, Path::new(CDEV)).unwrap(), Outcome::Unchanged, "chained once");
-        uninstall(&path).unwrap();
-        let after: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(after, serde_json::from_str::<Value>(user).unwrap());
-        // No statusLine before: none after.
-        let (_dir, path) = settings("{}");
-        install(&path, Path::new(CDEV)).unwrap();
-        uninstall(&path).unwrap();
-        assert_eq!(serde_json::from_str::<Value>(&fs::read_to_string(&path).unwrap()).unwrap(), json!({}));
-        let (_dir, path) = settings(r#"{"statusLine": "nope"}"#);
-        let err = install(&path, Path::new(CDEV)).unwrap_err().downcast::<InputError>().unwrap();
-        assert_eq!(err.key.as_deref(), Some("statusLine"));
-    }
-
-    #[test]
-    fn recognises_cdev_commands_however_quoted() {
-        assert!(is_cdev_command("/usr/local/bin/cdev claude hook"));
-        assert!(is_cdev_command("'/home/me/my tools/cdev' claude hook "));
-        assert!(!is_cdev_command("my-notifier claude hook-ish"));
-        assert!(!is_cdev_command("notify-send done"));
-    }
-}
+mod tests;

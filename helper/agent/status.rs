@@ -1,5 +1,6 @@
 //! The status-line segment: agents counted by state, rendered through `@cdev-status-format`.
 
+use crate::tmux::cdev_option::AGENT_STATE;
 use std::collections::BTreeMap;
 
 use super::AgentState;
@@ -102,8 +103,8 @@ pub fn tmux_format(format: &str) -> String {
 /// A loop printing `1` for every pane in one of `states` (`None`: any live agent).
 fn pane_loop(states: &[Option<AgentState>]) -> String {
     let test = |state: &Option<AgentState>| match state {
-        Some(state) => format!("#{{==:#{{@cdev_agent_state}},{state}}}"),
-        None => "#{&&:#{@cdev_agent_state},#{!=:#{@cdev_agent_state},ended}}".to_string(),
+        Some(state) => format!("#{{==:#{{{AGENT_STATE}}},{state}}}"),
+        None => format!("#{{&&:#{{{AGENT_STATE}}},#{{!=:#{{{AGENT_STATE}}},ended}}}}"),
     };
     let mut condition = test(&states[0]);
     for state in &states[1..] {

@@ -7,6 +7,8 @@
 //!
 //! Claude Code's shapes vary across versions: every field is optional, anything else is ignored.
 
+use crate::tmux::cdev_option::{CONTEXT, COST, COST_BASE, COST_DAY, COST_RAW, COST_TODAY, MODEL, RATE};
+use crate::tmux::verbs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -18,20 +20,6 @@ use crate::tmux::{Tmux, TmuxCommand};
 
 /// The statusLine input is a few kilobytes; anything past this is not read.
 const MAX_INPUT: u64 = 1024 * 1024;
-
-/// Pane options this module writes (all in one tmux call per update).
-pub const COST: &str = "@cdev_cost";
-pub const CONTEXT: &str = "@cdev_context";
-pub const MODEL: &str = "@cdev_model";
-/// What the current Claude process reported, and what earlier processes of the pane's agent
-/// cost (a resumed or restarted Claude counts from zero again): `@cdev_cost` is their sum.
-const COST_RAW: &str = "@cdev_cost_raw";
-pub const COST_BASE: &str = "@cdev_cost_base";
-/// Server options: the cost spent today by every agent, and the day it counts.
-pub const COST_TODAY: &str = "@cdev_cost_today";
-pub const COST_DAY: &str = "@cdev_cost_day";
-/// Server option: the tightest rate-limit window, e.g. `5h 42%`.
-pub const RATE: &str = "@cdev_rate";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -110,7 +98,7 @@ fn dollars(value: Option<f64>) -> Option<String> {
 
 /// Text from Claude Code made fit for an option shown in a status line: no control characters,
 /// at most 48 characters.
-fn label(text: &str) -> String {
+pub fn label(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(48).collect()
 }
 
@@ -130,12 +118,8 @@ fn tightest(limits: &RateLimits) -> Option<String> {
 /// processes of its agent cost, so a resumed or restored agent keeps its total.
 pub fn commands(pane: &str, day: &str, input: &Input) -> Vec<TmuxCommand> {
     let mut chain = Vec::new();
-    let pane_option = |name: &str, value: &str| {
-        TmuxCommand::new("set-option").flag("-p").value("-t", pane).arg(name).arg(value)
-    };
-    let pane_format = |name: &str, format: &str| {
-        TmuxCommand::new("set-option").flag("-p").flag("-F").value("-t", pane).arg(name).arg(format)
-    };
+    let pane_option = |name: &str, value: &str| verbs::set_pane_option(pane, name, value);
+    let pane_format = |name: &str, format: &str| verbs::set_pane_option_format(pane, name, format);
     if let Some(new) = dollars(input.cost.as_ref().and_then(|c| c.total_cost_usd)) {
         // Only digits, a point and dashes go into these formats and commands.
         let went_back = format!("#{{e|<|f|0:{new},#{{{COST_RAW}}}}}");
@@ -168,7 +152,7 @@ pub fn commands(pane: &str, day: &str, input: &Input) -> Vec<TmuxCommand> {
         chain.push(pane_option(MODEL, &model));
     }
     if let Some(rate) = input.rate_limits.as_ref().and_then(tightest) {
-        chain.push(TmuxCommand::new("set-option").flag("-g").arg(RATE).arg(&rate));
+        chain.push(verbs::set_global_option(RATE, &rate));
     }
     chain
 }
@@ -183,8 +167,7 @@ pub fn user_command(then: Option<&str>, user_settings: &Path, project: Option<&P
     }
     let mut files: Vec<PathBuf> = Vec::new();
     if let Some(project) = project {
-        files.push(project.join(".claude/settings.local.json"));
-        files.push(project.join(".claude/settings.json"));
+        files.extend(super::claude::project_settings(project));
     }
     files.push(user_settings.to_path_buf());
     files.into_iter().find_map(|file| {
@@ -294,10 +277,10 @@ mod tests {
         let input = parse(full).unwrap();
         let argv: Vec<String> =
             commands("%7", "2026-12-01", &input).iter().map(|c| c.args().join(" ")).collect();
-        assert!(argv.iter().any(|a| a == "set-option -p -t %7 @cdev_cost_raw 0.0123"), "{argv:#?}");
-        assert!(argv.iter().any(|a| a == "set-option -p -t %7 @cdev_context 42"), "{argv:#?}");
-        assert!(argv.iter().any(|a| a == "set-option -p -t %7 @cdev_model Opus[31m"), "{argv:#?}");
-        assert!(argv.iter().any(|a| a == "set-option -g @cdev_rate 7d 55%"), "{argv:#?}");
+        assert!(argv.iter().any(|a| a == &format!("set-option -p -t %7 {COST_RAW} 0.0123")), "{argv:#?}");
+        assert!(argv.iter().any(|a| a == &format!("set-option -p -t %7 {CONTEXT} 42")), "{argv:#?}");
+        assert!(argv.iter().any(|a| a == &format!("set-option -p -t %7 {MODEL} Opus[31m")), "{argv:#?}");
+        assert!(argv.iter().any(|a| a == &format!("set-option -g {RATE} 7d 55%")), "{argv:#?}");
         // An older version: no rate limits, no context; a cost that is not a number.
         let old = parse(br#"{"cost":{"total_cost_usd":"lots"}}"#);
         assert!(old.is_none() || commands("%7", "2026-12-01", &old.unwrap()).is_empty());

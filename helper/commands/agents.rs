@@ -1,16 +1,35 @@
 //! `cdev agents`: every Claude pane with its state; `cdev next`: go to the agent that has waited
 //! longest.
 
+use crate::tmux::verbs;
 use std::io::{self, Write};
 
 use anyhow::{Context as _, Result};
+use clap::Args;
 use serde::Serialize;
 
 use super::Context;
+use crate::agent::tally::{self, Spend, Tokens};
+use crate::agent::transcript_usage;
 use crate::agent::AgentState;
-use crate::humanize::{duration, pad, printable};
+use crate::humanize::{count, duration, pad, printable};
 use crate::tmux::state::AgentPane;
-use crate::tmux::{Tmux, TmuxCommand};
+use crate::tmux::Tmux;
+
+/// Every Claude pane across sessions: state, for how long, session id, cwd, branch.
+#[derive(Debug, Args)]
+pub struct AgentsArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Go to the agent that has waited longest (else the oldest unseen result).
+#[derive(Debug, Args)]
+pub struct NextArgs {
+    /// The tmux client to switch (key bindings pass #{client_name}).
+    #[arg(long, value_name = "CLIENT")]
+    pub client: Option<String>,
+}
 
 #[derive(Debug, Serialize)]
 struct AgentRow {
@@ -26,41 +45,81 @@ struct AgentRow {
     branch: Option<String>,
     worktree: Option<String>,
     /// What the agent has cost so far (USD), how full its context window is (percent), and its
-    /// model, as Claude Code's statusLine last told cdev.
+    /// model, as Claude Code's statusLine last told cdev; else from its transcript, the cost
+    /// then an estimate (`cost_estimated`).
     cost_usd: Option<f64>,
+    cost_estimated: bool,
     context_percent: Option<u32>,
     model: Option<String>,
+    /// The tokens its conversation used, from its transcript.
+    tokens: Option<TokenCounts>,
+    #[serde(skip)]
+    spend: Option<Spend>,
+}
+
+#[derive(Debug, Serialize)]
+struct TokenCounts {
+    input: u64,
+    output: u64,
+    cache_creation: u64,
+    cache_read: u64,
+    total: u64,
+}
+
+impl From<Tokens> for TokenCounts {
+    fn from(t: Tokens) -> TokenCounts {
+        TokenCounts {
+            input: t.input,
+            output: t.output,
+            cache_creation: t.cache_creation,
+            cache_read: t.cache_read,
+            total: t.total(),
+        }
+    }
 }
 
 /// Every pane with an agent, in tmux's order, each once (grouped sessions list a pane once per
 /// session); empty when no server runs.
 fn agent_panes(tmux: &Tmux) -> Result<Vec<AgentPane>> {
-    let list = TmuxCommand::new("list-panes").flag("-a").format("-f", AgentPane::FILTER);
+    let list = verbs::all_panes().format("-f", &AgentPane::filter());
     let panes = tmux.read_with_options::<AgentPane>(list).context("could not list agents")?.map(|(_, p)| p);
     let mut seen = std::collections::HashSet::new();
     Ok(panes.unwrap_or_default().into_iter().filter(|p| seen.insert(p.pane_id.clone())).collect())
 }
 
-pub fn agents(context: &Context, json: bool) -> Result<()> {
-    let panes = agent_panes(&context.tmux()?)?;
+pub fn agents(context: &Context, args: AgentsArgs) -> Result<()> {
+    let json = args.json;
+    let tmux = context.tmux()?;
+    let panes = agent_panes(&tmux)?;
     let now = chrono::Utc::now().timestamp();
+    let tallies = transcript_usage::refresh(&tmux, &panes, transcript_usage::PER_RUN, |p| {
+        (&p.pane_id, p.transcript.as_deref(), p.transcript_usage.as_deref())
+    })?;
     let rows: Vec<AgentRow> = panes
         .into_iter()
-        .map(|p| AgentRow {
-            branch: crate::git::branch_of(p.cwd.as_ref()),
-            since: p.since.and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|t| t.to_rfc3339()),
-            waiting_seconds: p.since.map(|s| (now - s).max(0)),
-            session: p.session,
-            window: p.window,
-            pane: p.pane,
-            pane_id: p.pane_id,
-            state: p.state,
-            claude_session: p.claude_session,
-            cwd: p.cwd,
-            worktree: p.worktree,
-            cost_usd: p.cost,
-            context_percent: p.context,
-            model: p.model,
+        .zip(tallies)
+        .map(|(p, tally)| {
+            let spend = tally::spend(p.cost, tally.as_ref());
+            let tally = tally.as_ref();
+            AgentRow {
+                branch: crate::git::branch_of(p.cwd.as_ref()),
+                since: p.since.and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|t| t.to_rfc3339()),
+                waiting_seconds: p.since.map(|s| (now - s).max(0)),
+                session: p.session,
+                window: p.window,
+                pane: p.pane,
+                pane_id: p.pane_id,
+                state: p.state,
+                claude_session: p.claude_session,
+                cwd: p.cwd,
+                worktree: p.worktree,
+                cost_usd: spend.map(|s| s.usd),
+                cost_estimated: spend.is_some_and(|s| s.estimated),
+                context_percent: p.context.or_else(|| tally?.context_percent()),
+                model: p.model.or_else(|| tally?.model.clone()),
+                tokens: tally.map(|t| t.tokens.into()),
+                spend,
+            }
         })
         .collect();
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -69,17 +128,22 @@ pub fn agents(context: &Context, json: bool) -> Result<()> {
         writeln!(out)?;
     } else if !rows.is_empty() {
         let place = |r: &AgentRow| format!("{}:{}.{}", r.session, r.window, r.pane);
-        let width = rows.iter().map(|r| place(r).chars().count()).max().unwrap_or(0).max(5);
-        writeln!(out, "{}  STATE    FOR      COST     CTX   BRANCH               CWD", pad("PANE", width))?;
+        let width = rows.iter().map(|r| crate::humanize::width(&place(r))).max().unwrap_or(0).max(5);
+        writeln!(
+            out,
+            "{}  STATE    FOR      COST     CTX   TOKENS  BRANCH               CWD",
+            pad("PANE", width)
+        )?;
         for row in &rows {
             writeln!(
                 out,
-                "{}  {}  {}  {}  {}  {}  {}",
+                "{}  {}  {}  {}  {}  {}  {}  {}",
                 pad(&place(row), width),
                 pad(row.state.as_deref().unwrap_or("-"), 7),
                 pad(&row.waiting_seconds.map(duration).unwrap_or_else(|| "-".into()), 7),
-                pad(&row.cost_usd.map(|c| format!("${c:.2}")).unwrap_or_else(|| "-".into()), 7),
+                pad(&row.spend.map(|s| s.label()).unwrap_or_else(|| "-".into()), 7),
                 pad(&row.context_percent.map(|c| format!("{c}%")).unwrap_or_else(|| "-".into()), 4),
+                pad(&row.tokens.as_ref().map(|t| count(t.total)).unwrap_or_else(|| "-".into()), 6),
                 pad(&printable(row.branch.as_deref().unwrap_or("-")), 19),
                 printable(&context.paths.display(row.cwd.as_ref())),
             )?;
@@ -103,13 +167,13 @@ fn pick<'a>(panes: &'a [AgentPane], here: Option<&str>) -> Option<&'a AgentPane>
     oldest(&[AgentState::Waiting]).or_else(|| oldest(&[AgentState::Error, AgentState::Done]))
 }
 
-pub fn next(context: &Context, client: Option<String>) -> Result<()> {
+pub fn next(context: &Context, args: NextArgs) -> Result<()> {
+    let client = args.client;
     let tmux = context.tmux()?;
     let panes = agent_panes(&tmux)?;
     let here = match &client {
         Some(client) => {
-            let pane = tmux
-                .run(TmuxCommand::new("display-message").flag("-p").value("-c", client).arg("#{pane_id}"))?;
+            let pane = tmux.run(verbs::expand_for_client(client, "#{pane_id}"))?;
             Some(pane.trim().to_string())
         }
         None => std::env::var("TMUX_PANE").ok().filter(|_| context.inside_tmux),
@@ -119,28 +183,21 @@ pub fn next(context: &Context, client: Option<String>) -> Result<()> {
         match &client {
             // From a key binding: say it where the user is looking.
             Some(client) => {
-                tmux.run(TmuxCommand::new("display-message").value("-c", client).arg(message))?;
+                tmux.run(verbs::tell(client, message))?;
             }
             None => eprintln!("{message}"),
         }
         return Ok(());
     };
     let pane = &target.pane_id;
-    let mut chain = vec![
-        TmuxCommand::new("select-window").value("-t", pane),
-        TmuxCommand::new("select-pane").value("-t", pane),
-    ];
+    let mut chain = vec![verbs::select_window(pane), verbs::select_pane(pane)];
     if client.is_some() || context.inside_tmux {
-        let mut switch = TmuxCommand::new("switch-client");
-        if let Some(client) = &client {
-            switch = switch.value("-c", client);
-        }
-        chain.push(switch.value("-t", pane));
+        chain.push(verbs::switch_client(client.as_deref(), pane));
         tmux.run_chain(&chain).with_context(|| format!("could not switch to {pane}"))?;
         return Ok(());
     }
     tmux.run_chain(&chain).with_context(|| format!("could not select {pane}"))?;
-    super::attach::attach_or_switch(context, &tmux, &target.session, None)
+    crate::session::attach::attach_or_switch(context, &tmux, &target.session, None)
 }
 
 #[cfg(test)]
@@ -161,6 +218,8 @@ mod tests {
             cost: None,
             context: None,
             model: None,
+            transcript: None,
+            transcript_usage: None,
         }
     }
 

@@ -3,14 +3,24 @@
 //! `status-right`, so a theme that rewrites it silently turns autosave off), cdev's status
 //! segments, Claude Code's hooks, the projects dirs. Exit status 3 when something needs a look.
 
+use crate::tmux::cdev_option;
+use crate::tmux::verbs;
 use std::io::Write;
 
 use anyhow::Result;
+use clap::Args;
 
 use super::Context;
 use crate::autosave;
+use crate::exit::SilentExit;
 use crate::tmux::version::MINIMUM;
 use crate::tmux::TmuxCommand;
+
+/// Check the set-up: tmux, the plugin and helper, tmux-resurrect and tmux-continuum (autosave
+/// really on), the status segments, Claude Code's hooks, projects dirs; each finding with its
+/// fix. Exit status 3 when something needs a look.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {}
 
 struct Finding {
     ok: bool,
@@ -19,7 +29,7 @@ struct Finding {
     fix: Option<String>,
 }
 
-pub fn run(context: &Context) -> Result<()> {
+pub fn run(context: &Context, _args: DoctorArgs) -> Result<()> {
     let mut findings = Vec::new();
     let mut add = |ok: bool, what: String, fix: Option<String>| findings.push(Finding { ok, what, fix });
     let tmux = context.tmux()?;
@@ -63,7 +73,8 @@ pub fn run(context: &Context) -> Result<()> {
 
     // Which status line holds what.
     let status_line = format!("{} {}", option("status-left"), option("status-right"));
-    let agents_shown = status_line.contains("@cdev_agent_state") || status_line.contains("cdev\" status");
+    let agents_shown =
+        status_line.contains(cdev_option::AGENT_STATE) || status_line.contains("cdev\" status");
     add(
         agents_shown,
         if agents_shown {
@@ -182,7 +193,7 @@ fn autosave_findings(
         );
     } else {
         let hooks = tmux.run(TmuxCommand::new("show-hooks").flag("-g")).unwrap_or_default();
-        let on_changes = match hooks.contains(autosave::PENDING) {
+        let on_changes = match hooks.contains(cdev_option::AUTOSAVE_PENDING) {
             true => "on every change to a session, window or pane",
             false => "on the changes cdev makes (the plugin's hooks, which see plain tmux changes too, are not loaded)",
         };
@@ -194,7 +205,8 @@ fn autosave_findings(
                 crate::humanize::duration(seconds)
             ),
         };
-        let last = options.get(autosave::LAST).map(|l| format!("; last: {l}")).unwrap_or_default();
+        let last =
+            options.get(cdev_option::AUTOSAVE_LAST).map(|l| format!("; last: {l}")).unwrap_or_default();
         let failed = last.contains("failed");
         add(
             !failed,
@@ -202,9 +214,7 @@ fn autosave_findings(
             failed.then(|| "run `cdev save --all` to see the error".to_string()),
         );
     }
-    let sessions = tmux
-        .query::<crate::tmux::state::SessionSummary>(TmuxCommand::new("list-sessions"))
-        .unwrap_or_default();
+    let sessions = tmux.query::<crate::tmux::state::SessionSummary>(verbs::sessions()).unwrap_or_default();
     let store = crate::snapshot::files::Store::new(&context.paths.state_dir);
     let unsaved: Vec<String> = sessions
         .into_iter()
@@ -241,7 +251,7 @@ fn report(findings: Vec<Finding>) -> Result<()> {
     }
     out.flush()?;
     if findings.iter().any(|f| !f.ok) {
-        std::process::exit(super::health::UNHEALTHY);
+        return Err(SilentExit::NeedsALook.into());
     }
     Ok(())
 }

@@ -1,16 +1,26 @@
 //! `cdev env load|show [SESSION]`: the project's `.env.claude` into a running session, and the
 //! session's environment as tmux holds it.
 
+use crate::tmux::verbs;
 use std::io::{self, Write};
 
 use anyhow::{bail, Context as _, Result};
+use clap::Subcommand;
 
 use super::Context;
-use crate::cli::EnvCommand;
 use crate::humanize::shown_path;
-use crate::session::create::ENV_KEYS_OPTION;
 use crate::session::env::{read_env_file, ENV_FILE};
+use crate::tmux::cdev_option;
 use crate::tmux::{environment, target, Tmux, TmuxCommand};
+
+/// A session's environment: load the project's .env.claude into it, or show it.
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Re-read the project's .env.claude into the session (panes made afterwards get it).
+    Load { session: Option<String> },
+    /// Print the session's environment.
+    Show { session: Option<String> },
+}
 
 pub fn run(context: &Context, command: EnvCommand) -> Result<()> {
     let tmux = context.tmux()?;
@@ -23,7 +33,7 @@ pub fn run(context: &Context, command: EnvCommand) -> Result<()> {
 fn load(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
     let name = context.session_or_current(tmux, session).context("could not load env")?;
     let fail = || format!("could not load env into {name}");
-    let root = context.project_root(tmux, &name).with_context(fail)?;
+    let root = crate::session::adopt::project_root(context, tmux, &name).with_context(fail)?;
     let Some((path, file)) = read_env_file(&root).with_context(fail)? else {
         bail!("{}: {}/{ENV_FILE} does not exist", fail(), root.display());
     };
@@ -32,9 +42,7 @@ fn load(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
     }
     let session = target::session(&name);
     // A key the file set last time and no longer has is unset: a revoked token must not stay.
-    let previous = tmux
-        .run(TmuxCommand::new("show-options").flag("-qv").value("-t", &session).arg(ENV_KEYS_OPTION))
-        .with_context(fail)?;
+    let previous = tmux.run(verbs::show_option_value(&session, cdev_option::ENV_KEYS)).with_context(fail)?;
     let keys: Vec<&str> = file.vars.iter().map(|(key, _)| key.as_str()).collect();
     let removed: Vec<&str> = previous.split_whitespace().filter(|key| !keys.contains(key)).collect();
     let mut chain: Vec<TmuxCommand> = removed
@@ -42,8 +50,7 @@ fn load(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<()> {
         .map(|key| TmuxCommand::new("set-environment").flag("-u").value("-t", &session).arg(key))
         .collect();
     chain.extend(environment::set(&session, file.vars.iter().map(|(k, v)| (k.as_str(), Some(v.as_str())))));
-    chain
-        .push(TmuxCommand::new("set-option").value("-t", &session).arg(ENV_KEYS_OPTION).arg(&keys.join(" ")));
+    chain.push(verbs::set_session_option(&session, cdev_option::ENV_KEYS, &keys.join(" ")));
     tmux.run_chain(&chain).with_context(fail)?;
     let unset = match removed.as_slice() {
         [] => String::new(),

@@ -1,13 +1,22 @@
-//! `cdev git-hook install [DIR]`: a pre-commit hook (the seed's pre-commit idea) that warns when
+//! `cdev git-hook install [DIR]`: a pre-commit hook (the pre-commit check the plain-tmux setup had) that warns when
 //! agent worktrees hold uncommitted work, and never blocks a commit. A hook already there is kept
 //! and chained: it is moved aside and run first, its failure still failing the commit.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
+use clap::Subcommand;
 
 use crate::humanize::shown_path;
 use crate::{git, store};
+
+/// A pre-commit hook that warns about uncommitted work in agent worktrees (chains any hook
+/// already there; never blocks a commit).
+#[derive(Debug, Subcommand)]
+pub enum GitHookCommand {
+    /// Install the hook in the repository holding DIR (default: here); `core.hooksPath` honoured.
+    Install { dir: Option<PathBuf> },
+}
 
 /// The first lines of cdev's hook: how a later install knows the hook is its own.
 const MARKER: &str = "# cdev pre-commit hook";
@@ -46,7 +55,13 @@ fn hook_text() -> String {
     HOOK.replace("@INSTALLED_BY@", &shell_words::quote(&installed_by))
 }
 
-pub fn install(dir: Option<PathBuf>) -> Result<()> {
+pub fn run(command: GitHookCommand) -> Result<()> {
+    match command {
+        GitHookCommand::Install { dir } => install(dir),
+    }
+}
+
+fn install(dir: Option<PathBuf>) -> Result<()> {
     let dir = match dir {
         Some(dir) => dir,
         None => std::env::current_dir().context("could not read the current directory")?,

@@ -1,25 +1,37 @@
-//! `cdev git-status`: the seed's "git status in the git pane", finding the pane by the role its
+//! `cdev git-status`: "git status in the git pane", as the plain-tmux key did, finding the pane by the role its
 //! template gave it (`@cdev_role git`), not by a hard-coded index, and typing into it only when its
 //! shell sits at the prompt (never into an editor or a running program).
 
+use crate::tmux::cdev_option;
+use crate::tmux::verbs;
 use anyhow::{anyhow, Context as _, Result};
+use clap::Args;
 
 use super::Context;
 use crate::tmux::format::{plain, text, Field, Fields, Record};
-use crate::tmux::{target, TmuxCommand};
 
-pub fn run(context: &Context, session: Option<String>, client: Option<String>) -> Result<()> {
+/// Type `git status` into the session's git pane (the pane with role git), when it is at a
+/// shell prompt. Bound to prefix + g.
+#[derive(Debug, Args)]
+pub struct GitStatusArgs {
+    pub session: Option<String>,
+    /// The tmux client whose session is meant; errors go to its status line.
+    #[arg(long, value_name = "CLIENT")]
+    pub client: Option<String>,
+}
+
+pub fn run(context: &Context, args: GitStatusArgs) -> Result<()> {
+    let GitStatusArgs { session, client } = args;
     let tmux = context.tmux()?;
     let session = match (&session, &client) {
         (Some(name), _) => name.clone(),
-        (None, Some(client)) => tmux
-            .run(TmuxCommand::new("display-message").flag("-p").value("-c", client).arg("#{session_name}"))?
-            .trim_end_matches('\n')
-            .to_string(),
+        (None, Some(client)) => {
+            tmux.run(verbs::expand_for_client(client, "#{session_name}"))?.trim_end_matches('\n').to_string()
+        }
         (None, None) => context.session_or_current(&tmux, None)?,
     };
     let panes = tmux
-        .query::<RolePane>(TmuxCommand::new("list-panes").flag("-s").value("-t", &target::session(&session)))
+        .query::<RolePane>(verbs::session_panes(&session))
         .with_context(|| format!("could not read session {session}"))?;
     // The git pane of the window in view first, else the session's first.
     let git = panes
@@ -31,16 +43,12 @@ pub fn run(context: &Context, session: Option<String>, client: Option<String>) -
         if let Some(busy) = foreground_job(pane) {
             return Err(anyhow!("could not run git status: the git pane is running {busy}"));
         }
-        tmux.run_chain(&[
-            TmuxCommand::new("send-keys").value("-t", &pane.id).flag("-l").arg("git status"),
-            TmuxCommand::new("send-keys").value("-t", &pane.id).arg("Enter"),
-        ])
-        .map(drop)
+        tmux.run_chain(&[verbs::type_text(&pane.id, "git status"), verbs::press_enter(&pane.id)]).map(drop)
     });
     match (outcome, client) {
         // From a key binding: say it in the status line, where the user looks.
         (Err(err), Some(client)) => {
-            super::tell_client(context, &client, &err);
+            context.tell_client(&client, &err);
             Ok(())
         }
         (outcome, _) => outcome,
@@ -49,23 +57,11 @@ pub fn run(context: &Context, session: Option<String>, client: Option<String>) -
 
 /// What keeps the pane's shell from its prompt, if anything: its foreground program's name.
 fn foreground_job(pane: &RolePane) -> Option<String> {
-    let idle = crate::resources::pane_at_prompt(pane.pid, &pane.command);
-    (!idle).then(|| foreground_name(pane.pid).unwrap_or_else(|| pane.command.clone()))
-}
-
-/// The name of the program the pane runs in its foreground: the terminal's foreground group
-/// leader, or the deepest child of `sh -c` (which does not exec its command).
-fn foreground_name(pane_pid: u32) -> Option<String> {
-    let mut pid = pane_pid;
-    for _ in 0..8 {
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
-        match children.split_whitespace().next().and_then(|c| c.parse().ok()) {
-            Some(child) => pid = child,
-            None => break,
-        }
-    }
-    let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    Some(name.trim().to_string())
+    let processes = crate::proc::table();
+    let idle = crate::proc::pane_at_prompt(processes.as_ref(), pane.pid, &pane.command);
+    (!idle).then(|| {
+        crate::proc::deepest_child_name(processes.as_ref(), pane.pid).unwrap_or_else(|| pane.command.clone())
+    })
 }
 
 struct RolePane {
@@ -80,7 +76,7 @@ impl Record for RolePane {
     const FIELDS: &'static [Field] = &[
         plain("pane_id"),
         plain("pane_pid"),
-        text("@cdev_role"),
+        text(cdev_option::ROLE),
         text("pane_current_command"),
         plain("window_active"),
     ];

@@ -1,24 +1,42 @@
-//! `cdev share SESSION` / `cdev unshare SESSION`: pairing without the seed's `chmod 777`. The
+//! `cdev share SESSION` / `cdev unshare SESSION`: pairing without a world-writable socket. The
 //! session is shown through a dedicated tmux server whose only window is a client of the real
 //! one (read-only with `--read-only`: keys a guest sends go nowhere), on a socket in a directory
 //! others can pass through but not list (or only the named group can enter), and tmux's own
 //! `server-access` list (tmux 3.3) lets in exactly the named users. The user's own server and
 //! its socket are never opened to anyone.
 
+use crate::tmux::verbs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Args;
 
 use super::Context;
 use crate::tmux::version::Version;
 use crate::tmux::{target, Server, Tmux, TmuxCommand};
 
-pub struct Request {
+/// Let named users join SESSION through a dedicated tmux server (never a world-writable
+/// socket): its directory is passable only, or enterable only by --group, and tmux's
+/// server-access (tmux 3.3) admits exactly those users. Prints the command they run.
+#[derive(Debug, Args)]
+pub struct ShareArgs {
     pub session: String,
+    /// Guests watch; what they type goes nowhere.
+    #[arg(long)]
     pub read_only: bool,
+    /// A user who may join (repeatable).
+    #[arg(long = "user", value_name = "NAME")]
     pub users: Vec<String>,
+    /// Every member of this group may join (the directory is the group's).
+    #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
+}
+
+/// Stop sharing SESSION: the share's server ends and its socket is removed.
+#[derive(Debug, Args)]
+pub struct UnshareArgs {
+    pub session: String,
 }
 
 /// Where a session's share lives: `$TMUX_TMPDIR` (else /tmp) / `cdev-share-<uid>/<session>/`.
@@ -28,7 +46,7 @@ fn share_dir(session: &str) -> PathBuf {
         .join(crate::store::path_component(session))
 }
 
-pub fn share(context: &Context, request: Request) -> Result<()> {
+pub fn share(context: &Context, request: ShareArgs) -> Result<()> {
     let fail = || format!("could not share {}", request.session);
     if request.users.is_empty() && request.group.is_none() {
         bail!("{}: name who may join (--user NAME, --group NAME)", fail());
@@ -39,19 +57,14 @@ pub fn share(context: &Context, request: Request) -> Result<()> {
         bail!("{}: tmux 3.3 or newer is needed for server-access (this is {version})", fail());
     }
     let main_socket = tmux
-        .run(
-            TmuxCommand::new("display-message")
-                .flag("-p")
-                .value("-t", &target::session(&request.session))
-                .arg("#{socket_path}"),
-        )
+        .run(verbs::expand_at(&target::session(&request.session), "#{socket_path}"))
         .with_context(fail)?
         .trim_end_matches('\n')
         .to_string();
     let group = request.group.as_deref().map(group_by_name).transpose().with_context(fail)?;
     let mut users: Vec<String> = request.users.clone();
     for user in &users {
-        if !user_exists(user) {
+        if !user_exists(user).with_context(fail)? {
             bail!("{}: there is no user {user:?}", fail());
         }
     }
@@ -60,6 +73,13 @@ pub fn share(context: &Context, request: Request) -> Result<()> {
     }
     users.sort();
     users.dedup();
+    if users.is_empty() {
+        bail!(
+            "{}: group {:?} lists no members; name who may join with --user NAME",
+            fail(),
+            request.group.as_deref().unwrap_or_default()
+        );
+    }
 
     let dir = share_dir(&request.session);
     let parent = dir.parent().unwrap_or(Path::new("/tmp"));
@@ -90,7 +110,7 @@ pub fn share(context: &Context, request: Request) -> Result<()> {
         }
         new.arg("-t").arg(&target::session(&request.session))
     }];
-    chain.push(TmuxCommand::new("set-option").flag("-g").arg("status").arg("off"));
+    chain.push(verbs::set_global_option("status", "off"));
     for user in &users {
         let mut access = TmuxCommand::new("server-access").flag("-a");
         if request.read_only {
@@ -116,7 +136,8 @@ pub fn share(context: &Context, request: Request) -> Result<()> {
     Ok(())
 }
 
-pub fn unshare(context: &Context, session: &str) -> Result<()> {
+pub fn unshare(context: &Context, args: UnshareArgs) -> Result<()> {
+    let session = args.session.as_str();
     let dir = share_dir(session);
     let socket = dir.join("socket");
     if !socket.exists() {
@@ -147,27 +168,34 @@ fn create_dir(dir: &Path, mode: u32) -> Result<()> {
     Ok(())
 }
 
-fn user_exists(name: &str) -> bool {
-    std::fs::read_to_string("/etc/passwd").is_ok_and(|t| t.lines().any(|l| l.split(':').next() == Some(name)))
+/// Whether the system knows `name` as a user: through its own lookup (NSS), so users from LDAP
+/// or SSSD count, not only those in /etc/passwd.
+fn user_exists(name: &str) -> Result<bool> {
+    let user =
+        nix::unistd::User::from_name(name).with_context(|| format!("could not look up user {name:?}"))?;
+    Ok(user.is_some())
 }
 
-/// The group's id and its members: those listed in /etc/group and those whose primary group it is.
+/// The group's id and its members, as the system's lookup (NSS) lists them. Users whose primary
+/// group it is are not listed there, and no lookup can list them all (an LDAP directory is not
+/// enumerated): name them with `--user`.
 fn group_by_name(name: &str) -> Result<(u32, Vec<String>)> {
-    let groups = std::fs::read_to_string("/etc/group")?;
-    let line = groups
-        .lines()
-        .find(|l| l.split(':').next() == Some(name))
+    let group = nix::unistd::Group::from_name(name)
+        .with_context(|| format!("could not look up group {name:?}"))?
         .ok_or_else(|| anyhow!("there is no group {name:?}"))?;
-    let fields: Vec<&str> = line.split(':').collect();
-    let gid: u32 =
-        fields.get(2).and_then(|g| g.parse().ok()).ok_or_else(|| anyhow!("group {name:?} has no id"))?;
-    let mut members: Vec<String> =
-        fields.get(3).unwrap_or(&"").split(',').filter(|m| !m.is_empty()).map(String::from).collect();
-    let passwd = std::fs::read_to_string("/etc/passwd")?;
-    for user in passwd.lines().map(|l| l.split(':').collect::<Vec<_>>()) {
-        if user.get(3).and_then(|g| g.parse::<u32>().ok()) == Some(gid) {
-            members.push(user[0].to_string());
-        }
+    Ok((group.gid.as_raw(), group.mem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_and_groups_come_from_the_systems_lookup() {
+        assert!(user_exists("root").unwrap());
+        assert!(!user_exists("no-such-user-for-cdev").unwrap());
+        assert_eq!(group_by_name("root").unwrap().0, 0);
+        let err = group_by_name("no-such-group-for-cdev").unwrap_err();
+        assert!(format!("{err:#}").contains("there is no group"), "{err:#}");
     }
-    Ok((gid, members))
 }

@@ -4,11 +4,22 @@
 use std::io::{self, Write};
 
 use anyhow::Result;
+use clap::Args;
 use serde::Serialize;
 
 use super::Context;
+use crate::exit::SilentExit;
 use crate::humanize::{duration, pad};
 use crate::snapshot::files::{self, Store};
+
+/// The snapshots kept, or `verify` them all.
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    /// Only this session's snapshots; `verify` checks every snapshot.
+    pub session: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(Debug, Serialize)]
 struct Row {
@@ -21,7 +32,8 @@ struct Row {
     error: Option<String>,
 }
 
-pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()> {
+pub fn run(context: &Context, args: SnapshotsArgs) -> Result<()> {
+    let SnapshotsArgs { session, json } = args;
     let store = Store::new(&context.paths.state_dir);
     let verify = session.as_deref() == Some("verify");
     let entries = store.list(if verify { None } else { session.as_deref() })?;
@@ -69,7 +81,7 @@ pub fn run(context: &Context, session: Option<String>, json: bool) -> Result<()>
     }
     out.flush()?;
     if verify && rows.iter().any(|r| r.error.is_some()) {
-        std::process::exit(1);
+        return Err(SilentExit::Reported.into());
     }
     Ok(())
 }

@@ -1,16 +1,26 @@
 //! `cdev status`: the status-line segment ("⏳1 ⚙2 ✓3"). One tmux process; it never fails
 //! visibly: on any error it prints nothing and logs to `CDEV_LOG`.
 
+use crate::tmux::cdev_option;
+use crate::tmux::verbs;
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Result;
+use clap::Args;
 
 use super::Context;
 use crate::agent::{status, AgentState};
 use crate::log;
 use crate::tmux::state::AgentStateOnly;
-use crate::tmux::TmuxCommand;
+
+/// The status-line segment: agents by state ("⏳1 ⚙2 ✓3"); empty without agents.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print the segment as a tmux format instead (what #{cdev_status} becomes).
+    #[arg(long)]
+    pub tmux_format: bool,
+}
 
 pub fn run(context: &Context, tmux_format: bool) -> Result<()> {
     let result = if tmux_format { as_tmux_format(context) } else { segment(context) };
@@ -31,7 +41,7 @@ fn as_tmux_format(context: &Context) -> Result<String> {
 
 fn segment(context: &Context) -> Result<String> {
     let tmux = context.tmux()?;
-    let list = TmuxCommand::new("list-panes").flag("-a").format("-f", "#{@cdev_agent_state}");
+    let list = verbs::all_panes().format("-f", &format!("#{{{}}}", cdev_option::AGENT_STATE));
     let Some((options, panes)) = tmux.read_with_options::<AgentStateOnly>(list)? else {
         return Ok(String::new());
     };

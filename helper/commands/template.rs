@@ -4,13 +4,34 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
+use clap::Subcommand;
 
 use super::Context;
-use crate::cli::TemplateCommand;
 use crate::humanize::pad;
 use crate::humanize::shown_path;
 use crate::store;
-use crate::template::{detect, read_file, Detect, Origin, Template, TemplateFile, Variable, PROJECT_FILE};
+use crate::template::{detect, read_file, shown, Detect, Origin, Template, Variable, PROJECT_FILE};
+
+/// Templates: list, show, validate, and write a starter .cdev.toml.
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Every template, with where it comes from and what it detects.
+    List,
+    /// A template after `extends`, as TOML.
+    Show { name: String },
+    /// Check a template file; errors name the line and the key.
+    Validate { file: PathBuf },
+    /// Write a commented starter .cdev.toml for the project in DIR (default: here).
+    Init {
+        dir: Option<PathBuf>,
+        /// Start from this template instead of the detected one.
+        #[arg(short, long)]
+        template: Option<String>,
+        /// Replace an existing .cdev.toml.
+        #[arg(long)]
+        force: bool,
+    },
+}
 
 pub fn run(context: &Context, command: TemplateCommand) -> Result<()> {
     match command {
@@ -23,7 +44,7 @@ pub fn run(context: &Context, command: TemplateCommand) -> Result<()> {
 
 fn list(context: &Context) -> Result<()> {
     let templates = context.templates()?.all()?;
-    let width = templates.iter().map(|t| t.name.chars().count()).max().unwrap_or(4).max(4);
+    let width = templates.iter().map(|t| crate::humanize::width(&t.name)).max().unwrap_or(4).max(4);
     let mut out = io::BufWriter::new(io::stdout().lock());
     writeln!(out, "{}  {}  DETECTS", pad("NAME", width), pad("FROM", 9))?;
     for template in &templates {
@@ -63,32 +84,6 @@ fn show(context: &Context, name: &str) -> Result<()> {
     let template = context.templates()?.get(name)?;
     io::stdout().lock().write_all(shown(&template)?.as_bytes())?;
     Ok(())
-}
-
-/// A template as `cdev template show` prints it: a comment line, then the TOML after `extends`.
-pub(super) fn shown(template: &Template) -> Result<String> {
-    let text = toml::to_string(&as_file(template)).context("could not show the template")?;
-    Ok(format!(
-        "# {}: {} ({} after extends)\n{text}",
-        template.name,
-        template.description,
-        template.origin.describe()
-    ))
-}
-
-fn as_file(template: &Template) -> TemplateFile {
-    TemplateFile {
-        name: Some(template.name.clone()),
-        description: Some(template.description.clone()),
-        extends: None,
-        priority: Some(template.priority),
-        detect: template.detect.clone(),
-        variables: template.variables.clone(),
-        env: template.env.clone(),
-        history_limit: template.history_limit,
-        worktrees: Some(template.worktrees),
-        windows: Some(template.windows.clone()),
-    }
 }
 
 fn validate(context: &Context, file: &Path) -> Result<()> {

@@ -1,17 +1,26 @@
-//! `cdev vscode [DIR]`: the seed's "Attach to Claude Session" task in `.vscode/tasks.json`. The
+//! `cdev vscode [DIR]`: the "Attach to Claude Session" task in `.vscode/tasks.json`. The
 //! task runs `cdev switch ${workspaceFolder}` without a shell (so any folder name is safe), which
 //! attaches to the project's session or makes it. An existing file keeps everything of its own,
-//! comments included: the task is inserted as text. Idempotent; a file that is not JSON (with
-//! comments) is refused with its line and never written.
+//! comments included: the task is inserted into the file's syntax tree (`crate::jsonc`). Idempotent;
+//! a file that is not JSON (with comments) is refused with its line and never written.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use clap::Args;
 use serde_json::{json, Value};
 
 use crate::humanize::shown_path;
 use crate::input_error::InputError;
-use crate::{jsonc, store};
+use crate::jsonc::{self, CstArray, Dialect};
+use crate::store;
+
+/// Add the "Attach to Claude Session" task to DIR/.vscode/tasks.json (default: here): it runs
+/// `cdev switch ${workspaceFolder}`. Keeps the file's other tasks and comments; idempotent.
+#[derive(Debug, Args)]
+pub struct VscodeArgs {
+    pub dir: Option<PathBuf>,
+}
 
 const LABEL: &str = "Attach to Claude Session";
 
@@ -42,8 +51,8 @@ fn task_command() -> String {
     }
 }
 
-pub fn run(dir: Option<PathBuf>) -> Result<()> {
-    let dir = match dir {
+pub fn run(args: VscodeArgs) -> Result<()> {
+    let dir = match args.dir {
         Some(dir) => dir,
         None => std::env::current_dir().context("could not read the current directory")?,
     };
@@ -74,41 +83,47 @@ pub fn run(dir: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// `text` with the task added, or `None` when a task with its label is there.
+/// `text` with the task added first among the tasks (every comment and line of the user's kept),
+/// or `None` when a task with its label is there.
 fn with_task(path: &Path, text: &str) -> Result<Option<String>> {
-    let blanked = jsonc::blank(text);
-    let value: Value = serde_json::from_str(&blanked).map_err(|err| {
-        InputError::new(path.display().to_string(), format!("not JSON ({err}); left as it is"))
-            .at_line(err.line())
+    let root = jsonc::parse(text, Dialect::Jsonc).map_err(|err| {
+        InputError::new(path.display().to_string(), format!("not JSON ({}); left as it is", err.message))
+            .at_line(err.line)
     })?;
     let refuse =
         |message: &str| InputError::new(path.display().to_string(), format!("{message}; left as it is"));
-    let Some(root) = value.as_object() else { return Err(refuse("the top level is not an object").into()) };
-    match root.get("tasks") {
-        Some(Value::Array(tasks)) if tasks.iter().any(|t| t["label"] == LABEL) => return Ok(None),
-        Some(Value::Array(_)) | None => {}
-        Some(_) => return Err(refuse("\"tasks\" is not an array").with_key("tasks").into()),
-    }
-    let (at, in_array) =
-        jsonc::array_start(&blanked, "tasks").ok_or_else(|| refuse("no top-level object"))?;
-    let empty = blanked[at..].trim_start().starts_with(if in_array { ']' } else { '}' });
-    let task_text = indent(&serde_json::to_string_pretty(&task())?, "    ");
-    let insert = match (in_array, empty) {
-        (true, true) => format!("\n{task_text}\n  "),
-        (true, false) => format!("\n{task_text},"),
-        (false, true) => format!("\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n{task_text}\n  ]\n"),
-        (false, false) => format!("\n  \"tasks\": [\n{task_text}\n  ],"),
+    let Some(root_object) = root.object_value() else {
+        return Err(refuse("the top level is not an object").into());
     };
-    let updated = format!("{}{insert}{}", &text[..at], &text[at..]);
+    match root_object.get("tasks") {
+        Some(tasks) => {
+            let Some(tasks) = tasks.array_value() else {
+                return Err(refuse("\"tasks\" is not an array").with_key("tasks").into());
+            };
+            if has_task(&tasks) {
+                return Ok(None);
+            }
+            tasks.insert(0, jsonc::input(&task()));
+        }
+        None => {
+            if root_object.properties().is_empty() {
+                root_object.append("version", "2.0.0".into());
+                root_object.append("tasks", jsonc::input(&json!([task()])));
+            } else {
+                root_object.insert(0, "tasks", jsonc::input(&json!([task()])));
+            }
+        }
+    }
+    let updated = root.to_string();
     // Never write what would not read back.
-    let check: Value = serde_json::from_str(&jsonc::blank(&updated))
-        .with_context(|| format!("could not add the task to {}", path.display()))?;
-    anyhow::ensure!(check["tasks"].as_array().is_some_and(|t| t.iter().any(|t| t["label"] == LABEL)));
+    let check = jsonc::parse(&updated, Dialect::Jsonc)
+        .map_err(|err| anyhow::anyhow!("could not add the task to {}: {}", path.display(), err.message))?;
+    anyhow::ensure!(check.object_value().and_then(|o| o.array_value("tasks")).is_some_and(|t| has_task(&t)));
     Ok(Some(updated))
 }
 
-fn indent(text: &str, by: &str) -> String {
-    text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+fn has_task(tasks: &CstArray) -> bool {
+    tasks.elements().iter().any(|t| jsonc::string_at(t, "label").as_deref() == Some(LABEL))
 }
 
 #[cfg(test)]
@@ -119,23 +134,33 @@ mod tests {
         with_task(Path::new("tasks.json"), text).unwrap().unwrap()
     }
 
+    fn read(text: &str) -> Value {
+        jsonc::parse(text, Dialect::Jsonc).unwrap().value().unwrap().to_serde_value().unwrap()
+    }
+
     #[test]
     fn the_task_joins_the_users_tasks_and_comments_stay() {
         let text = "{\n  // build things\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    { \"label\": \"build\", \"command\": \"make\" }, // mine\n  ]\n}\n";
         let updated = add(text);
         assert!(updated.contains("// build things") && updated.contains("// mine"), "{updated}");
-        let value: Value = serde_json::from_str(&jsonc::blank(&updated)).unwrap();
-        let labels: Vec<&str> =
-            value["tasks"].as_array().unwrap().iter().map(|t| t["label"].as_str().unwrap()).collect();
+        let labels: Vec<String> = read(&updated)["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["label"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(labels, [LABEL, "build"]);
+        assert!(
+            updated.ends_with("    { \"label\": \"build\", \"command\": \"make\" }, // mine\n  ]\n}\n"),
+            "{updated}"
+        );
         assert!(with_task(Path::new("t"), &updated).unwrap().is_none(), "twice adds nothing");
     }
 
     #[test]
     fn empty_arrays_objects_and_files_without_tasks_work() {
         for text in ["{}", "{\"tasks\": []}", "{\"version\": \"2.0.0\"}", "{\"inputs\": [], /* c */ }"] {
-            let value: Value = serde_json::from_str(&jsonc::blank(&add(text))).unwrap();
-            assert_eq!(value["tasks"][0]["label"], LABEL, "{text}");
+            assert_eq!(read(&add(text))["tasks"][0]["label"], LABEL, "{text}");
         }
     }
 

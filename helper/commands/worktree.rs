@@ -1,18 +1,57 @@
 //! `cdev worktree add | list | rm`: git worktrees under `.worktrees/`, each with its Claude pane.
 
+use crate::tmux::cdev_option;
+use crate::tmux::verbs;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context as _, Result};
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::Context;
-use crate::cli::WorktreeCommand;
+use crate::exit::SilentExit;
 use crate::humanize::shown_path;
 use crate::humanize::{pad, printable};
 use crate::session::create::running;
+use crate::tmux::state::WorktreePane;
 use crate::tmux::{target, Tmux, TmuxCommand};
 use crate::{git, worktree};
+
+/// Git worktrees under .worktrees/, each with a Claude pane.
+#[derive(Debug, Subcommand)]
+pub enum WorktreeCommand {
+    /// Create .worktrees/FEATURE (branch FEATURE) and open a Claude pane in it.
+    Add {
+        feature: String,
+        /// The session (default: the one you are in).
+        #[arg(long)]
+        session: Option<String>,
+        /// Start the new branch here instead of HEAD.
+        #[arg(long, value_name = "REF")]
+        base: Option<String>,
+    },
+    /// The session's worktrees: branch, uncommitted changes, ahead/behind, agent state.
+    List {
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a worktree's panes and remove it; refused when it holds uncommitted changes or
+    /// commits no other branch has, unless --force. The branch is kept.
+    Rm {
+        feature: String,
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Agent worktrees with uncommitted changes, across every cdev session (exit status 3 if any).
+#[derive(Debug, Args)]
+pub struct CheckArgs {}
 
 pub fn run(context: &Context, command: WorktreeCommand) -> Result<()> {
     let tmux = context.tmux()?;
@@ -26,7 +65,7 @@ pub fn run(context: &Context, command: WorktreeCommand) -> Result<()> {
 /// The session (named, or the one we run in) and the git work tree of its project.
 fn session_repo(context: &Context, tmux: &Tmux, session: Option<String>) -> Result<(String, PathBuf)> {
     let name = context.session_or_current(tmux, session)?;
-    let root = context.project_root(tmux, &name)?;
+    let root = crate::session::adopt::project_root(context, tmux, &name)?;
     let toplevel =
         git::toplevel(&root).ok_or_else(|| anyhow!("{} is not a git repository", root.display()))?;
     Ok((name, toplevel))
@@ -44,7 +83,7 @@ fn add(
     let options = tmux.options()?;
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
     let settings = context.install_claude_settings()?;
-    let id = crate::claude::new_conversation_id();
+    let id = crate::agent::claude::SessionId::random().to_string();
     let shell = context.user_shell();
     // The id and the settings path reach the command as values ($CDEV_*), whatever the shell.
     let template = format!(
@@ -68,11 +107,11 @@ fn add(
             &claude,
             &values,
         ),
-        TmuxCommand::new("set-option").flag("-p").arg("@cdev_claude_session").arg(&id),
-        TmuxCommand::new("set-option").flag("-p").arg("@cdev_worktree").arg(feature),
+        TmuxCommand::new("set-option").flag("-p").arg(cdev_option::CLAUDE_SESSION).arg(&id),
+        TmuxCommand::new("set-option").flag("-p").arg(cdev_option::WORKTREE).arg(feature),
         TmuxCommand::new("set-option")
             .flag("-p")
-            .arg("@cdev_role")
+            .arg(cdev_option::ROLE)
             .arg(crate::template::Role::Claude.as_str()),
         TmuxCommand::new("select-pane").literal("-T", &format!("claude-{feature}")),
         TmuxCommand::new("select-layout").arg("tiled"),
@@ -92,18 +131,12 @@ struct Row {
 
 fn list(context: &Context, tmux: &Tmux, session: Option<String>, json: bool) -> Result<()> {
     let (name, toplevel) = session_repo(context, tmux, session).context("could not list worktrees")?;
-    let panes = tmux.run(
-        TmuxCommand::new("list-panes")
-            .flag("-s")
-            .value("-t", &target::session(&name))
-            .format("-F", "#{@cdev_worktree}\t#{@cdev_agent_state}"),
-    )?;
+    let panes = tmux.query::<WorktreePane>(verbs::session_panes(&name))?;
     let agent_of = |feature: &str| {
         panes
-            .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .find(|(w, _)| *w == feature)
-            .map(|(_, s)| s.to_string())
+            .iter()
+            .find(|p| p.worktree.as_deref() == Some(feature))
+            .map(|p| p.agent_state.clone().unwrap_or_default())
     };
     let rows: Vec<Row> = worktree::statuses(&toplevel)?
         .into_iter()
@@ -149,17 +182,11 @@ fn remove(context: &Context, tmux: &Tmux, feature: &str, session: Option<String>
         }
     }
     // Its panes go first: nothing should run in a directory that is about to disappear.
-    let panes = tmux.run(
-        TmuxCommand::new("list-panes")
-            .flag("-s")
-            .value("-t", &target::session(&name))
-            .format("-F", "#{pane_id}\t#{@cdev_worktree}"),
-    )?;
+    let panes = tmux.query::<WorktreePane>(verbs::session_panes(&name))?;
     let kills: Vec<TmuxCommand> = panes
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .filter(|(_, w)| *w == feature)
-        .map(|(id, _)| TmuxCommand::new("kill-pane").value("-t", id))
+        .iter()
+        .filter(|p| p.worktree.as_deref() == Some(feature))
+        .map(|p| TmuxCommand::new("kill-pane").value("-t", &p.pane_id))
         .collect();
     tmux.run_chain(&kills).with_context(fail)?;
     let path = status.path.to_string_lossy().into_owned();
@@ -184,10 +211,10 @@ fn remove(context: &Context, tmux: &Tmux, feature: &str, session: Option<String>
 }
 
 /// `cdev check`: the agent worktrees, across every cdev session, that hold uncommitted changes
-/// (the seed's pre-commit check). Exit status 3 when there are any.
-pub fn check(context: &Context) -> Result<()> {
+/// (the pre-commit check). Exit status 3 when there are any.
+pub fn check(context: &Context, _args: CheckArgs) -> Result<()> {
     let tmux = context.tmux()?;
-    let list = TmuxCommand::new("list-sessions");
+    let list = verbs::sessions();
     let sessions = tmux
         .read_with_options::<crate::tmux::state::SessionSummary>(list)?
         .map(|(_, sessions)| sessions)
@@ -207,7 +234,7 @@ pub fn check(context: &Context) -> Result<()> {
         seen.push(toplevel);
     }
     if dirty > 0 {
-        std::process::exit(super::health::UNHEALTHY);
+        return Err(SilentExit::NeedsALook.into());
     }
     Ok(())
 }

@@ -1,34 +1,20 @@
 //! `config.toml`: parsed strictly (unknown keys are errors) with every error naming the file, the
 //! line and the key.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{validate_dirs, validate_prefix, Config, Setting, Source};
+use super::keys::FILE_KEYS;
+use super::{is_destination, Config, Host, Key, Source, KEYS};
 use crate::input_error::{line_of, InputError};
 use crate::paths::Paths;
-
-/// The file as written; every key optional so a missing key keeps its default.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct ConfigFile {
-    prefix: Option<Spanned<String>>,
-    projects_dirs: Option<Spanned<Vec<String>>>,
-    projects_depth: Option<Spanned<u32>>,
-    claude_command: Option<Spanned<String>>,
-    template_priority: Option<Spanned<Vec<String>>>,
-    default_template: Option<Spanned<String>>,
-    snapshot_keep: Option<Spanned<u32>>,
-    snapshot_keep_days: Option<Spanned<u32>>,
-    snapshot_scrollback: Option<Spanned<i64>>,
-    restore_processes: Option<Spanned<Vec<String>>>,
-    max_sessions: Option<Spanned<u32>>,
-    hosts: Option<std::collections::BTreeMap<String, super::Host>>,
-}
 
 /// Reads `path` (a missing file is fine) and overlays what it sets onto `config`.
 pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
@@ -44,84 +30,17 @@ pub fn apply(config: &mut Config, path: &Path, paths: &Paths) -> Result<()> {
 /// Overlays what the text of a config file sets onto `config` (`path` names it in errors).
 pub fn apply_text(config: &mut Config, path: &Path, text: &str, paths: &Paths) -> Result<()> {
     let parsed: ConfigFile = toml::from_str(text).map_err(|err| InputError::from_toml(path, text, &err))?;
-    let at = |span: std::ops::Range<usize>| Source::File {
-        path: path.to_path_buf(),
-        line: line_of(text, span.start),
-    };
-
-    if let Some(prefix) = parsed.prefix {
-        let span = prefix.span();
-        validate_prefix(prefix.get_ref()).map_err(|message| {
-            InputError::in_file(path, message).at_line(line_of(text, span.start)).with_key("prefix")
-        })?;
-        config.prefix = Setting { value: prefix.into_inner(), source: at(span) };
-    }
-    if let Some(dirs) = parsed.projects_dirs {
-        let span = dirs.span();
-        let value: Vec<PathBuf> = dirs.into_inner().iter().map(|d| paths.expand_tilde(d)).collect();
-        validate_dirs(&value).map_err(|message| {
-            InputError::in_file(path, message).at_line(line_of(text, span.start)).with_key("projects_dirs")
-        })?;
-        config.projects_dirs = Setting { value, source: at(span) };
-    }
-    if let Some(command) = parsed.claude_command {
-        let span = command.span();
-        if command.get_ref().trim().is_empty() {
-            return Err(InputError::in_file(path, "must not be empty")
-                .at_line(line_of(text, span.start))
-                .with_key("claude_command")
-                .into());
-        }
-        config.claude_command = Setting { value: command.into_inner(), source: at(span) };
-    }
-    if let Some(priority) = parsed.template_priority {
-        let span = priority.span();
-        config.template_priority = Setting { value: priority.into_inner(), source: at(span) };
-    }
-    if let Some(template) = parsed.default_template {
-        let span = template.span();
-        config.default_template = Setting { value: template.into_inner(), source: at(span) };
-    }
-    if let Some(keep) = parsed.snapshot_keep {
-        let span = keep.span();
-        config.snapshot_keep = Setting { value: keep.into_inner().max(1), source: at(span) };
-    }
-    if let Some(days) = parsed.snapshot_keep_days {
-        let span = days.span();
-        config.snapshot_keep_days = Setting { value: days.into_inner(), source: at(span) };
-    }
-    if let Some(lines) = parsed.snapshot_scrollback {
-        let span = lines.span();
-        if *lines.get_ref() < -1 {
-            return Err(InputError::in_file(path, "-1 (all), 0 (none) or a number of lines")
-                .at_line(line_of(text, span.start))
-                .with_key("snapshot_scrollback")
-                .into());
-        }
-        config.snapshot_scrollback = Setting { value: lines.into_inner(), source: at(span) };
-    }
-    if let Some(depth) = parsed.projects_depth {
-        let span = depth.span();
-        if !(1..=10).contains(depth.get_ref()) {
-            return Err(InputError::in_file(path, "must be between 1 and 10")
-                .at_line(line_of(text, span.start))
-                .with_key("projects_depth")
-                .into());
-        }
-        config.projects_depth = Setting { value: depth.into_inner(), source: at(span) };
-    }
-    if let Some(max) = parsed.max_sessions {
-        let span = max.span();
-        config.max_sessions = Setting { value: max.into_inner(), source: at(span) };
-    }
-    if let Some(programs) = parsed.restore_processes {
-        let span = programs.span();
-        config.restore_processes = Setting { value: programs.into_inner(), source: at(span) };
+    for (key, value) in parsed.values {
+        let (span, value) = (value.span(), value.into_inner());
+        let line = line_of(text, span.start);
+        let source = Source::File { path: path.to_path_buf(), line };
+        (key.from_file)(config, value, paths, source)
+            .map_err(|message| InputError::in_file(path, message).at_line(line).with_key(key.name))?;
     }
     if let Some(hosts) = parsed.hosts {
         for (name, host) in &hosts {
-            let destination = host.destination.as_deref().unwrap_or(name);
-            if !crate::ssh::is_destination(destination) {
+            let destination = host.destination(name);
+            if !is_destination(destination) {
                 return Err(InputError::in_file(path, format!("{destination:?} is not a host to ssh to"))
                     .with_key(format!("hosts.{name}"))
                     .into());
@@ -132,9 +51,73 @@ pub fn apply_text(config: &mut Config, path: &Path, text: &str, paths: &Paths) -
     Ok(())
 }
 
+/// The file as written: each key of the table with its value and where it stands, in the file's
+/// order, and the hosts. Read by hand rather than derived so the table stays the one list of keys;
+/// an unknown key is refused while its name is read, so toml's error points at its line.
+#[derive(Default)]
+struct ConfigFile {
+    values: Vec<(&'static Key, Spanned<toml::Value>)>,
+    hosts: Option<BTreeMap<String, Host>>,
+}
+
+impl<'de> Deserialize<'de> for ConfigFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FileVisitor)
+    }
+}
+
+struct FileVisitor;
+
+impl<'de> Visitor<'de> for FileVisitor {
+    type Value = ConfigFile;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a table of config keys")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<ConfigFile, M::Error> {
+        let mut file = ConfigFile::default();
+        while let Some(name) = map.next_key_seed(KeyName)? {
+            match name {
+                Some(key) => file.values.push((key, map.next_value()?)),
+                None => file.hosts = Some(map.next_value()?),
+            }
+        }
+        Ok(file)
+    }
+}
+
+/// A top-level key's name: a key of the table (`Some`), `hosts` (`None`), or an error.
+struct KeyName;
+
+impl<'de> DeserializeSeed<'de> for KeyName {
+    type Value = Option<&'static Key>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyName {
+    type Value = Option<&'static Key>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a config key")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        match KEYS.iter().find(|key| key.name == name) {
+            Some(key) => Ok(Some(key)),
+            None if name == "hosts" => Ok(None),
+            None => Err(E::unknown_field(name, FILE_KEYS)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn load(text: &str) -> (Result<Config>, PathBuf, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();

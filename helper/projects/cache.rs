@@ -39,6 +39,16 @@ pub fn write(cache_dir: &Path, roots: &[PathBuf], max_depth: usize, projects: &[
     store::write_atomic(&path(cache_dir), &serde_json::to_vec(&file)?)
 }
 
+/// A fresh walk of `roots`, which then replaces the cache (a cache that cannot be written is
+/// only logged: the walk's answer stands).
+pub fn discover_and_write(cache_dir: &Path, roots: &[PathBuf], max_depth: usize) -> Vec<Project> {
+    let found = super::discover(roots, max_depth);
+    if let Err(err) = write(cache_dir, roots, max_depth, &found) {
+        crate::log::debug("projects", &format!("{err:#}"));
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

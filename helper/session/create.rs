@@ -2,44 +2,17 @@
 //! window and pane with its cwd, title, command and options, the layouts, and the focus. All of it
 //! runs in one tmux process, whatever the number of panes.
 
+use crate::tmux::cdev_option;
+use crate::tmux::verbs::{self, hold_size, release_size};
 use std::path::Path;
 
 use crate::template::render::{PanePlan, SessionPlan};
+use crate::template::values::PANE_WRAPPER;
 use crate::template::Split;
 use crate::tmux::{environment, target, TmuxCommand};
 
-/// A pane's command is started by tmux itself, not typed into a shell, so a slow shell start
-/// cannot race it: `/bin/sh` runs it with the user's shell (`"$SHELL" -c`, so the shell's syntax
-/// applies; the environment is the tmux server's), then `exec`s an interactive shell in the same
-/// process, so the pane stays usable, with job control, after the command exits or when it is not
-/// found (its error stays on screen). `trap` keeps Ctrl-C on the command from closing the pane
-/// (the command itself gets the default SIGINT back on exec). An interactive `-ic` was tried
-/// first: it takes the terminal's foreground, and the shell exec'd after it loses job control.
-/// `set -m` runs the command as its own job in the foreground, so tmux names the pane after it
-/// (not "sh") and the shell takes the terminal back when it ends. `$0` is the user's shell, `$1`
-/// the command, `$2`… the values it refers to as `$CDEV_*` (`template::values`): set for the
-/// command only, so names and paths reach it as values, never as shell text.
-pub const PANE_WRAPPER: &str =
-    "set -m; trap : INT; CDEV_PROJECT=\"$2\" CDEV_PROJECT_ROOT=\"$3\" CDEV_SESSION=\"$4\" \
-CDEV_WORKTREE=\"$5\" CDEV_CLAUDE_SESSION=\"$6\" CDEV_CLAUDE_SETTINGS=\"$7\" \"$0\" -c \"$1\"; exec \"$0\"";
-
 /// The size a detached session is made at; tmux resizes it to the client that attaches.
 const DETACHED_SIZE: (&str, &str) = ("200", "50");
-
-/// Keeps a window at `width` × `height` while its panes are made. With tmux's default
-/// `window-size latest`, a new window takes the size of the latest client anywhere on the server,
-/// `new-session -x -y` notwithstanding: a small terminal or popup made the splits fail with "no
-/// space for new pane". `resize-window` pins the window (it sets its `window-size` to manual);
-/// [`release_size`] at the end of the chain hands it back to the clients.
-pub fn hold_size(window: &str, width: &str, height: &str) -> TmuxCommand {
-    TmuxCommand::new("resize-window").value("-t", window).value("-x", width).value("-y", height)
-}
-
-/// Undoes [`hold_size`]: the window follows the server's `window-size` again (at the next resize,
-/// such as a client switching to it).
-pub fn release_size(window: &str) -> TmuxCommand {
-    TmuxCommand::new("set-option").flag("-w").flag("-u").value("-t", window).arg("window-size")
-}
 
 /// Everything the chain needs to know besides the plan.
 pub struct Creation<'a> {
@@ -87,12 +60,11 @@ pub fn chain(creation: &Creation<'_>, plan: &SessionPlan, notes: &mut Vec<String
                     if c.history_limit.is_some() || !inline {
                         chain.push(new_session.literal("-c", &c.root.to_string_lossy()));
                         if let Some(limit) = c.history_limit {
-                            chain.push(
-                                TmuxCommand::new("set-option")
-                                    .value("-t", &target::session(c.name))
-                                    .arg("history-limit")
-                                    .arg(&limit.to_string()),
-                            );
+                            chain.push(verbs::set_session_option(
+                                &target::session(c.name),
+                                "history-limit",
+                                &limit.to_string(),
+                            ));
                         }
                         if !inline {
                             let session = target::session(c.name);
@@ -197,21 +169,11 @@ pub fn running(command: TmuxCommand, shell: &str, program: &str, values: &[Strin
 fn session_options(c: &Creation<'_>) -> Vec<TmuxCommand> {
     let session = target::session(c.name);
     vec![
-        TmuxCommand::new("set-option")
-            .value("-t", &session)
-            .arg("@cdev_project_root")
-            .arg(&c.root.to_string_lossy()),
-        TmuxCommand::new("set-option").value("-t", &session).arg("@cdev_template").arg(c.template),
-        TmuxCommand::new("set-option")
-            .value("-t", &session)
-            .arg(ENV_KEYS_OPTION)
-            .arg(&c.env_file_keys.join(" ")),
+        verbs::set_session_option(&session, cdev_option::PROJECT_ROOT, &c.root.to_string_lossy()),
+        verbs::set_session_option(&session, cdev_option::TEMPLATE, c.template),
+        verbs::set_session_option(&session, cdev_option::ENV_KEYS, &c.env_file_keys.join(" ")),
     ]
 }
-
-/// The session option listing the variables `.env.claude` set (space-separated; the names are
-/// validated identifiers), so `cdev env load` can unset one the file no longer has.
-pub const ENV_KEYS_OPTION: &str = "@cdev_env_keys";
 
 /// The title and cdev's per-pane options: the Claude session id and the worktree.
 fn pane_options(pane_target: &str, pane: &PanePlan) -> Vec<TmuxCommand> {
@@ -219,18 +181,16 @@ fn pane_options(pane_target: &str, pane: &PanePlan) -> Vec<TmuxCommand> {
     if let Some(title) = &pane.title {
         commands.push(TmuxCommand::new("select-pane").value("-t", pane_target).literal("-T", title));
     }
-    let set = |name: &str, value: &str| {
-        TmuxCommand::new("set-option").flag("-p").value("-t", pane_target).arg(name).arg(value)
-    };
+    let set = |name: &str, value: &str| verbs::set_pane_option(pane_target, name, value);
     // The role lets key bindings find a pane by what it is for (the git pane), not by index.
     if pane.role != crate::template::Role::Shell {
-        commands.push(set("@cdev_role", pane.role.as_str()));
+        commands.push(set(cdev_option::ROLE, pane.role.as_str()));
     }
     if let Some(id) = &pane.claude_session {
-        commands.push(set("@cdev_claude_session", id));
+        commands.push(set(cdev_option::CLAUDE_SESSION, id));
     }
     if let Some(worktree) = &pane.worktree {
-        commands.push(set("@cdev_worktree", worktree));
+        commands.push(set(cdev_option::WORKTREE, worktree));
     }
     commands
 }

@@ -1,5 +1,5 @@
 //! The environment a cdev session gets, in order (later wins): `CLAUDE_PROJECT`, `PROJECT_ROOT`,
-//! `EDITOR`, the template's `[env]`, then the project's `.env.claude`. Not the seed's
+//! `EDITOR`, the template's `[env]`, then the project's `.env.claude`. Not the plain-tmux scripts'
 //! `CLAUDE_CODE_TMUX_SESSION=1`: Claude Code reads that name itself now (as a tmux session name).
 
 use std::collections::BTreeMap;

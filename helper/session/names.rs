@@ -3,6 +3,7 @@
 //! snapshot histories) whichever of their sessions is made first. Names given before this file
 //! existed are read from the name's latest snapshot, which records its project root.
 
+use crate::tmux::cdev_option;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -57,7 +58,7 @@ pub fn owner(state_dir: &Path, name: &str) -> Option<PathBuf> {
     };
     let recorded = recorded.or_else(|| {
         let (_, snapshot, _) = Store::new(state_dir).latest_good(name).ok()?;
-        snapshot.session.options.get("@cdev_project_root").cloned()
+        snapshot.session.options.get(cdev_option::PROJECT_ROOT).cloned()
     })?;
     Some(PathBuf::from(recorded)).filter(|root| root.is_dir())
 }

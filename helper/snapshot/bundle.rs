@@ -3,12 +3,11 @@
 //! Claude Code transcripts of its agents, so the conversations resume on another machine.
 //!
 //! Nothing in a bundle is trusted on import: cwds must stay inside the new root, transcript ids
-//! must be conversation ids (canonical UUIDs, [`crate::claude`]), and commands only run as `cdev import` allows.
+//! must be session ids (canonical UUIDs, [`crate::agent::claude::SessionId`]), and commands only run as `cdev import` allows.
 
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::SessionSnapshot;
@@ -66,40 +65,13 @@ pub fn decode(compressed: impl Read) -> Result<Bundle, String> {
     Ok(bundle)
 }
 
-/// A Claude Code transcript (`~/.claude/projects/<encoded cwd>/<id>.jsonl`).
+/// A Claude Code transcript (the file [`crate::agent::claude::transcript_path`] names).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     pub session_id: String,
     /// The pane's cwd, relative to the project root.
     pub cwd: String,
     pub jsonl: String,
-}
-
-/// `cwd` relative to `root` when inside it; `None` for a cwd elsewhere (a bundle carries no
-/// absolute path: the other machine's files are not the project's).
-pub fn relative_to(root: &Path, cwd: &str) -> Option<String> {
-    match Path::new(cwd).strip_prefix(root) {
-        Ok(rest) if rest.as_os_str().is_empty() => Some(".".into()),
-        Ok(rest) => Some(rest.to_string_lossy().into_owned()),
-        Err(_) => None,
-    }
-}
-
-/// A bundle's cwd on this machine: relative, and inside `root` (no `..`, nothing absolute).
-pub fn rebase(root: &Path, cwd: &str) -> Result<PathBuf> {
-    let path = Path::new(cwd);
-    if path.is_absolute() {
-        bail!("cwd {cwd:?} is absolute: a bundle's cwds stay inside the project root");
-    }
-    let mut rebased = root.to_path_buf();
-    for component in path.components() {
-        match component {
-            Component::Normal(part) => rebased.push(part),
-            Component::CurDir => {}
-            _ => bail!("cwd {cwd:?} would leave the project root"),
-        }
-    }
-    Ok(rebased)
 }
 
 /// Rewrites the `cwd` of every transcript line that had `old` to `new` (lines that are not JSON
@@ -125,22 +97,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cwds_are_relative_inside_the_root_and_cannot_escape_it() {
-        assert_eq!(relative_to(Path::new("/p/app"), "/p/app").as_deref(), Some("."));
-        assert_eq!(relative_to(Path::new("/p/app"), "/p/app/.worktrees/a").as_deref(), Some(".worktrees/a"));
-        assert_eq!(relative_to(Path::new("/p/app"), "/tmp"), None);
-        let root = Path::new("/new/root");
-        assert_eq!(rebase(root, ".worktrees/a").unwrap(), Path::new("/new/root/.worktrees/a"));
-        assert_eq!(rebase(root, ".").unwrap(), Path::new("/new/root"));
-        assert!(rebase(root, "../../etc").is_err());
-        assert!(rebase(root, "a/../../x").is_err());
-        assert!(rebase(root, "/etc").is_err(), "issue 18: an absolute cwd is refused");
-    }
-
-    #[test]
     fn transcripts_follow_the_project_to_its_new_place() {
-        assert_eq!(crate::claude::project_dir_name("/tmp/cc-proj"), "-tmp-cc-proj");
-        assert_eq!(crate::claude::project_dir_name("/home/u/.config/x_y"), "-home-u--config-x-y");
         let jsonl = "{\"cwd\":\"/old/p\",\"n\":1}\n{\"cwd\":\"/other\"}\nnot json\n";
         let rebased = rebase_transcript(jsonl, "/old/p", "/new/p");
         assert_eq!(rebased, "{\"cwd\":\"/new/p\",\"n\":1}\n{\"cwd\":\"/other\"}\nnot json\n");

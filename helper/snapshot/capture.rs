@@ -1,7 +1,10 @@
-//! Reading sessions for a snapshot in two tmux processes, whatever their size: one listing of
-//! every pane (with its window and session), then one chain with each session's environment
-//! and each pane's contents, separated by markers no pane can forge (a fresh random token).
+//! Reading sessions for a snapshot in a few tmux calls, whatever their size: one listing of
+//! every pane (with its window and session), then at most [`CONTENT_CALLS`] chains with each
+//! session's environment and each pane's contents, separated by markers no pane can forge (a
+//! fresh random token).
 
+use crate::tmux::cdev_option;
+use crate::tmux::verbs;
 use std::collections::BTreeMap;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -22,18 +25,18 @@ pub enum Scrollback {
 
 /// cdev's pane options worth keeping.
 const PANE_OPTIONS: &[&str] = &[
-    "@cdev_claude_session",
-    "@cdev_claude_transcript",
-    "@cdev_worktree",
-    "@cdev_agent_state",
-    "@cdev_role",
+    cdev_option::CLAUDE_SESSION,
+    cdev_option::CLAUDE_TRANSCRIPT,
+    cdev_option::WORKTREE,
+    cdev_option::AGENT_STATE,
+    cdev_option::ROLE,
     // A restored agent keeps what it cost (helper/agent/usage.rs).
-    "@cdev_cost",
-    "@cdev_cost_base",
-    "@cdev_cost_raw",
+    cdev_option::COST,
+    cdev_option::COST_BASE,
+    cdev_option::COST_RAW,
 ];
 /// cdev's session options worth keeping.
-const SESSION_OPTIONS: &[&str] = &["@cdev_project_root", "@cdev_template"];
+const SESSION_OPTIONS: &[&str] = &[cdev_option::PROJECT_ROOT, cdev_option::TEMPLATE];
 
 struct SavePane {
     server: ServerId,
@@ -78,16 +81,17 @@ impl Record for SavePane {
         plain("pane_active"),
         text("pane_title"),
         text("pane_current_path"),
-        text("@cdev_claude_session"),
-        text("@cdev_claude_transcript"),
-        text("@cdev_worktree"),
-        text("@cdev_agent_state"),
-        text("@cdev_role"),
-        text("@cdev_cost"),
-        text("@cdev_cost_base"),
-        text("@cdev_cost_raw"),
-        text("@cdev_project_root"),
-        text("@cdev_template"),
+        text("pane_start_path"),
+        text(cdev_option::CLAUDE_SESSION),
+        text(cdev_option::CLAUDE_TRANSCRIPT),
+        text(cdev_option::WORKTREE),
+        text(cdev_option::AGENT_STATE),
+        text(cdev_option::ROLE),
+        text(cdev_option::COST),
+        text(cdev_option::COST_BASE),
+        text(cdev_option::COST_RAW),
+        text(cdev_option::PROJECT_ROOT),
+        text(cdev_option::TEMPLATE),
         plain("history-limit"),
     ];
 
@@ -109,7 +113,7 @@ impl Record for SavePane {
             pane_pid: f.number()?,
             pane_active: f.flag()?,
             title: f.string()?,
-            cwd: f.string()?,
+            cwd: current_or_start(f.string()?, f.string()?),
             options: (0..PANE_OPTIONS.len()).map(|_| f.optional()).collect::<Result<_>>()?,
             session_options: (0..SESSION_OPTIONS.len()).map(|_| f.optional()).collect::<Result<_>>()?,
             history_limit: f.number()?,
@@ -117,54 +121,154 @@ impl Record for SavePane {
     }
 }
 
+/// The pane's directory: tmux reads `pane_current_path` from the pane's foreground process and
+/// has none for an instant while a pane is being made (the foreground group not yet set), so
+/// then the directory the pane was started in stands in, rather than nothing (which a restore
+/// would have to turn into `/`).
+fn current_or_start(current: String, start: String) -> String {
+    if current.is_empty() {
+        start
+    } else {
+        current
+    }
+}
+
 /// The sessions named in `only` (all when empty), read from the server. A session killed or
-/// renamed while it is read makes the second call fail: the server is read again and the session
-/// is left out (named in the second value).
+/// renamed while it is read makes its call fail: the server is read again and the session is
+/// left out (named in the second value).
 pub fn capture(
     tmux: &Tmux,
     only: &[String],
     scrollback: Scrollback,
 ) -> Result<(Vec<SessionSnapshot>, Vec<String>)> {
+    let processes = crate::proc::table();
+    let mut sessions = Vec::new();
+    let vanished = capture_each(tmux, only, scrollback, |session| {
+        sessions.push(session.assemble(processes.as_ref()));
+    })?;
+    Ok((sessions, vanished))
+}
+
+/// One session as tmux gave it: its panes, its environment's text and its panes' contents, not
+/// yet made into a [`SessionSnapshot`] ([`Captured::assemble`], which reads the process table,
+/// so a save does it on the thread that writes the session, while the next part is read).
+pub struct Captured {
+    name: String,
+    panes: Vec<SavePane>,
+    env: Option<String>,
+    contents: BTreeMap<String, String>,
+}
+
+impl Captured {
+    /// The snapshot of the session, with each pane's command from `processes` (read once for a
+    /// whole save: with ps, one process, not one per pane).
+    pub fn assemble(self, processes: &dyn crate::proc::Table) -> SessionSnapshot {
+        assemble(self, processes)
+    }
+}
+
+/// At most this many calls read the contents: each call is one round trip more, and the more
+/// there are, the less of the writing is left waiting for the last one.
+const CONTENT_CALLS: usize = 8;
+/// A call reads at least this many panes (unless fewer are left): below it, a round trip costs
+/// more than the writing it lets start early.
+const PANES_PER_CALL: usize = 8;
+
+/// The sessions in the parts that are read one call each: whole sessions, in order, each part
+/// with at least its share of the panes, so there are at most [`CONTENT_CALLS`] of them.
+fn parts(by_session: BTreeMap<String, Vec<SavePane>>) -> Vec<BTreeMap<String, Vec<SavePane>>> {
+    let total: usize = by_session.values().map(Vec::len).sum();
+    let share = total.div_ceil(CONTENT_CALLS).max(PANES_PER_CALL);
+    let mut parts = vec![BTreeMap::new()];
+    let mut in_last = 0;
+    for (name, panes) in by_session {
+        if in_last >= share {
+            parts.push(BTreeMap::new());
+            in_last = 0;
+        }
+        in_last += panes.len();
+        parts.last_mut().expect("never empty").insert(name, panes);
+    }
+    parts
+}
+
+/// [`capture`], handing each session to `keep` as soon as its part of the contents is read, so
+/// that its snapshot is written while tmux is still reading the next part (tmux answers one call
+/// at a time; the writes then overlap the reads instead of following them). Returns the sessions
+/// that vanished while they were read.
+pub fn capture_each(
+    tmux: &Tmux,
+    only: &[String],
+    scrollback: Scrollback,
+    mut keep: impl FnMut(Captured),
+) -> Result<Vec<String>> {
     let mut vanished: Vec<String> = Vec::new();
-    let mut first_error = None;
-    for _ in 0..3 {
-        let by_session = list_panes(tmux, only, &vanished)?;
-        match read_contents(tmux, &by_session, scrollback) {
-            Ok(mut contents) => {
-                let sessions = by_session
-                    .into_iter()
-                    .map(|(name, panes)| assemble(name, panes, &mut contents))
-                    .collect();
-                return Ok((sessions, vanished));
-            }
-            Err(err) => {
-                // A pane or session that closed between the two calls: read again without it.
-                let now = list_panes(tmux, only, &vanished).unwrap_or_default();
-                let ids = |m: &BTreeMap<String, Vec<SavePane>>| -> Vec<String> {
-                    m.values().flatten().map(|p| p.pane_id.clone()).collect()
-                };
-                let still_there = ids(&now);
-                let lost_pane = ids(&by_session).iter().any(|id| !still_there.contains(id));
-                let gone: Vec<String> =
-                    by_session.keys().filter(|s| !now.contains_key(*s)).cloned().collect();
-                if gone.is_empty() && !lost_pane {
-                    return Err(err);
-                }
-                vanished.extend(gone);
-                first_error.get_or_insert(err);
-            }
+    let by_session = list_panes(tmux, only, &vanished)?;
+    crate::timings::mark("list the panes (tmux)");
+    let parts = parts(by_session);
+    let names: Vec<String> = parts.iter().flat_map(|p| p.keys().cloned()).collect();
+    let mut handed = 0;
+    for mut part in parts {
+        let size = part.len();
+        let mut read = read_part(tmux, &mut part, &mut vanished, scrollback).with_context(|| {
+            // What was handed to `keep` before is saved: say which sessions are not.
+            format!("could not read {} from tmux", names[handed..].join(", "))
+        })?;
+        handed += size;
+        for (name, panes) in part {
+            let env = read.env.remove(&name);
+            let contents =
+                panes.iter().filter_map(|p| Some((p.pane_id.clone(), read.panes.remove(&p.pane_id)?)));
+            let contents = contents.collect();
+            keep(Captured { name, panes, env, contents });
         }
     }
-    Err(first_error.unwrap_or_else(|| anyhow::anyhow!("tmux kept failing")))
-        .context("could not read the sessions")
+    Ok(vanished)
+}
+
+/// The contents of `part`'s sessions. A pane or session that closed between the listing and
+/// this call makes it fail: the server is listed again, and `part` is read again as it is now
+/// (as long as each try finds something gone, and three times more), the sessions gone moved
+/// to `vanished`.
+fn read_part(
+    tmux: &Tmux,
+    part: &mut BTreeMap<String, Vec<SavePane>>,
+    vanished: &mut Vec<String>,
+    scrollback: Scrollback,
+) -> Result<Contents> {
+    let mut first_error = None;
+    let tries = 3 + part.values().map(Vec::len).sum::<usize>();
+    for _ in 0..tries {
+        let err = match read_contents(tmux, part, scrollback) {
+            Ok(contents) => return Ok(contents),
+            Err(err) => err,
+        };
+        // A listing that fails says nothing of what is gone: never take every session for gone
+        // (a kill after the save would end them unsaved).
+        let Ok(now) = list_panes(tmux, &[], vanished) else { return Err(err) };
+        let ids = |m: &BTreeMap<String, Vec<SavePane>>| -> Vec<String> {
+            m.values().flatten().map(|p| p.pane_id.clone()).collect()
+        };
+        let still_there = ids(&now);
+        let lost_pane = ids(part).iter().any(|id| !still_there.contains(id));
+        let gone: Vec<String> = part.keys().filter(|s| !now.contains_key(*s)).cloned().collect();
+        if gone.is_empty() && !lost_pane {
+            return Err(err);
+        }
+        vanished.extend(gone);
+        *part = now.into_iter().filter(|(name, _)| part.contains_key(name)).collect();
+        first_error.get_or_insert(err);
+    }
+    Err(first_error.unwrap_or_else(|| anyhow!("tmux kept failing"))).context("could not read the sessions")
 }
 
 /// Every pane of the wanted sessions, by session. Sessions in `only` must exist (unless they
 /// vanished during this save).
 fn list_panes(tmux: &Tmux, only: &[String], vanished: &[String]) -> Result<BTreeMap<String, Vec<SavePane>>> {
-    let panes = match tmux.read_with_options::<SavePane>(TmuxCommand::new("list-panes").flag("-a"))? {
-        Some((_, panes)) => panes,
-        None => Vec::new(),
+    let panes = match tmux.query::<SavePane>(verbs::all_panes()) {
+        Ok(panes) => panes,
+        Err(err) if crate::tmux::is_no_server(&err) => Vec::new(),
+        Err(err) => return Err(err),
     };
     let mut by_session: BTreeMap<String, Vec<SavePane>> = BTreeMap::new();
     for pane in panes.into_iter().filter(|p| only.is_empty() || only.contains(&p.session)) {
@@ -192,9 +296,7 @@ fn read_contents(
     // The marker's text is expanded by tmux (a format, then strftime), so it holds only what
     // neither can touch: the token's hex digits and a counter. Never a pane id: `%5` is strftime's.
     let token = format!("\u{1e}cdev-{}", uuid::Uuid::new_v4().simple());
-    let marker = |target: &str, what: &str| {
-        TmuxCommand::new("display-message").flag("-p").value("-t", target).arg(&format!("{token} {what}"))
-    };
+    let marker = |target: &str, what: &str| verbs::expand_at(target, &format!("{token} {what}"));
     let mut chain = Vec::new();
     // The pane ids in chain order: marker `pane N` is the Nth of them.
     let mut pane_ids: Vec<&str> = Vec::new();
@@ -202,7 +304,7 @@ fn read_contents(
         let session = target::session(name);
         chain.push(marker(&session, &format!("env {}", chain.len())));
         // `-s`: its quoting keeps a value holding a newline whole.
-        chain.push(TmuxCommand::new("show-environment").flag("-s").value("-t", &session));
+        chain.push(environment::show(&session));
         if matches!(scrollback, Scrollback::None) {
             continue;
         }
@@ -258,8 +360,9 @@ fn read_contents(
     Ok(contents)
 }
 
-fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> SessionSnapshot {
-    let env = contents.env.remove(&name).map(|text| environment::parse_shell(&text)).unwrap_or_default();
+fn assemble(captured: Captured, processes: &dyn crate::proc::Table) -> SessionSnapshot {
+    let Captured { name, panes, env, mut contents } = captured;
+    let env = env.map(|text| environment::parse_shell(&text)).unwrap_or_default();
     let options: BTreeMap<String, String> = panes
         .first()
         .map(|p| {
@@ -300,10 +403,55 @@ fn assemble(name: String, panes: Vec<SavePane>, contents: &mut Contents) -> Sess
             active: pane.pane_active,
             cwd: pane.cwd,
             title: pane.title,
-            command: procs::foreground_command(pane.pane_pid),
+            command: procs::foreground_command(processes, pane.pane_pid),
             options,
-            contents: contents.panes.remove(&pane.pane_id),
+            contents: contents.remove(&pane.pane_id),
         });
     }
     SessionSnapshot { name, env, options, history_limit, windows, server, socket }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tmux::format::{parse_records, printed};
+
+    /// One pane as tmux prints it, with the two directories given.
+    fn pane(current: &str, start: &str) -> SavePane {
+        let line = printed(SavePane::FIELDS, |name| match name {
+            "pane_current_path" => current.into(),
+            "pane_start_path" => start.into(),
+            "session_name" | "window_name" | "window_layout" | "pane_id" | "pane_title" | "socket_path" => {
+                "x".into()
+            }
+            n if n.starts_with('@') => String::new(),
+            _ => "1".into(),
+        });
+        parse_records::<SavePane>(line.as_bytes()).unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_pane_without_a_current_path_keeps_the_directory_it_started_in() {
+        // In CI tmux once answered "" for a pane a moment old; the snapshot then held no
+        // directory and the restored pane started in `/`.
+        assert_eq!(pane("", "/home/u/app").cwd, "/home/u/app");
+        assert_eq!(pane("/home/u/app/src", "/home/u/app").cwd, "/home/u/app/src");
+    }
+
+    #[test]
+    fn the_contents_are_read_in_at_most_eight_parts_of_whole_sessions() {
+        let sessions = |count: usize, panes: usize| -> BTreeMap<String, Vec<SavePane>> {
+            (0..count).map(|i| (format!("s{i:03}"), (0..panes).map(|_| pane("/", "/")).collect())).collect()
+        };
+        for (count, panes) in [(0, 0), (1, 1), (2, 4), (20, 4), (100, 4), (7, 30), (300, 1)] {
+            let parts = parts(sessions(count, panes));
+            let names: Vec<&String> = parts.iter().flat_map(|p| p.keys()).collect();
+            assert_eq!(names.len(), count, "every session once");
+            assert!(names.windows(2).all(|w| w[0] < w[1]), "in order");
+            assert!((1..=CONTENT_CALLS).contains(&parts.len()), "{count}×{panes}: {} parts", parts.len());
+            if count * panes <= PANES_PER_CALL {
+                assert_eq!(parts.len(), 1, "a small save is one call");
+            }
+        }
+    }
 }

@@ -3,16 +3,16 @@
 //! a damaged or newer-format file is reported, never used; rotation keeps the last N and the
 //! recent ones, and never the last good one.
 
-use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
-use flate2::write::GzEncoder;
+use anyhow::{bail, Context, Result};
 
-use super::{Snapshot, FORMAT_VERSION};
+pub use super::codec::{decode, encode, load};
+use super::Snapshot;
 use crate::bounded;
 use crate::store::{self, path_component};
+use crate::tmux::state::ServerId;
 
 const LATEST: &str = "latest";
 /// Present while a session is closed on purpose (see `Store::mark_closed`).
@@ -80,13 +80,13 @@ impl Store {
         if snapshot.session.pane_count() == 0 {
             bail!("refusing an empty snapshot of {}", snapshot.session.name);
         }
-        let previous = self.latest_good(&snapshot.session.name).ok();
-        let implausible = previous.as_ref().and_then(|(path, old, _)| {
-            let (new_panes, old_panes) = (snapshot.session.pane_count(), old.session.pane_count());
+        let previous = self.latest_summary(&snapshot.session.name);
+        let implausible = previous.as_ref().and_then(|(path, old_panes, old_server)| {
+            let (new_panes, old_panes) = (snapshot.session.pane_count(), *old_panes);
             // On the server that took the latest, fewer panes are the user's doing (panes closed
             // on purpose, which every later autosave must follow): the guard is for a session made
             // again, nearly empty, by a new server after a crash or a reboot.
-            let same_server = old.session.server.is_some() && old.session.server == snapshot.session.server;
+            let same_server = old_server.is_some() && *old_server == snapshot.session.server;
             (!force && !same_server && old_panes >= 2 && new_panes * 2 < old_panes).then(|| {
                 format!(
                     "kept {} ({old_panes} panes) as the latest: this one has {new_panes} (cdev save --force accepts it)",
@@ -99,17 +99,19 @@ impl Store {
         let tag = if self.automatic { AUTOMATIC_TAG } else { "" };
         let name = format!("{stamp}-{tag}{}{SUFFIX}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let path = dir.join(&name);
-        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        serde_json::to_writer(&mut encoder, snapshot)?;
-        let bytes = encoder.finish()?;
-        store::write_private(&path, &bytes)?;
+        let bytes = encode(snapshot)?;
+        let batch = store::Batch::private(&dir)?;
+        batch.file(&name, &bytes)?;
         // Only a snapshot that reads back as written may become the latest.
         if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
             bail!("the new snapshot {} does not read back as written", path.display());
         }
         if implausible.is_none() {
-            store::write_atomic_pointer(&dir.join(LATEST), name.as_bytes())?;
+            let pointer =
+                Pointer { name, panes: snapshot.session.pane_count(), server: snapshot.session.server };
+            batch.pointer(LATEST, pointer.to_text().as_bytes())?;
         }
+        batch.finish()?;
         // A session saved is open again, whatever closed it before.
         let _ = fs::remove_file(dir.join(CLOSED));
         Ok((path, implausible))
@@ -195,14 +197,28 @@ impl Store {
         }
     }
 
+    /// The latest snapshot's path, pane count and server, as its `latest` pointer says them (no
+    /// snapshot is read for them: the guard above runs on every save); from the snapshot itself
+    /// when the pointer is older than that or names a file that is gone.
+    fn latest_summary(&self, session: &str) -> Option<(PathBuf, usize, Option<ServerId>)> {
+        let dir = self.session_dir(session);
+        if let Some(pointer) = Pointer::read(&dir).filter(|p| p.panes > 0) {
+            let path = dir.join(&pointer.name);
+            if path.is_file() {
+                return Some((path, pointer.panes, pointer.server));
+            }
+        }
+        let (path, old, _) = self.latest_good(session).ok()?;
+        Some((path, old.session.pane_count(), old.session.server))
+    }
+
     /// Deletes all but the newest `keep` snapshots of the session and those younger than
     /// `keep_days`. Returns what was removed.
     pub fn rotate(&self, session: &str, keep: usize, keep_days: u32, newest: &Path) -> Result<Vec<PathBuf>> {
         // Neither the one just written nor the one `latest` names (they differ when the new one
         // looked implausible) is ever deleted.
-        let pointed = fs::read_to_string(self.session_dir(session).join(LATEST))
-            .ok()
-            .map(|name| self.session_dir(session).join(name.trim()));
+        let pointed =
+            Pointer::read(&self.session_dir(session)).map(|p| self.session_dir(session).join(p.name));
         let protected = |path: &Path| path == newest || pointed.as_deref() == Some(path);
         let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(keep_days));
         let mut removed = Vec::new();
@@ -236,8 +252,8 @@ fn is_automatic(path: &Path) -> bool {
 /// then every snapshot, newest first.
 fn candidates(dir: &Path) -> Vec<PathBuf> {
     let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Ok(name) = fs::read_to_string(dir.join(LATEST)) {
-        candidates.push(dir.join(name.trim()));
+    if let Some(pointer) = Pointer::read(dir) {
+        candidates.push(dir.join(pointer.name));
     }
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .into_iter()
@@ -254,59 +270,85 @@ fn candidates(dir: &Path) -> Vec<PathBuf> {
     candidates
 }
 
+/// A session's `latest` file: the name of its latest snapshot on the first line and, on the
+/// second, that snapshot's pane count and server (`panes 4 server 1234 1796170000`), which the
+/// next save's guard compares with. Pointers of older cdev versions hold the name only.
+#[derive(Debug, PartialEq)]
+struct Pointer {
+    name: String,
+    /// 0 when the pointer does not say.
+    panes: usize,
+    server: Option<ServerId>,
+}
+
+impl Pointer {
+    fn read(dir: &Path) -> Option<Pointer> {
+        let text = bounded::read(&dir.join(LATEST), 4096).ok()?;
+        Pointer::parse(&String::from_utf8_lossy(&text))
+    }
+
+    fn parse(text: &str) -> Option<Pointer> {
+        let mut lines = text.lines();
+        let name = lines.next()?.trim();
+        // Only a plain file name of this directory (never a path out of it).
+        if name.is_empty() || name.contains('/') || name.starts_with('.') {
+            return None;
+        }
+        let words: Vec<&str> = lines.next().unwrap_or_default().split_whitespace().collect();
+        let (panes, server) = match words.as_slice() {
+            ["panes", n, "server", pid, started] => {
+                let server = pid.parse().ok().zip(started.parse().ok());
+                (n.parse().unwrap_or(0), server.map(|(pid, started)| ServerId { pid, started }))
+            }
+            ["panes", n] => (n.parse().unwrap_or(0), None),
+            _ => (0, None),
+        };
+        Some(Pointer { name: name.to_string(), panes, server })
+    }
+
+    fn to_text(&self) -> String {
+        match self.server {
+            Some(server) => {
+                format!("{}\npanes {} server {} {}\n", self.name, self.panes, server.pid, server.started)
+            }
+            None => format!("{}\npanes {}\n", self.name, self.panes),
+        }
+    }
+}
+
 pub fn created_at(path: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
     let name = path.file_name()?.to_str()?;
     let stamp = name.split('-').next()?;
     chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.3fZ").ok().map(|t| t.and_utc())
 }
 
-/// Reads a snapshot; a damaged file (gzip's checksum, JSON) or a newer format is an error.
-pub fn load(path: &Path) -> Result<Snapshot> {
-    let file = bounded::open(path, bounded::limit::ARCHIVE)
-        .with_context(|| format!("could not open {}", path.display()))?;
-    decode(file)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Reads a snapshot from its gzip-compressed bytes, as `load` does from a file.
-pub fn decode(compressed: impl Read) -> Result<Snapshot> {
-    // A bound, so a small file that decompresses to gigabytes cannot exhaust memory.
-    let json = bounded::gunzip(compressed, bounded::limit::DECOMPRESSED)
-        .map_err(|err| anyhow!("damaged ({err})"))?;
-    // The version first, from a skim that keeps nothing else (no second copy of the document).
-    #[derive(serde::Deserialize)]
-    struct Head {
-        version: Option<u64>,
-    }
-    let head: Head = serde_json::from_slice(&json).map_err(|err| anyhow!("damaged ({err})"))?;
-    let version = head.version.ok_or_else(|| anyhow!("not a cdev snapshot"))?;
-    if version > u64::from(FORMAT_VERSION) {
-        bail!("snapshot format {version} is newer than this cdev reads ({FORMAT_VERSION}): upgrade cdev");
-    }
-    let snapshot: Snapshot = serde_json::from_slice(&json).map_err(|err| anyhow!("damaged ({err})"))?;
-    super::limits::check(&snapshot.session).map_err(|err| anyhow!("damaged ({err})"))?;
-    Ok(snapshot)
-}
-
-/// Writes `bytes` somewhere a shell can `cat` it: pane contents for a restore.
-pub fn write_temp(dir: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    use std::os::unix::fs::OpenOptionsExt;
-    store::private_dir(dir)?;
-    // Contents files a killed restore left behind (the panes delete theirs once shown).
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.filter_map(|e| e.ok()) {
-            let stale = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-            if stale.is_some_and(|age| age.as_secs() > 86_400) {
-                let _ = fs::remove_file(entry.path());
-            }
+    #[test]
+    fn a_pointer_says_the_latest_snapshots_size_and_server_and_reads_older_pointers_too() {
+        let server = Some(ServerId { pid: 4321, started: 1_796_170_000 });
+        let pointer = Pointer { name: "20261202T010000.000Z-ab12cd34.json.gz".into(), panes: 4, server };
+        assert_eq!(Pointer::parse(&pointer.to_text()), Some(pointer));
+        let legacy = Pointer::parse("20261202T010000.000Z-ab12cd34.json.gz\n").unwrap();
+        assert_eq!((legacy.panes, legacy.server), (0, None), "an old pointer says only the name");
+        // A pointer torn by a crash, or naming a path out of the directory, points nowhere.
+        for bad in ["", "\n", "../../etc/passwd\n", ".hidden.tmp\n"] {
+            assert_eq!(Pointer::parse(bad), None, "{bad:?}");
         }
     }
-    let path = dir.join(format!("{}.txt", uuid::Uuid::new_v4().simple()));
-    let mut file = File::options()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("could not write {}", path.display()))?;
-    file.write_all(bytes)?;
-    Ok(path)
+
+    #[test]
+    fn the_guard_reads_no_snapshot_when_the_pointer_says_its_size() {
+        let root = tempfile::tempdir().unwrap();
+        let store = Store::new(root.path());
+        let dir = store.session_dir("s");
+        fs::create_dir_all(&dir).unwrap();
+        // The pointer names a file that is not a snapshot at all: its summary is used as it is.
+        fs::write(dir.join("20261202T010000.000Z-ab12cd34.json.gz"), b"not gzip").unwrap();
+        fs::write(dir.join(LATEST), "20261202T010000.000Z-ab12cd34.json.gz\npanes 7\n").unwrap();
+        let (_, panes, server) = store.latest_summary("s").unwrap();
+        assert_eq!((panes, server), (7, None));
+    }
 }

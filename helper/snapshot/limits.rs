@@ -3,12 +3,12 @@
 
 use super::SessionSnapshot;
 use crate::tmux::layout::MAX_SIDE;
+use crate::tmux::options::MAX_HISTORY_LIMIT;
 
 pub const MAX_WINDOWS: usize = 256;
 pub const MAX_PANES_PER_WINDOW: usize = 128;
 pub const MAX_PANES: usize = 1024;
 pub const MAX_ENV: usize = 10_000;
-pub const MAX_HISTORY_LIMIT: u32 = 10_000_000;
 
 /// Why `session` asks for more than any real session; `Ok` when it does not.
 pub fn check(session: &SessionSnapshot) -> Result<(), String> {

@@ -1,15 +1,24 @@
 //! Snapshots: a session's windows, panes, env, cdev options and pane contents, saved so the
 //! session can be recreated exactly. One gzip-compressed JSON file per session per save (gzip's
 //! CRC makes damage detectable), written atomically, with a `latest` pointer per session.
-//! `capture.rs` reads the server, `files.rs` stores and finds snapshots, `rebuild.rs` turns one
-//! back into tmux commands.
+//! `capture.rs` reads the server, `files.rs` stores and finds snapshots, `catch_up.rs` brings one
+//! up to the agent journal, `rebuild.rs` turns it back into tmux commands (`strategy.rs`: how each
+//! pane's command comes back).
 
+pub mod autosave;
 pub mod bundle;
 pub mod capture;
+pub mod catch_up;
+pub mod codec;
 pub mod files;
+pub mod foreign;
 pub mod limits;
 pub mod procs;
 pub mod rebuild;
+pub mod recreate;
+pub mod restore;
+pub mod save;
+pub mod strategy;
 
 use std::collections::BTreeMap;
 

@@ -1,21 +1,25 @@
-//! What each pane is running, from `/proc` (no `ps`, nothing spawned): the pane's foreground
-//! process group leader, found through the terminal's `tpgid`, and its arguments.
+//! What each pane is running, from the process table (`crate::proc`, read once per save): the
+//! pane's foreground process group leader, found through the terminal's `tpgid`, and its
+//! arguments, with cdev's own wrappers taken off.
 
-use std::fs;
-
-use crate::session::create::PANE_WRAPPER;
+use crate::proc::{self, is_shell, Table};
+use crate::template::values::PANE_WRAPPER;
 
 /// The foreground command of the pane whose first process is `pane_pid`, with its arguments.
 /// Empty when the pane's own shell is in front (nothing to bring back).
-pub fn foreground_command(pane_pid: u32) -> Vec<String> {
-    let Some(tpgid) = stat_field(pane_pid, 5) else { return Vec::new() };
-    let leader = if tpgid > 0 { tpgid as u32 } else { pane_pid };
-    let args = cmdline(leader);
+pub fn foreground_command(table: &dyn Table, pane_pid: u32) -> Vec<String> {
+    let Some(leader) = proc::foreground_leader(table, pane_pid) else { return Vec::new() };
+    let args = table.args(leader);
     // A pane cdev started runs its command under a wrapper sh: the command is its 4th argument,
     // the values it refers to follow.
     if args.len() >= 5 && args[1] == "-c" && args[2] == PANE_WRAPPER {
         let command = crate::template::values::expand(&args[4], &args[5..]);
         return shell_words::split(&command).unwrap_or(vec![command]);
+    }
+    // From ps, whose arguments come joined, the wrapper's script and the values after it are one
+    // text that cannot be taken apart again (the job it starts is what is normally in front).
+    if args.len() == 3 && args[1] == "-c" && args[2].starts_with(PANE_WRAPPER) {
+        return Vec::new();
     }
     if leader == pane_pid && args.first().is_some_and(|a| is_shell(a)) {
         return Vec::new();
@@ -27,41 +31,14 @@ pub fn foreground_command(pane_pid: u32) -> Vec<String> {
     args
 }
 
-fn is_shell(program: &str) -> bool {
-    let name = program.rsplit('/').next().unwrap_or(program).trim_start_matches('-');
-    matches!(name, "sh" | "bash" | "zsh" | "fish" | "dash" | "ksh" | "tcsh" | "csh" | "nu" | "xonsh")
-}
-
-/// Field `index` after the command name in `/proc/PID/stat` (0: state, 1: ppid, …, 5: tpgid).
-fn stat_field(pid: u32, index: usize) -> Option<i64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name is in parentheses and may itself hold spaces or parentheses.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(index)?.parse().ok()
-}
-
-fn cmdline(pid: u32) -> Vec<String> {
-    let bytes = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    bytes
-        .split(|b| *b == 0)
-        .filter(|a| !a.is_empty())
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn shells_are_recognised_by_name() {
-        assert!(is_shell("/bin/bash") && is_shell("-zsh") && is_shell("fish"));
-        assert!(!is_shell("/usr/bin/nvim"));
-    }
-
-    #[test]
-    fn this_process_has_a_readable_stat() {
-        assert!(stat_field(std::process::id(), 1).is_some());
-        assert!(!cmdline(std::process::id()).is_empty());
+    fn this_process_runs_its_own_command() {
+        let table = crate::proc::table();
+        assert!(!table.args(std::process::id()).is_empty());
+        assert!(foreground_command(table.as_ref(), u32::MAX).is_empty(), "a pane that is gone runs nothing");
     }
 }

@@ -1,16 +1,23 @@
 //! Templates: what a session looks like (windows, panes, commands, env), where they come from
 //! (built in, `~/.config/cdev/templates/`, a project's `.cdev.toml`), `extends`, and validation.
-//! Detection lives in `detect.rs`, turning a template into a concrete plan in `render.rs`.
+//! Detection lives in `detect.rs`, checks in `validate.rs`, turning a template into a concrete
+//! plan in `render.rs`.
 
 pub mod detect;
+mod place;
 pub mod render;
+mod show;
+mod validate;
 pub mod values;
+
+pub use show::shown;
+pub use validate::validate;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::input_error::InputError;
@@ -225,6 +232,7 @@ impl Registry {
         let name = file.name.clone().unwrap_or_else(|| fallback_name.to_string());
         let mut merged = file;
         let mut seen = vec![name.clone()];
+        let extends = place::Place::default().key("extends");
         while let Some(parent_name) = merged.extends.take() {
             let looped = seen.contains(&parent_name);
             if looped || seen.len() > MAX_EXTENDS {
@@ -236,10 +244,10 @@ impl Registry {
                         seen.join(" → ")
                     ),
                 };
-                return Err(InputError::new(origin.describe(), message).with_key("extends").into());
+                return Err(validate::error_at(&origin, &extends, message).into());
             }
             let (parent, _) = self.files.get(&parent_name).ok_or_else(|| {
-                InputError::new(origin.describe(), self.unknown(&parent_name).to_string()).with_key("extends")
+                validate::error_at(&origin, &extends, self.unknown(&parent_name).to_string())
             })?;
             seen.push(parent_name);
             merged = merge(parent.clone(), merged);
@@ -316,148 +324,6 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
         }
     }
     None
-}
-
-use crate::tmux::layout::{is_layout_string, NAMES as LAYOUT_NAMES};
-
-/// Checks what serde cannot: windows and panes present, one focus, sizes, layouts, variables.
-pub fn validate(template: &Template) -> Result<()> {
-    let fail = |key: String, message: String| -> anyhow::Error {
-        let line = match &template.origin {
-            Origin::File(path) => fs::read_to_string(path).ok().and_then(|text| locate(&text, &key)),
-            Origin::Builtin => None,
-        };
-        let error = InputError::new(template.origin.describe(), message);
-        match line {
-            Some(line) => error.at_line(line).with_key(key).into(),
-            None => error.with_key(key).into(),
-        }
-    };
-    if template.windows.is_empty() {
-        bail!(fail("windows".into(), format!("template {:?} has no windows", template.name)));
-    }
-    if template.windows.len() > MAX_WINDOWS {
-        bail!(fail("windows".into(), format!("{} windows (at most {MAX_WINDOWS})", template.windows.len())));
-    }
-    if template.worktrees > MAX_WORKTREES {
-        bail!(fail(
-            "worktrees".into(),
-            format!("{} worktrees (at most {MAX_WORKTREES})", template.worktrees)
-        ));
-    }
-    if let Some(limit) = template.history_limit.filter(|l| *l > crate::snapshot::limits::MAX_HISTORY_LIMIT) {
-        let max = crate::snapshot::limits::MAX_HISTORY_LIMIT;
-        bail!(fail("history_limit".into(), format!("{limit} lines (at most {max})")));
-    }
-    let mut focus = 0;
-    for (w, window) in template.windows.iter().enumerate() {
-        if window.panes.is_empty() {
-            bail!(fail(format!("windows[{w}].panes"), "a window needs at least one pane".into()));
-        }
-        if window.panes.len() > MAX_PANES_PER_WINDOW {
-            let message = format!("{} panes (at most {MAX_PANES_PER_WINDOW})", window.panes.len());
-            bail!(fail(format!("windows[{w}].panes"), message));
-        }
-        if let Some(layout) = &window.layout {
-            if !LAYOUT_NAMES.contains(&layout.as_str()) && !is_layout_string(layout) {
-                bail!(fail(
-                    format!("windows[{w}].layout"),
-                    format!(
-                        "{layout:?} is neither a layout name ({}) nor a saved layout",
-                        LAYOUT_NAMES.join(", ")
-                    )
-                ));
-            }
-        }
-        for (p, pane) in window.panes.iter().enumerate() {
-            let key = |field: &str| format!("windows[{w}].panes[{p}].{field}");
-            focus += usize::from(pane.focus);
-            if let Some(size) = &pane.size {
-                if !is_size(size) {
-                    bail!(fail(key("size"), format!("{size:?} is not a size (N cells or N%)")));
-                }
-            }
-            // A name in single quotes cannot stay text in any shell (`values.rs`).
-            if let Some(command) = &pane.command {
-                for dialect in [values::Dialect::Posix, values::Dialect::Fish] {
-                    if let Err(message) = values::refer(command, dialect) {
-                        bail!(fail(key("command"), message));
-                    }
-                }
-            }
-            for (field, value) in [("command", &pane.command), ("title", &pane.title), ("cwd", &pane.cwd)] {
-                if let Some(value) = value {
-                    for name in render::placeholders(value) {
-                        if !template.variables.contains_key(name)
-                            && !render::BUILTIN_VARIABLES.contains(&name)
-                        {
-                            bail!(fail(key(field), format!("unknown variable {{{{{name}}}}}")));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if focus > 1 {
-        bail!(fail("focus".into(), "more than one pane has focus = true".into()));
-    }
-    for (key, value) in &template.env {
-        if !crate::envfile::is_valid_key(key) {
-            bail!(fail(format!("env.{key}"), "not a valid environment variable name".into()));
-        }
-        if value.contains('\0') {
-            bail!(fail(
-                format!("env.{key}"),
-                "holds a NUL byte, which no environment variable can hold".into()
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The line of a TOML template that sets `key` (`windows[1].panes[0].size`, `env.X`, `extends`),
-/// following `[[windows]]` / `[[windows.panes]]` headers. `None` when the key is written some other
-/// way (inline tables) or comes from a template this one extends.
-fn locate(text: &str, key: &str) -> Option<usize> {
-    let mut parts: Vec<&str> = key.split('.').collect();
-    let field = parts.pop()?;
-    let index = |part: Option<&&str>, name: &str| -> Option<i64> {
-        part?.strip_prefix(name)?.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
-    };
-    let (want_window, want_pane) = (index(parts.first(), "windows"), index(parts.get(1), "panes"));
-    let table = match (parts.first(), want_window) {
-        (Some(table), None) => Some(*table),
-        _ => None,
-    };
-    let (mut window, mut pane, mut current_table) = (-1i64, -1i64, None::<&str>);
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        match line {
-            "[[windows]]" => (window, pane, current_table) = (window + 1, -1, None),
-            "[[windows.panes]]" => (pane, current_table) = (pane + 1, None),
-            _ if line.starts_with('[') => {
-                current_table = Some(line.trim_matches(|c| c == '[' || c == ']').trim())
-            }
-            _ => {
-                let Some((name, _)) = line.split_once('=') else { continue };
-                let name = name.trim().trim_matches('"');
-                let place_matches = match (want_window, want_pane) {
-                    (Some(w), Some(p)) => window == w && pane == p,
-                    (Some(w), None) => window == w && pane == -1,
-                    (None, _) => current_table == table && window == -1,
-                };
-                if name == field && place_matches {
-                    return Some(n + 1);
-                }
-            }
-        }
-    }
-    None
-}
-
-fn is_size(size: &str) -> bool {
-    let digits = size.strip_suffix('%').unwrap_or(size);
-    !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

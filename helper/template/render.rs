@@ -69,6 +69,9 @@ pub struct PanePlan {
     pub size: Option<String>,
     /// The id given to `claude --session-id`, recorded on the pane for an exact resume.
     pub claude_session: Option<String>,
+    /// Whether the command starts the `claude_command` (`{{claude}}`): a pane that shows only a
+    /// shell when that program is missing.
+    pub runs_claude: bool,
     pub worktree: Option<String>,
     /// The values the command refers to, in [`VALUES`] order (the wrapper sets them).
     pub values: Vec<String>,
@@ -162,7 +165,8 @@ fn render_pane(
 ) -> Result<PanePlan> {
     let wants_id =
         role == Role::Claude && command.as_deref().is_some_and(|c| c.contains("{{claude_session}}"));
-    let claude_session = wants_id.then(new_session_id);
+    let claude_session = wants_id.then(|| crate::agent::claude::SessionId::random().to_string());
+    let runs_claude = command.as_deref().is_some_and(|c| placeholders(c).contains(&"claude"));
     let worktree_name = worktree.map(|(name, _)| name.as_str());
     let session_id = claude_session.as_deref();
     let command = command
@@ -192,6 +196,7 @@ fn render_pane(
         split: None,
         size: None,
         claude_session,
+        runs_claude,
         worktree: worktree_name.map(str::to_string),
         values,
     })
@@ -255,9 +260,4 @@ pub fn placeholders(text: &str) -> Vec<&str> {
         rest = &rest[start + 4 + len..];
     }
     names
-}
-
-/// A random (version 4) UUID, as Claude Code's `--session-id` expects.
-pub fn new_session_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }

@@ -3,6 +3,7 @@ use std::fs;
 use super::detect::{detect, detection_order};
 use super::render::{plan, Context};
 use super::*;
+use crate::tmux::layout::is_layout_string;
 
 fn registry_with(files: &[(&str, &str)]) -> (Registry, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -106,16 +107,6 @@ fn errors_name_file_line_and_key() {
     fs::rename(&bad, dir.path().join("bad.json")).unwrap();
     let err = Registry::load(dir.path()).err().map(input_error).unwrap();
     assert_eq!(err.line, Some(1));
-}
-
-#[test]
-fn validation_errors_point_at_the_line() {
-    let text = "name = \"x\"\n[env]\n\"1BAD\" = \"v\"\n[[windows]]\nlayout = \"tiled\"\n[[windows.panes]]\n[[windows]]\nlayout = \"odd\"\n[[windows.panes]]\ntitle = \"a\"\n[[windows.panes]]\nsize = \"2x\"\n";
-    assert_eq!(locate(text, "windows[1].layout"), Some(8));
-    assert_eq!(locate(text, "windows[1].panes[1].size"), Some(12));
-    assert_eq!(locate(text, "env.1BAD"), Some(3));
-    assert_eq!(locate(text, "name"), Some(1));
-    assert_eq!(locate(text, "windows[0].panes[0].size"), None);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Names and paths in a template's commands stay text, whatever the user's shell (sh, bash, zsh,
 //! fish) and whatever quotes the template's author put around them: a value is never spliced
 //! into the command. `{{project}}` becomes a reference to a variable (`"$CDEV_PROJECT"`) that
-//! the pane's wrapper sets (see `session::create::PANE_WRAPPER`), written for the quoting context
+//! the pane's wrapper sets ([`PANE_WRAPPER`]), written for the quoting context
 //! it stands in, so the shell expands it once and never parses the value. Inside single quotes
 //! no variable expands: such a template is refused with a clear error.
 
@@ -15,6 +15,21 @@ pub const VALUES: &[(&str, &str)] = &[
     ("claude_session", "CDEV_CLAUDE_SESSION"),
     ("claude_settings", "CDEV_CLAUDE_SETTINGS"),
 ];
+
+/// A pane's command is started by tmux itself, not typed into a shell, so a slow shell start
+/// cannot race it: `/bin/sh` runs it with the user's shell (`"$SHELL" -c`, so the shell's syntax
+/// applies; the environment is the tmux server's), then `exec`s an interactive shell in the same
+/// process, so the pane stays usable, with job control, after the command exits or when it is not
+/// found (its error stays on screen). `trap` keeps Ctrl-C on the command from closing the pane
+/// (the command itself gets the default SIGINT back on exec). An interactive `-ic` was tried
+/// first: it takes the terminal's foreground, and the shell exec'd after it loses job control.
+/// `set -m` runs the command as its own job in the foreground, so tmux names the pane after it
+/// (not "sh") and the shell takes the terminal back when it ends. `$0` is the user's shell, `$1`
+/// the command, `$2`… the values it refers to as `$CDEV_*`, in [`VALUES`] order: set for the
+/// command only, so names and paths reach it as values, never as shell text.
+pub const PANE_WRAPPER: &str =
+    "set -m; trap : INT; CDEV_PROJECT=\"$2\" CDEV_PROJECT_ROOT=\"$3\" CDEV_SESSION=\"$4\" \
+CDEV_WORKTREE=\"$5\" CDEV_CLAUDE_SESSION=\"$6\" CDEV_CLAUDE_SETTINGS=\"$7\" \"$0\" -c \"$1\"; exec \"$0\"";
 
 /// The wrapper's values, in [`VALUES`] order, from (placeholder, value) pairs ("" for the rest).
 pub fn ordered(pairs: &[(&str, &str)]) -> Vec<String> {
@@ -129,6 +144,14 @@ pub fn expand(command: &str, values: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wrapper_sets_every_value_from_its_place_in_values() {
+        for (i, (_, variable)) in VALUES.iter().enumerate() {
+            let set = format!("{variable}=\"${}\"", i + 2);
+            assert!(PANE_WRAPPER.contains(&set), "the wrapper does not set {set}");
+        }
+    }
 
     #[test]
     fn values_become_variables_for_their_quoting_context_issue_18() {

@@ -6,13 +6,12 @@
 //! value holding a newline whole (plain `show-environment` cannot tell its lines from variables).
 
 use super::TmuxCommand;
+use crate::tmux::cdev_option::ENV_PIECE;
 
 /// The most of an environment given inline (`new-session -e`); more is set with [`set`].
 const INLINE_MAX: usize = 8 * 1024;
 /// A value longer than this is set in pieces of this size.
 const PIECE: usize = 8 * 1024;
-/// The scratch session option the pieces are gathered in.
-const SCRATCH: &str = "@cdev_env_piece";
 
 /// Whether `vars` fit in one `new-session` as `-e` flags.
 pub fn fits_inline<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
@@ -41,10 +40,10 @@ pub fn set<'a>(
                     }
                 };
                 for (n, piece) in pieces(value).enumerate() {
-                    chain.push(option(n > 0).arg(SCRATCH).arg(piece));
+                    chain.push(option(n > 0).arg(ENV_PIECE).arg(piece));
                 }
-                chain.push(base().flag("-F").arg(key).arg(&format!("#{{{SCRATCH}}}")));
-                chain.push(TmuxCommand::new("set-option").flag("-u").value("-t", session).arg(SCRATCH));
+                chain.push(base().flag("-F").arg(key).arg(&format!("#{{{ENV_PIECE}}}")));
+                chain.push(TmuxCommand::new("set-option").flag("-u").value("-t", session).arg(ENV_PIECE));
             }
         }
     }
@@ -66,6 +65,12 @@ fn pieces(value: &str) -> impl Iterator<Item = &str> {
         rest = tail;
         Some(piece)
     })
+}
+
+/// The environment of `session` (a session target), in the quoting [`parse_shell`] reads
+/// (`show-environment -s`: a value holding a newline stays whole).
+pub fn show(session: &str) -> TmuxCommand {
+    TmuxCommand::new("show-environment").flag("-s").value("-t", session)
 }
 
 /// `show-environment -s` output: `NAME="value"; export NAME;` (the value with `\`, `"`, `$` and
@@ -147,8 +152,8 @@ mod tests {
         assert!(chain.iter().all(|c| c.args().iter().map(String::len).sum::<usize>() < 9 * 1024));
         let pieces: String = chain
             .iter()
-            .filter(|c| c.args()[0] == "set-option" && c.args().contains(&SCRATCH.to_string()))
-            .filter_map(|c| c.args().last().filter(|a| *a != SCRATCH).cloned())
+            .filter(|c| c.args()[0] == "set-option" && c.args().contains(&ENV_PIECE.to_string()))
+            .filter_map(|c| c.args().last().filter(|a| *a != ENV_PIECE).cloned())
             .collect();
         assert_eq!(pieces, long);
         assert_eq!(chain.last().unwrap().args(), ["set-environment", "-t", "=s:", "-r", "GONE"]);

@@ -130,6 +130,25 @@ fn split_record<'a>(output: &'a [u8], start: usize, fields: &[Field]) -> Result<
     bail!("a record needs at least one field")
 }
 
+/// What tmux prints for one record of `fields`, each value given by `value` (by field name): for
+/// tests of a record's `from_fields` without a server.
+#[cfg(test)]
+pub fn printed(fields: &[Field], value: impl Fn(&str) -> String) -> String {
+    let mut out = String::from(RECORD_TAG as char);
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(FIELD_SEPARATOR as char);
+        }
+        let v = value(field.name);
+        match field.kind {
+            FieldKind::Plain => out.push_str(&v),
+            FieldKind::Text => out.push_str(&format!("{}:{v}", v.len())),
+        }
+    }
+    out.push('\n');
+    out
+}
+
 fn excerpt(output: &[u8], at: usize) -> String {
     String::from_utf8_lossy(&output[at..output.len().min(at + 120)]).into_owned()
 }

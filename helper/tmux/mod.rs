@@ -4,21 +4,26 @@
 //! shell string), chains several commands into one tmux process with `;`, checks the tmux version
 //! once per installed binary, and reads state with one `list-* -F` call parsed into typed records.
 
+pub mod cdev_option;
 pub mod command;
 pub mod environment;
 pub mod format;
 pub mod layout;
+pub mod listing;
 pub mod options;
+mod process;
+mod server;
 pub mod state;
 pub mod target;
+pub mod verbs;
 pub mod version;
+mod wire;
 
 use std::cell::{Cell, OnceCell};
 use std::env;
 use std::ffi::OsString;
-use std::fmt;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
@@ -27,85 +32,12 @@ use anyhow::{anyhow, bail, Context, Result};
 pub use command::TmuxCommand;
 pub use format::Record;
 pub use options::TmuxOptions;
+pub use process::{find_on_path, is_executable, NotAnswering};
+pub use server::{is_no_server, NoServer, OtherServer, Server};
 pub use version::Version;
 
-/// Which tmux server to talk to, chosen exactly as tmux chooses it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Server {
-    /// tmux's default socket (`tmux` with no `-L`/`-S` and no `$TMUX`).
-    Default,
-    /// `-L NAME`: a named socket in tmux's socket directory.
-    Name(String),
-    /// `-S PATH`: a socket path; also the server of `$TMUX` when running inside tmux.
-    Socket(PathBuf),
-}
-
-impl Server {
-    /// `-S` wins over `-L` as in tmux; without either, the server of `$TMUX`, else the default.
-    pub fn choose(name: Option<String>, socket: Option<PathBuf>) -> Server {
-        if let Some(path) = socket {
-            return Server::Socket(path);
-        }
-        if let Some(name) = name {
-            return Server::Name(name);
-        }
-        match env::var("TMUX") {
-            // $TMUX is "socket_path,server_pid,session_id"; the path itself may hold commas.
-            Ok(value) if !value.is_empty() => {
-                let path = value.rsplitn(3, ',').last().unwrap_or(&value);
-                Server::Socket(PathBuf::from(path))
-            }
-            _ => Server::Default,
-        }
-    }
-
-    /// The socket this server listens on, found as tmux finds it: `-S` as given, else
-    /// `$TMUX_TMPDIR` (or `/tmp`) / `tmux-<uid>` / the `-L` name or `default`.
-    pub fn socket_path(&self) -> PathBuf {
-        let name = match self {
-            Server::Socket(path) => return path.clone(),
-            Server::Name(name) => name.as_str(),
-            Server::Default => "default",
-        };
-        let base = env::var_os("TMUX_TMPDIR").filter(|d| !d.is_empty()).unwrap_or_else(|| "/tmp".into());
-        PathBuf::from(base).join(format!("tmux-{}", crate::paths::current_uid())).join(name)
-    }
-
-    fn args(&self) -> Vec<OsString> {
-        match self {
-            Server::Default => vec![],
-            Server::Name(name) => vec!["-L".into(), name.into()],
-            Server::Socket(path) => vec!["-S".into(), path.into()],
-        }
-    }
-}
-
-impl fmt::Display for Server {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Server::Default => write!(f, "the default tmux server"),
-            Server::Name(name) => write!(f, "tmux server -L {name}"),
-            Server::Socket(path) => write!(f, "tmux server -S {}", path.display()),
-        }
-    }
-}
-
-/// The error for "there is no server to talk to", which many commands treat as an empty server.
-#[derive(Debug)]
-pub struct NoServer(pub String);
-
-impl fmt::Display for NoServer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no tmux server is running ({})", self.0)
-    }
-}
-
-impl std::error::Error for NoServer {}
-
-/// True when `err` (or its cause) says no tmux server is running.
-pub fn is_no_server(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| cause.is::<NoServer>())
-}
+use process::output_by;
+use server::{is_no_server_message, SERVER_EXITED};
 
 /// A handle on one tmux server. Cheap to make; it spawns nothing until asked.
 pub struct Tmux {
@@ -114,6 +46,13 @@ pub struct Tmux {
     version_cache: PathBuf,
     version: OnceCell<Version>,
     spawned: Cell<u32>,
+    /// Calls made, by either way (wire.rs or the program).
+    calls: Cell<u32>,
+    /// Whether calls may go straight to the server's socket (wire.rs) rather than through the
+    /// tmux program: yes unless `CDEV_TMUX_CLIENT=program`.
+    direct: bool,
+    /// When set, a call to a server of another pid is refused ([`Tmux::only_server_pid`]).
+    server_pid: Option<u32>,
     /// When set, a tmux client still running at this instant is killed and its call fails.
     deadline: Option<Instant>,
 }
@@ -128,6 +67,9 @@ impl Tmux {
             version_cache,
             version: OnceCell::new(),
             spawned: Cell::new(0),
+            calls: Cell::new(0),
+            direct: env::var_os("CDEV_TMUX_CLIENT").is_none_or(|v| v != "program"),
+            server_pid: None,
             deadline: None,
         })
     }
@@ -141,6 +83,21 @@ impl Tmux {
         self
     }
 
+    /// This handle, refusing every call ([`OtherServer`]) when the server listening on the socket
+    /// is not the process `pid` (told by the socket's peer credentials, no round trip): for
+    /// Claude Code's hooks, which must only ever reach the server of their pane.
+    pub fn only_server_pid(mut self, pid: Option<u32>) -> Tmux {
+        self.server_pid = pid;
+        self
+    }
+
+    /// This handle, making every call through the tmux program (as `CDEV_TMUX_CLIENT=program`):
+    /// for comparing the two ways in tests.
+    pub fn through_program(mut self) -> Tmux {
+        self.direct = false;
+        self
+    }
+
     pub fn server(&self) -> &Server {
         &self.server
     }
@@ -148,6 +105,12 @@ impl Tmux {
     /// How many tmux processes this handle has started (for tests and `--timings`-style checks).
     pub fn spawned(&self) -> u32 {
         self.spawned.get()
+    }
+
+    /// How many calls this handle has made to the server, straight on its socket or through a
+    /// tmux process: the round trips.
+    pub fn calls(&self) -> u32 {
+        self.calls.get()
     }
 
     /// The tmux version, from the cache when the binary has not changed since it was last asked.
@@ -187,15 +150,11 @@ impl Tmux {
 
     fn chain_argv(&self, commands: &[TmuxCommand]) -> Vec<OsString> {
         // `-u`: without it, a client in a non-UTF-8 locale gets every control character and
-        // non-ASCII byte of the output replaced by `_`, record separators included.
+        // non-ASCII byte of the output replaced by `_`, record separators included. (The direct
+        // client in wire.rs sets the same flag.)
         let mut argv: Vec<OsString> = vec!["-u".into()];
         argv.extend(self.server.args());
-        for (i, command) in commands.iter().enumerate() {
-            if i > 0 {
-                argv.push(";".into());
-            }
-            argv.extend(command.args().iter().map(OsString::from));
-        }
+        argv.extend(commands_argv(commands));
         argv
     }
 
@@ -227,8 +186,7 @@ impl Tmux {
             return Ok(Vec::new());
         }
         self.version()?.ensure_supported()?;
-        let argv = self.chain_argv(commands);
-        let mut output = self.spawn(&argv)?;
+        let mut output = self.call(commands)?;
         // A server on its way out (its last session just closed, or a `start-server` with no
         // session to keep it) can accept a client and close it before running anything: tmux
         // says "server exited unexpectedly". Nothing ran, so the call is made again; by then the
@@ -238,7 +196,7 @@ impl Tmux {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(pause_ms));
-            output = self.spawn(&argv)?;
+            output = self.call(commands)?;
         }
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
         if !output.status.success() {
@@ -319,10 +277,41 @@ impl Tmux {
         }
     }
 
+    /// One call of `commands`: straight on the server's socket (wire.rs) unless told otherwise
+    /// (`CDEV_TMUX_CLIENT=program`, [`Tmux::through_program`]), else — or when the direct call
+    /// cannot be made as the program would make it — by running the tmux program.
+    fn call(&self, commands: &[TmuxCommand]) -> Result<Output> {
+        self.calls.set(self.calls.get() + 1);
+        let started = Instant::now();
+        let output = self.call_once(commands);
+        let first = commands.first().and_then(|c| c.args().first()).map_or("", String::as_str);
+        crate::timings::tmux_called(first, commands.len(), started.elapsed());
+        output
+    }
+
+    fn call_once(&self, commands: &[TmuxCommand]) -> Result<Output> {
+        if self.direct {
+            let socket = self.server.socket_path();
+            let found_by_tmux = !matches!(self.server, Server::Socket(_));
+            let argv = commands_argv(commands);
+            if let Some(output) = wire::run(&socket, found_by_tmux, &argv, self.deadline, self.server_pid)? {
+                return Ok(output);
+            }
+        }
+        if let Some(expected) = self.server_pid {
+            // The program cannot be asked which server it reached: ask the socket first.
+            if let Ok(probe) = std::os::unix::net::UnixStream::connect(self.server.socket_path()) {
+                server::check_pid(&probe, expected)?;
+            }
+        }
+        self.spawn(&self.chain_argv(commands))
+    }
+
     // The one place a tmux process is started.
     #[allow(clippy::disallowed_methods)]
     fn spawn(&self, argv: &[OsString]) -> Result<Output> {
         self.spawned.set(self.spawned.get() + 1);
+        crate::timings::tmux_started();
         let mut command = Command::new(&self.program);
         command.args(argv);
         let cannot_run = |err: std::io::Error| match err.kind() {
@@ -339,55 +328,20 @@ impl Tmux {
     }
 }
 
-/// The output of `child`, or an error once `deadline` passes with the child still running (it is
-/// killed then). Each pipe is drained by a thread of its own, so a full pipe never stalls the
-/// child and the wait itself can time out.
-fn output_by(mut child: std::process::Child, deadline: Instant) -> Result<Output> {
-    use std::io::Read;
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let pipes: [Option<Box<dyn Read + Send>>; 2] = [
-        child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
-        child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
-    ];
-    for (which, pipe) in pipes.into_iter().enumerate() {
-        let sender = sender.clone();
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            let _ = sender.send((which, bytes));
-        });
-    }
-    let mut streams: [Option<Vec<u8>>; 2] = [None, None];
-    while streams.iter().any(Option::is_none) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match receiver.recv_timeout(left) {
-            Ok((which, bytes)) => streams[which] = Some(bytes),
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!(NotAnswering);
-            }
+/// The command part of a tmux command line: each command's arguments, `;` between commands.
+fn commands_argv(commands: &[TmuxCommand]) -> Vec<OsString> {
+    let mut argv = Vec::new();
+    for (i, command) in commands.iter().enumerate() {
+        if i > 0 {
+            argv.push(";".into());
         }
+        argv.extend(command.args().iter().map(OsString::from));
     }
-    // Both pipes are closed: the client is exiting.
-    let status = child.wait().context("could not wait for tmux")?;
-    let [stdout, stderr] = streams.map(Option::unwrap_or_default);
-    Ok(Output { status, stdout, stderr })
+    argv
 }
 
-/// The error for a tmux call given up at its deadline.
-#[derive(Debug)]
-pub struct NotAnswering;
-
-impl fmt::Display for NotAnswering {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the tmux server did not answer in time (the call was given up)")
-    }
-}
-
-impl std::error::Error for NotAnswering {}
+/// How long to wait before each new try of a call a shutting-down server dropped.
+const SERVER_EXIT_RETRY_PAUSES_MS: [u64; 3] = [10, 50, 200];
 
 /// What one tmux client may send: tmux's message limit (16 KiB) less room for its header and
 /// the server flags.
@@ -413,40 +367,9 @@ fn batches(commands: &[TmuxCommand], limit: usize) -> Vec<&[TmuxCommand]> {
     runs
 }
 
-/// tmux's messages when nothing listens on the socket: never started, or a stale socket file.
-/// What a tmux client says when its server goes away under it.
-const SERVER_EXITED: &str = "server exited unexpectedly";
-
-/// How long to wait before each new try of a call a shutting-down server dropped.
-const SERVER_EXIT_RETRY_PAUSES_MS: [u64; 3] = [10, 50, 200];
-
-fn is_no_server_message(stderr: &str) -> bool {
-    stderr.starts_with("no server running on")
-        || (stderr.starts_with("error connecting to")
-            && (stderr.contains("No such file or directory") || stderr.contains("Connection refused")))
-}
-
-/// The first executable named `name` on `PATH`.
-pub fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = env::var_os("PATH")?;
-    env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn socket_flag_wins_over_name_as_in_tmux() {
-        let s = Server::choose(Some("a".into()), Some(PathBuf::from("/s")));
-        assert_eq!(s, Server::Socket(PathBuf::from("/s")));
-        assert_eq!(Server::choose(Some("a".into()), None), Server::Name("a".into()));
-    }
 
     #[test]
     fn long_chains_are_split_in_order_and_short_ones_are_not() {
@@ -458,14 +381,5 @@ mod tests {
         assert_eq!(runs.iter().map(|r| r.len()).sum::<usize>(), 10);
         assert_eq!(runs.concat(), commands, "nothing lost, nothing reordered");
         assert_eq!(batches(&[], 10).len(), 0);
-    }
-
-    #[test]
-    fn no_server_messages_are_recognised() {
-        assert!(is_no_server_message("no server running on /tmp/tmux-0/x"));
-        assert!(is_no_server_message("error connecting to /tmp/tmux-0/x (No such file or directory)"));
-        assert!(is_no_server_message("error connecting to /tmp/tmux-0/x (Connection refused)"));
-        assert!(!is_no_server_message("error connecting to /tmp/tmux-0/x (Permission denied)"));
-        assert!(!is_no_server_message("can't find session: x"));
     }
 }

@@ -4,6 +4,10 @@
 
 use std::collections::BTreeMap;
 
+/// The most `history-limit` (scrollback lines per pane) cdev sets, whether a template or a
+/// snapshot asks: far above any real use, below what would eat the server's memory.
+pub const MAX_HISTORY_LIMIT: u32 = 10_000_000;
+
 /// Global options of a server by name (user options with their `@`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TmuxOptions(pub BTreeMap<String, String>);

@@ -2,6 +2,7 @@
 //! sessions. Session-level fields are repeated on each pane's line; that is what lets one call
 //! describe everything.
 
+use crate::tmux::cdev_option;
 use anyhow::Result;
 
 use super::format::{plain, text, Field, Fields, Record};
@@ -31,19 +32,56 @@ pub struct Pane {
     pub agent_state: Option<String>,
     /// `@cdev_cost`: what the pane's agent cost so far (USD), from Claude Code's statusLine.
     pub cost: Option<f64>,
+    /// `@cdev_claude_transcript`, and `@cdev_transcript_usage` as the option holds it: what cdev
+    /// added up from the transcript, which `agent::tally` reads.
+    pub transcript: Option<String>,
+    pub transcript_usage: Option<String>,
+}
+
+/// The session's fields, which every record describing a session starts with (a pane's line
+/// repeats them; `listing` has one line per session). Read by [`read_session`].
+const SESSION_FIELDS: [Field; 9] = [
+    plain("session_id"),
+    plain("session_name"),
+    text("session_path"),
+    plain("session_windows"),
+    plain("session_attached"),
+    plain("session_created"),
+    plain("session_activity"),
+    text(cdev_option::PROJECT_ROOT),
+    text(cdev_option::TEMPLATE),
+];
+
+/// [`SESSION_FIELDS`] followed by `rest`: a record's `FIELDS` (`N` is 9 more than `M`).
+pub const fn after_session_fields<const N: usize, const M: usize>(rest: [Field; M]) -> [Field; N] {
+    assert!(N == SESSION_FIELDS.len() + M, "N must be the session's fields and rest");
+    let mut fields = [plain(""); N];
+    let mut i = 0;
+    while i < N {
+        fields[i] = if i < SESSION_FIELDS.len() { SESSION_FIELDS[i] } else { rest[i - SESSION_FIELDS.len()] };
+        i += 1;
+    }
+    fields
+}
+
+/// Reads [`SESSION_FIELDS`] into a session with no panes yet.
+pub fn read_session<P>(f: &mut Fields<'_>) -> Result<Session<P>> {
+    Ok(Session {
+        id: f.string()?,
+        name: f.string()?,
+        path: f.string()?,
+        windows: f.number()?,
+        attached: f.number()?,
+        created: f.number()?,
+        activity: f.number()?,
+        project_root: f.optional()?,
+        template: f.optional()?,
+        panes: Vec::new(),
+    })
 }
 
 impl Record for Pane {
-    const FIELDS: &'static [Field] = &[
-        plain("session_id"),
-        plain("session_name"),
-        text("session_path"),
-        plain("session_windows"),
-        plain("session_attached"),
-        plain("session_created"),
-        plain("session_activity"),
-        text("@cdev_project_root"),
-        text("@cdev_template"),
+    const FIELDS: &'static [Field] = &after_session_fields::<20, 11>([
         plain("window_index"),
         text("window_name"),
         plain("pane_id"),
@@ -51,9 +89,11 @@ impl Record for Pane {
         plain("pane_active"),
         text("pane_current_command"),
         text("pane_current_path"),
-        text("@cdev_agent_state"),
-        text("@cdev_cost"),
-    ];
+        text(cdev_option::AGENT_STATE),
+        text(cdev_option::COST),
+        text(cdev_option::CLAUDE_TRANSCRIPT),
+        text(cdev_option::TRANSCRIPT_USAGE),
+    ]);
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(Pane {
@@ -75,13 +115,16 @@ impl Record for Pane {
             current_path: f.string()?,
             agent_state: f.optional()?,
             cost: f.optional()?.and_then(|c| c.parse().ok()),
+            transcript: f.optional()?,
+            transcript_usage: f.optional()?,
         })
     }
 }
 
-/// A session and its panes, in tmux's order.
+/// A session and its panes, in tmux's order: every pane's whole record (`Pane`, from
+/// `list-panes -a`), or what one line per session says of each (`listing::PaneAgent`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Session {
+pub struct Session<P = Pane> {
     pub id: String,
     pub name: String,
     pub path: String,
@@ -91,10 +134,10 @@ pub struct Session {
     pub activity: i64,
     pub project_root: Option<String>,
     pub template: Option<String>,
-    pub panes: Vec<Pane>,
+    pub panes: Vec<P>,
 }
 
-impl Session {
+impl<P> Session<P> {
     /// The project the session works on: the root cdev recorded, else the session's start directory.
     pub fn project_root(&self) -> &str {
         self.project_root.as_deref().unwrap_or(&self.path)
@@ -139,7 +182,7 @@ pub struct SessionSummary {
 }
 
 impl Record for SessionSummary {
-    const FIELDS: &'static [Field] = &[plain("session_name"), text("@cdev_project_root")];
+    const FIELDS: &'static [Field] = &[plain("session_name"), text(cdev_option::PROJECT_ROOT)];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(SessionSummary { name: f.string()?, project_root: f.optional()? })
@@ -162,11 +205,17 @@ pub struct AgentPane {
     pub cost: Option<f64>,
     pub context: Option<u32>,
     pub model: Option<String>,
+    /// `@cdev_claude_transcript`, and `@cdev_transcript_usage` as the option holds it (read by
+    /// `agent::tally`).
+    pub transcript: Option<String>,
+    pub transcript_usage: Option<String>,
 }
 
 impl AgentPane {
     /// Only panes with an agent state or a Claude session id (a `list-panes -f` filter).
-    pub const FILTER: &'static str = "#{||:#{@cdev_agent_state},#{@cdev_claude_session}}";
+    pub fn filter() -> String {
+        format!("#{{||:#{{{}}},#{{{}}}}}", cdev_option::AGENT_STATE, cdev_option::CLAUDE_SESSION)
+    }
 }
 
 impl Record for AgentPane {
@@ -175,14 +224,16 @@ impl Record for AgentPane {
         plain("window_index"),
         plain("pane_index"),
         plain("pane_id"),
-        text("@cdev_agent_state"),
-        text("@cdev_agent_since"),
-        text("@cdev_claude_session"),
+        text(cdev_option::AGENT_STATE),
+        text(cdev_option::AGENT_SINCE),
+        text(cdev_option::CLAUDE_SESSION),
         text("pane_current_path"),
-        text("@cdev_worktree"),
-        text("@cdev_cost"),
-        text("@cdev_context"),
-        text("@cdev_model"),
+        text(cdev_option::WORKTREE),
+        text(cdev_option::COST),
+        text(cdev_option::CONTEXT),
+        text(cdev_option::MODEL),
+        text(cdev_option::CLAUDE_TRANSCRIPT),
+        text(cdev_option::TRANSCRIPT_USAGE),
     ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
@@ -199,6 +250,8 @@ impl Record for AgentPane {
             cost: f.optional()?.and_then(|s| s.parse().ok()),
             context: f.optional()?.and_then(|s| s.parse().ok()),
             model: f.optional()?,
+            transcript: f.optional()?,
+            transcript_usage: f.optional()?,
         })
     }
 }
@@ -211,7 +264,7 @@ pub struct AgentStateOnly {
 }
 
 impl Record for AgentStateOnly {
-    const FIELDS: &'static [Field] = &[plain("pane_id"), text("@cdev_agent_state")];
+    const FIELDS: &'static [Field] = &[plain("pane_id"), text(cdev_option::AGENT_STATE)];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
         Ok(AgentStateOnly { pane_id: f.string()?, state: f.optional()? })
@@ -247,8 +300,8 @@ pub struct HealthPane {
 impl Record for HealthPane {
     const FIELDS: &'static [Field] = &[
         plain("session_name"),
-        text("@cdev_template"),
-        text("@cdev_project_root"),
+        text(cdev_option::TEMPLATE),
+        text(cdev_option::PROJECT_ROOT),
         plain("window_index"),
         plain("pane_index"),
         plain("pane_dead"),
@@ -256,12 +309,12 @@ impl Record for HealthPane {
         text("pane_start_command"),
         text("pane_title"),
         text("pane_current_path"),
-        text("@cdev_worktree"),
-        text("@cdev_agent_state"),
-        text("@cdev_agent_since"),
-        text("@cdev_agent_error"),
+        text(cdev_option::WORKTREE),
+        text(cdev_option::AGENT_STATE),
+        text(cdev_option::AGENT_SINCE),
+        text(cdev_option::AGENT_ERROR),
         plain("pane_pid"),
-        text("@cdev_role"),
+        text(cdev_option::ROLE),
         plain("session_created"),
     ];
 
@@ -302,5 +355,38 @@ impl ServerId {
     /// `plain("start_time")`.
     pub fn from_fields(f: &mut Fields<'_>) -> Result<ServerId> {
         Ok(ServerId { pid: f.number()?, started: f.number()? })
+    }
+}
+
+/// An attached client: its name (what `-c` takes), its terminal and the session it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub name: String,
+    pub tty: String,
+    pub session: String,
+}
+
+impl Record for Client {
+    const FIELDS: &'static [Field] = &[text("client_name"), text("client_tty"), plain("client_session")];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(Client { name: f.string()?, tty: f.string()?, session: f.string()? })
+    }
+}
+
+/// A pane and the worktree cdev started its agent in (`cdev worktree list` and `remove`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorktreePane {
+    pub pane_id: String,
+    pub worktree: Option<String>,
+    pub agent_state: Option<String>,
+}
+
+impl Record for WorktreePane {
+    const FIELDS: &'static [Field] =
+        &[plain("pane_id"), text(cdev_option::WORKTREE), text(cdev_option::AGENT_STATE)];
+
+    fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
+        Ok(WorktreePane { pane_id: f.string()?, worktree: f.optional()?, agent_state: f.optional()? })
     }
 }

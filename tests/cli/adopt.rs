@@ -1,4 +1,4 @@
-//! Sessions made without cdev (plain tmux, as the seed's scripts did) are cdev's too: their
+//! Sessions made without cdev (plain tmux, as the shell scripts cdev replaces did) are cdev's too: their
 //! project is told from what they hold, worktrees work there, and `cdev new` goes to them.
 
 use std::fs;
@@ -79,4 +79,37 @@ fn new_on_the_project_of_a_plain_session_goes_to_it_issue_16() {
     let listed = json(&env.cdev(&["list", "--json"]).ok());
     let legacy = listed.as_array().unwrap().iter().find(|s| s["name"] == "claude-dev-legacy").unwrap();
     assert_eq!(legacy["project_root"], repo.to_string_lossy().as_ref(), "{legacy}");
+}
+
+#[test]
+fn plain_sessions_of_other_projects_cost_new_no_tmux_call_issue_21() {
+    let mut env = TestEnv::lived_in();
+    let (other, scripted, mine) = (repo(&env, "other"), repo(&env, "scripted"), repo(&env, "mine"));
+    env.start_session("claude-dev-other", &other);
+    // As shell scripts made them: PROJECT_ROOT in the session's environment.
+    let scripted_root = format!("PROJECT_ROOT={}", scripted.display());
+    let scripted_dir = scripted.to_string_lossy().into_owned();
+    env.tmux(&["new-session", "-d", "-s", "claude-dev-scripted", "-c", &scripted_dir, "-e", &scripted_root])
+        .ok();
+    let counter = env.count_tmux_calls();
+    env.cdev(&["list"]).ok(); // caches the tmux version
+    fs::remove_file(&counter).unwrap();
+
+    let out = env.cdev(&["new", "--no-attach", &mine.to_string_lossy()]).ok();
+    assert_eq!(out.trim(), "claude-dev-mine");
+    let calls = crate::support::tmux_calls(&counter);
+    assert_eq!(calls.len(), 2, "the read and the creation only: {calls:#?}");
+    assert_eq!(project_root_option(&env, "claude-dev-other"), "", "not adopted");
+}
+
+#[test]
+fn a_global_project_root_is_not_taken_for_a_plain_sessions_own_issue_21() {
+    let env = TestEnv::lived_in();
+    let (other, mine) = (repo(&env, "other"), repo(&env, "mine"));
+    // tmux's formats fall back on the global environment: this value is no session's.
+    env.tmux(&["set-environment", "-g", "PROJECT_ROOT", &mine.to_string_lossy()]).ok();
+    env.start_session("claude-dev-other", &other);
+    let out = env.cdev(&["new", "--no-attach", &mine.to_string_lossy()]).ok();
+    assert_eq!(out.trim(), "claude-dev-mine");
+    assert_eq!(project_root_option(&env, "claude-dev-other"), "", "not adopted");
 }

@@ -281,8 +281,9 @@ fn a_hook_without_a_pane_finds_its_conversations_pane_or_does_nothing_issue_17()
     env.tmux(&["split-window", "-d", "-t", "=bg:"]).ok();
     let (tmux, _) = tmux_env(&env, "bg");
     let panes = env.panes("bg", "#{pane_id}");
+    const CONVERSATION: &str = "7a9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
     // The conversation cdev started in the second pane (`claude --session-id`).
-    env.tmux(&["set-option", "-p", "-t", &panes[1], "@cdev_claude_session", "conv-7"]).ok();
+    env.tmux(&["set-option", "-p", "-t", &panes[1], "@cdev_claude_session", CONVERSATION]).ok();
     let payload = |id: &str, name: &str| {
         format!(r#"{{"session_id":"{id}","cwd":"/h/.claude/jobs/j1","hook_event_name":"{name}"}}"#)
             .into_bytes()
@@ -290,16 +291,16 @@ fn a_hook_without_a_pane_finds_its_conversations_pane_or_does_nothing_issue_17()
     let quiet = |run: crate::support::Run| {
         assert_eq!((run.code(), run.stdout(), run.stderr()), (Some(0), String::new(), String::new()));
     };
-    quiet(background_hook(&env, Some(&tmux), &payload("conv-7", "UserPromptSubmit")));
+    quiet(background_hook(&env, Some(&tmux), &payload(CONVERSATION, "UserPromptSubmit")));
     assert_eq!(pane_option(&env, &panes[1], "@cdev_agent_state"), "working");
     assert_eq!(pane_option(&env, &panes[0], "@cdev_agent_state"), "");
     // A conversation no pane has: nothing, quietly.
-    quiet(background_hook(&env, Some(&tmux), &payload("conv-unknown", "Stop")));
+    quiet(background_hook(&env, Some(&tmux), &payload("0b9c1d2e-3f40-4a5b-8c6d-000000000000", "Stop")));
     assert_eq!(pane_option(&env, &panes[1], "@cdev_agent_state"), "working");
     assert_eq!(pane_option(&env, &panes[0], "@cdev_agent_state"), "");
     // Outside tmux with no default server: not even a tmux call.
     let counter = env.count_tmux_calls();
-    quiet(background_hook(&env, None, &payload("conv-7", "Stop")));
+    quiet(background_hook(&env, None, &payload(CONVERSATION, "Stop")));
     assert_eq!(crate::support::tmux_calls(&counter).len(), 0);
     assert!(fs::read_to_string(env.path("cdev.log")).unwrap_or_default().is_empty());
 }

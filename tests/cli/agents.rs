@@ -17,11 +17,23 @@ pub fn tmux_env(env: &TestEnv, session: &str) -> (String, String) {
 
 /// Runs `cdev claude hook` as Claude Code would from `pane`, with `payload` on stdin.
 pub fn hook(env: &TestEnv, tmux: &str, pane: &str, payload: &[u8]) -> crate::support::Run {
+    hook_with(env, tmux, pane, payload, &[])
+}
+
+/// [`hook`] with more environment variables.
+pub fn hook_with(
+    env: &TestEnv,
+    tmux: &str,
+    pane: &str,
+    payload: &[u8],
+    vars: &[(&str, &str)],
+) -> crate::support::Run {
     let mut cmd = env.command(CDEV);
     cmd.args(["claude", "hook"])
         .env("TMUX", tmux)
         .env("TMUX_PANE", pane)
-        .env("CDEV_LOG", env.path("cdev.log"));
+        .env("CDEV_LOG", env.path("cdev.log"))
+        .envs(vars.iter().copied());
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
@@ -129,6 +141,55 @@ fn bad_payloads_and_dead_panes_are_silent_and_change_nothing() {
     outside.args(["claude", "hook"]);
     let run = env.run(outside);
     assert_eq!((run.code(), run.stdout()), (Some(0), String::new()));
+}
+
+/// Issue 21: the hook is what every Claude Code event waits for. A repeated state costs one call
+/// to the server, made on its socket: no tmux process at all, and no journal write.
+#[test]
+fn a_repeated_state_costs_the_hook_one_call_on_the_socket_and_no_process_issue_21() {
+    let env = TestEnv::lived_in();
+    env.start_session("calls", &env.home());
+    let (tmux, pane) = tmux_env(&env, "calls");
+    hook(&env, &tmux, &pane, &event("PreToolUse", "")).ok();
+    let journal = env.journal_file("calls", &pane);
+    let written = fs::metadata(&journal).unwrap().modified().unwrap();
+    let run = hook_with(&env, &tmux, &pane, &event("PostToolUse", ""), &[("CDEV_TIMINGS", "1")]);
+    let timings = run.stderr();
+    assert!(timings.contains("(1 tmux calls, 0 tmux processes)"), "{timings}");
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "working");
+    assert_eq!(fs::metadata(&journal).unwrap().modified().unwrap(), written, "the journal was not rewritten");
+}
+
+/// A Claude Code of a server that ended still fires hooks as it exits (SessionEnd, a last Stop),
+/// with its old `$TMUX`. When a new server has taken the socket meanwhile (a restart, a restore
+/// right after), pane ids start over: the event must not land on the new server's `%0`, which is
+/// another pane (restored, it then carried the dead conversation's id and was resumed on it).
+#[test]
+fn events_from_a_server_that_ended_never_reach_the_one_that_took_its_socket() {
+    let env = TestEnv::new();
+    env.start_session("old", &env.home());
+    let (old_tmux, old_pane) = tmux_env(&env, "old");
+    env.kill_server();
+    env.start_session("new", &env.home());
+    let (new_tmux, new_pane) = tmux_env(&env, "new");
+    assert_eq!(old_pane, new_pane, "the new server reuses the pane id: the test tests nothing otherwise");
+    assert_ne!(old_tmux, new_tmux);
+    let late = event("SessionEnd", "");
+    for client in ["socket", "program"] {
+        let run = hook_with(&env, &old_tmux, &old_pane, &late, &[("CDEV_TMUX_CLIENT", client)]);
+        assert_eq!(
+            (run.code(), run.stdout(), run.stderr()),
+            (Some(0), String::new(), String::new()),
+            "{client}"
+        );
+        assert_eq!(pane_option(&env, &new_pane, "@cdev_claude_session"), "", "{client}");
+        assert_eq!(pane_option(&env, &new_pane, "@cdev_agent_state"), "", "{client}");
+    }
+    let log = fs::read_to_string(env.path("cdev.log")).unwrap();
+    assert!(log.contains("is not the one of $TMUX"), "{log}");
+    // The server's own panes are heard as ever.
+    hook(&env, &new_tmux, &new_pane, &event("Stop", "")).ok();
+    assert_eq!(pane_option(&env, &new_pane, "@cdev_agent_state"), "done");
 }
 
 /// Issue 17, defect 4: in 4 to 6 of 10 bursts of racing hooks the journal ended saying another
@@ -378,7 +439,9 @@ fn install_hooks_merges_into_claudes_settings_and_refuses_a_broken_file() {
     fs::write(&settings, "{\n  \"theme\": \"dark\"\n}\n").unwrap();
     let mut install = env.command(CDEV);
     install.args(["claude", "install-hooks"]).env("CLAUDE_CONFIG_DIR", &config);
-    assert!(env.run(install).ok().starts_with("cdev hooks installed in"));
+    let said = env.run(install).ok();
+    assert!(said.starts_with("cdev hooks installed in"), "{said}");
+    assert!(!said.contains("statusLine"), "no statusLine of the user's to speak of: {said}");
     let merged = json(&fs::read_to_string(&settings).unwrap());
     assert_eq!(merged["theme"], "dark");
     assert_eq!(merged["hooks"]["PermissionRequest"][0]["hooks"][0]["command"], format!("{CDEV} claude hook"));
@@ -392,7 +455,28 @@ fn install_hooks_merges_into_claudes_settings_and_refuses_a_broken_file() {
     broken.args(["claude", "install-hooks"]).env("CLAUDE_CONFIG_DIR", &config);
     let err = env.run(broken).fails_with(2);
     assert!(err.contains(&format!("{}:1: ", settings.display())), "{err}");
+    assert_eq!(err.matches(&settings.display().to_string()).count(), 1, "the file named once: {err}");
     assert_eq!(fs::read_to_string(&settings).unwrap(), "{\"theme\": \"dark\",,}");
+
+    // A key that is not what Claude Code's schema says: the file once, with the key's line.
+    for (text, verb, said) in [
+        ("{\n  \"theme\": \"dark\",\n  \"hooks\": []\n}\n", "install", "3: key `hooks`: not an object"),
+        (
+            "{\n  \"hooks\": {\n    \"Stop\": [],\n    \"Stop\": []\n  }\n}\n",
+            "uninstall",
+            "4: key `hooks.Stop`: appears twice (Claude Code reads the last one)",
+        ),
+    ] {
+        fs::write(&settings, text).unwrap();
+        let mut refused = env.command(CDEV);
+        refused.args(["claude", &format!("{verb}-hooks")]).env("CLAUDE_CONFIG_DIR", &config);
+        let err = env.run(refused).fails_with(2);
+        assert_eq!(
+            err.trim_end(),
+            format!("cdev: could not {verb} cdev's hooks: {}:{said}", settings.display())
+        );
+        assert_eq!(fs::read_to_string(&settings).unwrap(), text, "refused, never overwritten");
+    }
 }
 
 #[test]

@@ -98,8 +98,10 @@ fn autosaves_asked_for_at_once_make_one_save_and_print_nothing_issue_16() {
         assert_eq!(run.ok(), "", "run-shell would show anything printed");
         assert_eq!(run.stderr(), "");
     }
+    // The saver that took the request may be `cdev new`'s own autosave, still running when the
+    // five return (they leave the request to it): wait for its write, then count.
+    wait_for("the save of six panes", || saved_panes(&env, "claude-dev-web") == 6);
     assert_eq!(snapshot_files(&env, "claude-dev-web"), 2, "one save for five requests");
-    assert_eq!(saved_panes(&env, "claude-dev-web"), 6);
     assert_eq!(snapshot_files(&env, "notes"), 0, "only cdev's sessions are autosaved");
     // Nothing changed: asking again writes nothing.
     env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
@@ -254,7 +256,7 @@ fn a_saver_started_while_another_saves_leaves_at_once_and_its_request_is_kept_is
     // Another saver holds the lock (this test, standing in for it), from before the change: a
     // saver the split's own hook starts leaves at once too, and none saves meanwhile. (Taken
     // after the split, a saver the hook started first could save and clear the request.)
-    let lock = fs::File::options().write(true).open(env.path("state/cdev/locks/autosave.lock")).unwrap();
+    let lock = fs::File::options().write(true).open(autosave_lock(&env)).unwrap();
     lock.lock().unwrap();
     env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:"]).ok();
     env.tmux(&["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
@@ -267,4 +269,40 @@ fn a_saver_started_while_another_saves_leaves_at_once_and_its_request_is_kept_is
     drop(lock);
     env.cdev(&["save", "--auto"]).ok();
     assert_eq!(saved_panes(&env, "claude-dev-web"), 6);
+}
+
+/// The autosave lock of the test's server (one per server: `autosave-<socket path>.lock`).
+fn autosave_lock(env: &TestEnv) -> std::path::PathBuf {
+    let locks = env.path("state/cdev/locks");
+    let mut found: Vec<_> = fs::read_dir(&locks)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("autosave-"))
+        .collect();
+    assert_eq!(found.len(), 1, "one server, one autosave lock: {found:?}");
+    found.remove(0)
+}
+
+/// A saver serves only its own server's requests: with one lock for every server, a second
+/// server's request was dropped while the first one saved, and no timer was armed there.
+#[test]
+fn a_second_server_of_the_same_user_autosaves_while_the_first_one_does() {
+    let env = TestEnv::lived_in();
+    web_session(&env);
+    // A second server of the same user (same HOME, another socket).
+    let other = format!("{}-other", env.socket);
+    let on_other = |program: &str, args: &[&str]| {
+        let mut cmd = env.command(program);
+        cmd.arg("-L").arg(&other).args(args);
+        env.run(cmd)
+    };
+    on_other("tmux", &["-f", "/dev/null", "new-session", "-d", "-s", "claude-dev-api"]).ok();
+    let lock = fs::File::options().write(true).open(autosave_lock(&env)).unwrap();
+    lock.lock().unwrap();
+    on_other("tmux", &["set-option", "-g", "@cdev_autosave_pending", "1"]).ok();
+    on_other(CDEV, &["save", "--auto"]).ok();
+    let pending = on_other("tmux", &["show-options", "-gqv", "@cdev_autosave_pending"]).ok();
+    on_other("tmux", &["kill-server"]);
+    assert_eq!(pending.trim(), "", "served although the first server's saver holds its own lock");
+    assert!(env.path("state/cdev/snapshots/claude-dev-api/latest").exists());
 }

@@ -32,7 +32,7 @@ fn pinned(variable: &str, dir: &str, version: &str) -> PathBuf {
 pub fn claude_bins() -> [PathBuf; 2] {
     [
         pinned("CDEV_CLAUDE_BIN", "claude-code", "2.1.197"),
-        pinned("CDEV_CLAUDE_BIN_NEWEST", "claude-code-2.1.328", "2.1.328"),
+        pinned("CDEV_CLAUDE_BIN_NEWEST", "claude-code-2.1.332", "2.1.332"),
     ]
 }
 

@@ -122,7 +122,7 @@ fn a_conversation_id_that_is_an_option_never_reaches_claude_issue_18() {
     );
     env.write_transcript(&root, ID);
     env.cdev(&["restore", &snapshot.to_string_lossy()]).ok();
-    wait_for("claude to resume", || log.exists());
+    crate::support::wait_for_line("claude to resume", &log);
     let args = fs::read_to_string(&log).unwrap();
     assert!(args.contains(&format!("--resume={ID}")) && !args.contains("dangerously"), "{args}");
 }

@@ -1,4 +1,4 @@
-//! The seed's git helpers: `cdev git-hook install` (a real `git commit` runs it) and
+//! The git helpers: `cdev git-hook install` (a real `git commit` runs it) and
 //! `cdev git-status` (the pane with role git), plus the synchronize-panes toggle.
 
 use std::fs;

@@ -112,6 +112,8 @@ fn prefix_t_enter_goes_to_a_session_and_to_a_project_issue_19() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let mode = env.tmux(&["display-message", "-p", "-t", "=claude-dev-beta:", "#{pane_in_mode}"]).ok();
     assert_eq!(mode.trim(), "0", "{}", client.screen());
+    // Nor a word in the status line: Esc is no error to tell the client about.
+    assert!(!client.screen().contains("cdev:"), "{}", client.screen());
 }
 
 #[test]

@@ -87,6 +87,22 @@ fn sessions_show_project_clients_windows_and_cdev_marking() {
 }
 
 #[test]
+fn wide_names_line_up_by_the_columns_a_terminal_gives_them() {
+    let env = TestEnv::new();
+    env.start_session("日本語", &env.home());
+    env.start_session("abc", &env.home());
+    let table = env.cdev(&["list"]).ok();
+    // The project column (`~`) starts at the same terminal column on every row: 日本語 takes
+    // six columns, though it is three characters (kana and CJK ideographs take two each).
+    let columns_of =
+        |text: &str| text.chars().map(|c| if ('\u{3040}'..='\u{9fff}').contains(&c) { 2 } else { 1 }).sum();
+    let columns: Vec<usize> =
+        table.lines().filter(|l| l.contains('~')).map(|l| columns_of(&l[..l.find('~').unwrap()])).collect();
+    assert_eq!(columns.len(), 2, "{table}");
+    assert_eq!(columns[0], columns[1], "{table}");
+}
+
+#[test]
 fn paths_with_newlines_separators_and_format_characters_are_read_exactly() {
     let env = TestEnv::new();
     let dir = env.home().join("we\nird\u{1f}%1F%0A #(touch PWNED) $(touch PWNED2);");
@@ -164,4 +180,40 @@ fn the_socket_flag_wins_over_dollar_tmux() {
     let mut cmd = env.command(CDEV);
     cmd.args(["-S", mine.trim(), "list", "--json"]).env("TMUX", format!("{},1,0", socket.trim()));
     assert_eq!(json(&env.run(cmd).ok())[0]["name"], "mine");
+}
+
+#[test]
+fn a_lived_in_servers_sessions_count_every_pane_and_agent_whatever_their_options_hold() {
+    // Panes far above %0, windows with gaps (`notes`), base-index 1, and pane options set by hand
+    // to what could pose as the listing's separators: tmux folds each session's panes into one
+    // line (helper/tmux/listing.rs), which must still count every pane and only real agents.
+    let env = TestEnv::lived_in();
+    let web = env.home().join("projects/web");
+    fs::create_dir_all(&web).unwrap();
+    env.start_session("claude-dev-web", &web);
+    env.tmux(&["new-window", "-d", "-t", "=claude-dev-web:"]).ok();
+    env.tmux(&["split-window", "-d", "-t", "=claude-dev-web:2"]).ok();
+    let panes = env.panes("claude-dev-web", "#{pane_id}");
+    assert_eq!(panes.len(), 3);
+    let set = |pane: &str, option: &str, value: &str| {
+        env.tmux(&["set-option", "-p", "-t", pane, option, value]).ok();
+    };
+    set(&panes[0], "@cdev_agent_state", "working");
+    set(&panes[0], "@cdev_cost", "1.25");
+    set(&panes[1], "@cdev_agent_state", "waiting= =x\u{1f}y\nz");
+    set(&panes[1], "@cdev_cost", "0.5 ; 9=");
+    set(&panes[2], "@cdev_agent_state", "waiting");
+    let sessions = json(&env.cdev(&["list", "--json"]).ok());
+    let by_name = |name: &str| {
+        sessions.as_array().unwrap().iter().find(|s| s["name"] == name).cloned().unwrap_or_default()
+    };
+    let web = by_name("claude-dev-web");
+    assert_eq!(web["panes"], 3, "{web:#}");
+    assert_eq!(web["windows"], 2);
+    assert_eq!(web["agents"], serde_json::json!({"working": 1, "waiting": 1}), "{web:#}");
+    assert_eq!(web["cost_usd"], 1.25, "only a cost tmux reads as a number counts: {web:#}");
+    let notes = by_name("notes");
+    let notes_panes = env.panes("notes", "#{pane_id}").len();
+    assert_eq!(notes["panes"], notes_panes, "{notes:#}");
+    assert_eq!(notes["cdev"], false);
 }

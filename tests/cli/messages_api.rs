@@ -256,8 +256,17 @@ fn send_json(stream: &mut TcpStream, value: &serde_json::Value) -> bool {
     stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes())).is_ok()
 }
 
+/// What each reply used, as the API reports it: some of the prompt written to the cache, more
+/// read from it (a message's context is all three inputs: 12,012 tokens).
 fn usage() -> serde_json::Value {
-    serde_json::json!({"input_tokens": 12, "output_tokens": 5, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0})
+    serde_json::json!({"input_tokens": 12, "output_tokens": 5, "cache_creation_input_tokens": 2000, "cache_read_input_tokens": 10000})
+}
+
+/// A fresh message id per reply, as the API gives (Claude Code writes a message over several
+/// transcript lines, and cdev counts each id once).
+fn message_id() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    format!("msg_cdev{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 fn message_json(model: &str, reply: &Reply) -> serde_json::Value {
@@ -270,12 +279,12 @@ fn message_json(model: &str, reply: &Reply) -> serde_json::Value {
             "tool_use",
         ),
     };
-    serde_json::json!({"id": "msg_cdev", "type": "message", "role": "assistant", "model": model,
+    serde_json::json!({"id": message_id(), "type": "message", "role": "assistant", "model": model,
         "content": content, "stop_reason": stop, "stop_sequence": null, "usage": usage()})
 }
 
 fn stream_events(model: &str, reply: &Reply) -> Vec<(&'static str, String)> {
-    let start = serde_json::json!({"type": "message_start", "message": {"id": "msg_cdev", "type": "message",
+    let start = serde_json::json!({"type": "message_start", "message": {"id": message_id(), "type": "message",
         "role": "assistant", "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": usage()}});
     let (block, delta, stop) = match reply {
         Reply::Slow => (

@@ -94,6 +94,19 @@ fn creation_costs_the_same_two_tmux_processes_for_a_dozen_panes() {
 }
 
 #[test]
+fn with_autosave_off_new_asks_for_no_save_issue_21() {
+    let env = TestEnv::new();
+    let dir = react_project(&env, "quiet");
+    env.start_session("other", &env.home());
+    env.tmux(&["set-option", "-g", "@cdev-autosave", "off"]).ok();
+    env.cdev(&["new", "--no-attach", &dir.to_string_lossy()]).ok();
+    // The request (a pending flag and a saver started by run-shell) is made in the creation's
+    // own chain: nothing of it means no saver was started to read "off" and leave.
+    let pending = env.tmux(&["show-options", "-gqv", "@cdev_autosave_pending"]).ok();
+    assert_eq!(pending.trim(), "", "no save was asked for");
+}
+
+#[test]
 fn commands_run_despite_a_slow_shell_and_a_missing_program_leaves_a_usable_shell() {
     let env = TestEnv::new();
     fs::write(env.home().join(".bashrc"), "sleep 1\nPS1='ready> '\n").unwrap();
@@ -156,9 +169,17 @@ fn hostile_directory_names_are_used_exactly_and_never_run() {
         let root =
             env.tmux(&["show-options", "-v", "-t", &format!("={session}:"), "@cdev_project_root"]).ok();
         assert_eq!(root.strip_suffix('\n').unwrap(), dir.to_string_lossy(), "{name:?}");
-        let cwd =
-            env.tmux(&["list-panes", "-s", "-t", &format!("={session}:"), "-F", "#{pane_current_path}"]).ok();
-        assert_eq!(cwd, format!("{}\n", dir.display()), "{name:?}");
+        // tmux reads pane_current_path from the pane's foreground process, and prints nothing
+        // while that process is changing (the pane's command just started or ended): ask again.
+        let expected_cwd = format!("{}\n", dir.display());
+        let mut cwd = String::new();
+        wait_for("the pane's working directory", || {
+            cwd = env
+                .tmux(&["list-panes", "-s", "-t", &format!("={session}:"), "-F", "#{pane_current_path}"])
+                .ok();
+            cwd != "\n"
+        });
+        assert_eq!(cwd, expected_cwd, "{name:?}");
         wait_for("the pane's command", || dir.join("seen").exists());
         wait_for("the pane's output", || {
             fs::read_to_string(dir.join("seen")).unwrap() == format!("{name}|{}", dir.display())
@@ -412,5 +433,71 @@ fn a_project_directory_that_does_not_exist_gets_a_plain_message_issue_19() {
             "cdev: could not create session for {0}: the directory does not exist (make it first: mkdir -p {0})",
             missing.display()
         )
+    );
+}
+
+#[test]
+fn a_missing_claude_is_said_once_and_the_session_is_still_made() {
+    let mut env = TestEnv::new();
+    // This machine's PATH, less any directory that holds a `claude`.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let without_claude =
+        std::env::join_paths(std::env::split_paths(&path).filter(|d| !d.join("claude").exists())).unwrap();
+    let new = |env: &TestEnv, dir: &Path| {
+        let mut cmd = env.command(CDEV);
+        cmd.args(["-L", &env.socket, "new", "--no-attach"]).arg(dir).env("PATH", &without_claude);
+        env.run(cmd)
+    };
+    let app = env.project("projects/app");
+    let run = new(&env, &app);
+    assert_eq!(run.ok().trim(), "claude-dev-app", "the session is made all the same");
+    assert_eq!(
+        run.stderr().matches("not on PATH").count(),
+        1,
+        "said once for the template's two Claude panes: {}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr()
+            .contains("cdev: claude is not on PATH; the Claude panes of claude-dev-app will show a shell"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(env.panes("claude-dev-app", "#{pane_id}").len(), 5, "the rest of the template is there");
+    // A restore says it as well (its Claude panes would show "exec: claude: not found").
+    env.cdev(&["save", "claude-dev-app"]).ok();
+    env.tmux(&["kill-session", "-t", "=claude-dev-app"]).ok();
+    let mut restore = env.command(CDEV);
+    restore.args(["-L", &env.socket, "restore", "claude-dev-app"]).env("PATH", &without_claude);
+    let run = env.run(restore);
+    run.ok();
+    assert!(
+        run.stderr()
+            .contains("cdev: claude is not on PATH; the Claude panes of claude-dev-app will show a shell"),
+        "{}",
+        run.stderr()
+    );
+
+    // No Claude pane: nothing to say.
+    let plain = env.project("projects/plain");
+    fs::write(plain.join(".cdev.toml"), "[[windows]]\n[[windows.panes]]\ncommand = \"true\"\n").unwrap();
+    let run = new(&env, &plain);
+    assert!(!run.stderr().contains("not on PATH"), "{}", run.stderr());
+
+    // A `claude_command` that is found: nothing to say.
+    let claude = env.install_wrapper("my-claude", "#!/bin/sh\nexec sleep 600\n");
+    fs::create_dir_all(env.path("config/cdev")).unwrap();
+    fs::write(
+        env.path("config/cdev/config.toml"),
+        format!("claude_command = {:?}\n", claude.to_string_lossy()),
+    )
+    .unwrap();
+    let found = env.project("projects/found");
+    let run = new(&env, &found);
+    assert_eq!(run.ok().trim(), "claude-dev-found");
+    assert!(
+        !run.stderr().contains("not on PATH") && !run.stderr().contains("executable"),
+        "{}",
+        run.stderr()
     );
 }

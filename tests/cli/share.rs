@@ -149,4 +149,8 @@ fn a_read_only_guest_watches_an_unlisted_user_is_refused_and_unshare_ends_it() {
     assert!(err.contains("there is no user \"nobody;rm -rf\""), "{err}");
     let err = env.cdev(&["unshare", "work"]).fails_with(1);
     assert!(err.contains("it is not shared"), "{err}");
+    // A group that lists nobody would share with nobody (those whose primary group it is cannot
+    // be listed through every directory): said, not done.
+    let err = env.cdev(&["share", "work", "--group", "nogroup"]).fails_with(1);
+    assert!(err.contains("group \"nogroup\" lists no members; name who may join with --user"), "{err}");
 }

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{json, tmux_calls, wait_for, TestEnv, CDEV};
+use crate::support::{json, tmux_calls, wait_for, which, TestEnv, CDEV};
 
 fn snapshot_files(env: &TestEnv, session: &str) -> Vec<PathBuf> {
     let dir = env.path(&format!("state/cdev/snapshots/{session}"));
@@ -110,7 +110,7 @@ fn a_session_comes_back_with_layout_cwds_env_contents_and_commands() {
     }
     assert_ne!(env.panes("work", "#{pane_current_command}")[2], "sleep");
     // The Claude pane resumes its exact conversation.
-    wait_for("claude to be resumed", || claude_log.exists());
+    crate::support::wait_for_line("claude to be resumed", &claude_log);
     let args = fs::read_to_string(&claude_log).unwrap();
     assert!(args.trim_end().ends_with("--resume=0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"), "{args}");
     assert!(!args.contains("--continue"));
@@ -146,7 +146,7 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
         "{}",
         restore.stderr()
     );
-    wait_for("claude to be resumed", || claude_log.exists());
+    crate::support::wait_for_line("claude to be resumed", &claude_log);
     let args = fs::read_to_string(&claude_log).unwrap();
     assert!(args.trim_end().ends_with(&format!("--resume={new_id}")), "{args}");
 
@@ -155,7 +155,7 @@ fn a_conversation_switched_after_the_last_save_survives_a_crash() {
     let copy = env.cdev(&["restore", "work", "--as", "work-copy"]);
     copy.ok();
     assert!(!copy.stderr().contains("journal"), "{}", copy.stderr());
-    wait_for("the copy's claude to start", || claude_log.exists());
+    crate::support::wait_for_line("the copy's claude to start", &claude_log);
     let args = fs::read_to_string(&claude_log).unwrap();
     assert!(args.trim_end().ends_with(&format!("--resume={old_id}")), "{args}");
 }
@@ -177,6 +177,32 @@ fn restoring_over_a_live_session_is_refused_unless_renamed_or_forced() {
     run.ok();
     assert!(run.stderr().contains("before replacing it, s: 1 panes saved"), "{}", run.stderr());
     assert_eq!(snapshot_files(&env, "s").len(), 2, "the live session was saved before it was replaced");
+}
+
+/// A restore that finds the session restored from the very snapshot it would use — by a run that
+/// raced it and won, or by the user a moment before — has nothing to do; it is not a conflict.
+/// (Five parallel restores failed this way once tmux calls got fast enough for one run to finish
+/// before another had started.)
+#[test]
+fn restoring_what_was_just_restored_from_the_same_snapshot_is_nothing_to_do() {
+    let env = TestEnv::lived_in();
+    env.tmux(&["set-option", "-g", "@cdev-autosave", "off"]).ok();
+    env.start_session("s", &env.home());
+    env.cdev(&["save", "s"]).ok();
+    env.tmux(&["kill-session", "-t", "=s:"]).ok();
+    assert!(env.cdev(&["restore", "s"]).ok().contains("s: restored 1 panes"));
+    let pane = env.panes("s", "#{pane_id}");
+    let again = env.cdev(&["restore", "s"]);
+    assert_eq!(again.ok(), "");
+    assert!(again.stderr().contains("s: running, restored from"), "{}", again.stderr());
+    assert!(again.stderr().contains("already; nothing to do"), "{}", again.stderr());
+    assert_eq!(env.panes("s", "#{pane_id}"), pane, "the session was left alone");
+    // Once the session is saved anew, its latest snapshot is not the one it came from.
+    env.cdev(&["save", "s"]).ok();
+    let err = env.cdev(&["restore", "s"]).fails_with(1);
+    assert!(err.contains("a session of that name is running"), "{err}");
+    // With every saved session running, a bare restore says so.
+    assert_eq!(env.cdev(&["restore"]).ok().trim(), "nothing to restore: every saved session is running (s)");
 }
 
 #[test]
@@ -526,7 +552,9 @@ fn a_claude_pane_never_prompted_starts_a_new_conversation_on_restore_issue_16() 
     let (fake_claude, claude_log) = install_fake_claude(&mut env);
     let work = env.project("work");
     env.start_session("work", &work);
-    let pane = env.panes("work", "#{pane_id}")[0].clone();
+    env.tmux(&["split-window", "-d", "-t", "=work:"]).ok();
+    // The second pane (`work:1.2` under the lived-in base-index 1 and pane-base-index 1).
+    let pane = env.panes("work", "#{pane_id}")[1].clone();
     // Claude Code writes no transcript before the first prompt: `--resume` would find nothing.
     let unprompted = "0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
     env.tmux(&["set-option", "-p", "-t", &pane, "@cdev_claude_session", unprompted]).ok();
@@ -536,11 +564,16 @@ fn a_claude_pane_never_prompted_starts_a_new_conversation_on_restore_issue_16() 
     env.tmux(&["set-option", "-g", "@cdev-claude-command", &fake_claude.to_string_lossy()]).ok();
     let restore = env.cdev(&["restore", "work"]);
     restore.ok();
-    assert!(restore.stderr().contains("had no conversation to resume"), "{}", restore.stderr());
-    wait_for("claude to start", || claude_log.exists());
+    assert!(
+        restore.stderr().contains("the Claude pane work:1.2 (in ")
+            && restore.stderr().contains("had no conversation to resume"),
+        "the pane named as the user would type it: {}",
+        restore.stderr()
+    );
+    crate::support::wait_for_line("claude to start", &claude_log);
     let args = fs::read_to_string(&claude_log).unwrap();
     assert!(!args.contains("--resume"), "{args}");
-    let recorded = env.panes("work", "#{@cdev_claude_session}")[0].clone();
+    let recorded = env.panes("work", "#{@cdev_claude_session}")[1].clone();
     assert_ne!(recorded, unprompted);
     assert!(args.trim_end().ends_with(&format!("--session-id={recorded}")), "{args} / {recorded}");
 }
@@ -612,4 +645,151 @@ fn panes_closed_on_purpose_reach_the_latest_snapshot() {
     assert!(!out.contains("as the latest"), "{out}");
     env.cdev(&["restore", "s", "--as", "s-now"]).ok();
     assert_eq!(env.panes("s-now", "#{pane_id}").len(), 1);
+}
+
+/// The process table read through `ps` (macOS's way, forced here) gives a save the same
+/// commands as `/proc` does.
+#[test]
+fn a_save_through_ps_records_what_a_save_through_proc_does() {
+    let env = TestEnv::new();
+    let work = env.project("work");
+    env.start_session("work", &work);
+    env.tmux(&["split-window", "-t", "=work:0.0", "-c", "/tmp"]).ok();
+    env.tmux(&["send-keys", "-t", "=work:0.1", "tail -f /dev/null", "Enter"]).ok();
+    env.tmux(&["split-window", "-t", "=work:0.1", "-c", "/tmp"]).ok();
+    env.tmux(&["send-keys", "-t", "=work:0.2", "sh -c 'sleep 600; echo  two  spaces'", "Enter"]).ok();
+    wait_for("the commands to start", || {
+        env.panes("work", "#{pane_current_command}") == ["sh", "tail", "sh"]
+    });
+    let commands = |state: &str, table: &str| {
+        let mut save = env.command(CDEV);
+        save.args(["-L", &env.socket, "save", "work"])
+            .env("XDG_STATE_HOME", env.path(state))
+            .env("CDEV_PROCESS_TABLE", table);
+        env.run(save).ok();
+        let (_, snapshot, _) =
+            cdev::snapshot::files::Store::new(&env.path(state).join("cdev")).latest_good("work").unwrap();
+        let panes = snapshot.session.windows.iter().flat_map(|w| &w.panes);
+        panes.map(|p| p.command.clone()).collect::<Vec<_>>()
+    };
+    let from_proc = commands("state", "procfs");
+    assert_eq!(from_proc[0], Vec::<String>::new(), "a shell at its prompt runs nothing");
+    assert_eq!(from_proc[1], ["tail", "-f", "/dev/null"]);
+    assert_eq!(from_proc[2], ["sleep", "600;", "echo", "two", "spaces"]);
+    assert_eq!(commands("state-ps", "ps"), from_proc);
+}
+
+/// Issue 21: a save reads the contents in a few calls (at most eight, whatever the number of
+/// sessions) so that each part is written while the next is read; every session still gets its
+/// own panes' contents, however the sessions fall into the parts.
+#[test]
+fn a_save_of_many_sessions_reads_them_in_a_few_calls_and_keeps_every_panes_contents() {
+    let mut env = TestEnv::lived_in();
+    let names = two_pane_sessions(&env, 19);
+    let panes: Vec<(String, String)> = names
+        .iter()
+        .flat_map(|name| env.panes(name, "#{pane_id}").into_iter().map(move |id| (name.clone(), id)))
+        .collect();
+    for (name, id) in &panes {
+        env.tmux(&["send-keys", "-t", id, &format!("echo 'mark {name} {id}'"), "Enter"]).ok();
+    }
+    for (name, id) in &panes {
+        let line = format!("mark {name} {id}");
+        wait_for("the marks on screen", || env.tmux(&["capture-pane", "-p", "-t", id]).ok().contains(&line));
+    }
+    let counter = env.count_tmux_calls();
+    env.cdev(&["save", "--all"]).ok();
+    let calls = tmux_calls(&counter);
+    let captures = calls.iter().filter(|c| c.contains("display-message")).count();
+    assert!((2..=8).contains(&captures), "the contents read in {captures} calls: {calls:#?}");
+    let store = cdev::snapshot::files::Store::new(&env.path("state/cdev"));
+    for name in &names {
+        let (_, snapshot, _) = store.latest_good(name).unwrap();
+        let saved: Vec<_> = snapshot.session.windows.iter().flat_map(|w| &w.panes).collect();
+        assert_eq!(saved.len(), 2, "{name}");
+        for pane in saved {
+            let id = pane.id.as_deref().unwrap();
+            let contents = pane.contents.as_deref().unwrap_or_default();
+            assert!(contents.contains(&format!("mark {name} {id}")), "{name} {id}: {contents:?}");
+            assert_eq!(
+                contents.matches("mark ").count(),
+                2,
+                "only its own mark (and the echo): {contents:?}"
+            );
+        }
+    }
+}
+
+/// A session killed while a save reads the contents is left out with a word, and every other
+/// session, in the same part of the read or another, is still saved.
+#[test]
+fn a_session_killed_while_it_is_read_is_skipped_and_the_rest_saved() {
+    let mut env = TestEnv::lived_in();
+    let names = two_pane_sessions(&env, 12);
+    // The first call that reads contents kills `s01` just before tmux runs it.
+    tmux_with_faults(
+        &mut env,
+        "*display-message*) [ -e \"$FLAG\" ] || { : > \"$FLAG\"; \"$REAL\" \"$1\" \"$2\" \"$3\" kill-session -t =s01; };;",
+    );
+    let out = env.cdev(&["save", "--all"]).ok();
+    assert!(out.lines().any(|l| l == "s01: gone while it was being saved, skipped"), "{out}");
+    let store = cdev::snapshot::files::Store::new(&env.path("state/cdev"));
+    for name in names.iter().filter(|n| *n != "s01") {
+        let (_, snapshot, _) = store.latest_good(name).unwrap_or_else(|e| panic!("{name}: {e:#}\n{out}"));
+        assert_eq!(snapshot.session.pane_count(), 2, "{name}");
+    }
+    assert!(store.latest_good("s01").is_err(), "nothing saved for the session that went");
+}
+
+/// Found by review: a read that failed while the listing after it failed too took every session
+/// of the part for gone, and `cdev kill` then ended them without a snapshot. A kill happens only
+/// after the session's snapshot is written.
+#[test]
+fn a_kill_whose_save_cannot_read_the_session_kills_nothing() {
+    let mut env = TestEnv::lived_in();
+    env.start_session("victim", &env.home());
+    env.tmux(&["send-keys", "-t", "=victim:", "echo work-since-the-last-save", "Enter"]).ok();
+    // The first call that reads contents fails, and so does every listing after it.
+    let flag = tmux_with_faults(
+        &mut env,
+        "*display-message*) [ -e \"$FLAG\" ] || { : > \"$FLAG\"; echo 'injected failure' >&2; exit 1; };;\n\
+         *list-panes*) [ -e \"$FLAG\" ] && { echo 'injected failure' >&2; exit 1; };;",
+    );
+    let err = env.cdev(&["kill", "victim"]).fails_with(1);
+    assert!(err.contains("nothing was killed"), "{err}");
+    fs::remove_file(&flag).unwrap();
+    assert_eq!(env.panes("victim", "#{pane_id}").len(), 1, "the session still runs");
+}
+
+/// `count` sessions `s00`, `s01`, … of two panes each, made in one tmux call; their names.
+fn two_pane_sessions(env: &TestEnv, count: usize) -> Vec<String> {
+    let home = env.home().to_string_lossy().into_owned();
+    let names: Vec<String> = (0..count).map(|i| format!("s{i:02}")).collect();
+    let mut args: Vec<String> = Vec::new();
+    for name in &names {
+        for part in [
+            vec!["new-session", "-d", "-s", name, "-c", &home],
+            vec!["split-window", "-d", "-t", &format!("={name}:"), "-c", &home],
+        ] {
+            if !args.is_empty() {
+                args.push(";".into());
+            }
+            args.extend(part.into_iter().map(String::from));
+        }
+    }
+    env.tmux(&args.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    names
+}
+
+/// Puts a `tmux` on PATH that runs the `case "$*"` arms given (with `$FLAG`, a file that marks a
+/// fault done, and `$REAL`, the real tmux), then the real tmux; returns the flag's path.
+fn tmux_with_faults(env: &mut TestEnv, arms: &str) -> PathBuf {
+    let (flag, real) = (env.path("fault-done"), which("tmux"));
+    let script = format!(
+        "#!/bin/sh\nFLAG='{}'\nREAL='{}'\ncase \"$*\" in\n{arms}\nesac\nexec \"$REAL\" \"$@\"\n",
+        flag.display(),
+        real.display()
+    );
+    env.install_wrapper("tmux", &script);
+    flag
 }

@@ -15,7 +15,7 @@ use crate::support::{files_under, json, TestEnv, CDEV};
 
 const SESSIONS: usize = 100;
 const PANES: usize = 4;
-/// Events whose state does not depend on the one before (DESIGN.md's table), with that state.
+/// Events whose state does not depend on the one before (README's table), with that state.
 const EVENTS: &[(&str, &str)] = &[
     ("SessionStart", "idle"),
     ("UserPromptSubmit", "working"),

@@ -66,6 +66,11 @@ pub struct TestEnv {
     /// The config file every tmux server of this test starts with (`-f`): `/dev/null`, or the
     /// lived-in world's `~/.tmux.conf` (which a server cdev starts reads too).
     tmux_conf: String,
+    /// cdev runs through the tmux program rather than on the socket (`CDEV_TMUX_CLIENT=program`):
+    /// set when a test puts a `tmux` wrapper on PATH (to count calls or stage a race), which
+    /// only sees calls made through the program. Both ways make the same calls, so the counts are
+    /// cdev's round trips either way.
+    tmux_client_program: bool,
 }
 
 impl TestEnv {
@@ -76,7 +81,13 @@ impl TestEnv {
         }
         let socket =
             format!("cdev-test-{}-{}", std::process::id(), SERVER_COUNTER.fetch_add(1, Ordering::Relaxed));
-        TestEnv { dir, socket, extra_path: None, tmux_conf: "/dev/null".to_string() }
+        TestEnv {
+            dir,
+            socket,
+            extra_path: None,
+            tmux_conf: "/dev/null".to_string(),
+            tmux_client_program: false,
+        }
     }
 
     /// A server that looks like a user's after a day of work, not a fresh one: a `~/.tmux.conf`
@@ -145,8 +156,12 @@ impl TestEnv {
             .env_remove("TMUX")
             .env_remove("TMUX_PANE")
             .env_remove("CDEV_CONFIG")
+            .env_remove("CDEV_TMUX_CLIENT")
             .current_dir(self.home())
             .stdin(Stdio::null());
+        if self.tmux_client_program {
+            cmd.env("CDEV_TMUX_CLIENT", "program");
+        }
         cmd
     }
 
@@ -249,15 +264,17 @@ impl TestEnv {
         fs::write(&path, script).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
         self.extra_path = Some(bin);
+        self.tmux_client_program |= name == "tmux";
         path
     }
 
-    /// Puts a `tmux` on PATH that counts its invocations into the returned file, then runs the real one.
+    /// Puts a `tmux` on PATH that writes each call's arguments as one line (a newline inside made
+    /// a space) into the returned file, then runs the real one.
     pub fn count_tmux_calls(&mut self) -> PathBuf {
         let counter = self.path("tmux-calls");
         let real = which("tmux");
         let script = format!(
-            "#!/bin/sh\necho \"$1 $2 $3\" >> '{}'\nexec '{}' \"$@\"\n",
+            "#!/bin/sh\n{{ printf '%s' \"$*\" | tr '\\n' ' '; echo; }} >> '{}'\nexec '{}' \"$@\"\n",
             counter.display(),
             real.display()
         );
@@ -389,6 +406,12 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// loaded two-core CI machine runs these in parallel). For effects that happen in another process
 /// (a pane's command), never a timing assertion.
 #[track_caller]
+/// Waits until `path` holds at least one whole line: a log a stand-in program appends to exists
+/// from the moment its shell opens it, before the line is written.
+pub fn wait_for_line(what: &str, path: &Path) {
+    wait_for(what, || fs::read_to_string(path).is_ok_and(|text| text.ends_with('\n')));
+}
+
 pub fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !condition() {

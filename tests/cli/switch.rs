@@ -88,7 +88,7 @@ fn switch_by_name_goes_to_or_makes_the_session() {
     assert!(!injected.exists());
     assert_eq!(env.session_names().len(), 3, "nothing half-made");
 
-    // No name and no terminal: the seed's list of sessions, most recently active first.
+    // No name and no terminal: the plain list of sessions, most recently active first.
     let listed = env.cdev(&["switch"]).ok();
     assert_eq!(listed.lines().count(), 3, "{listed}");
 }
@@ -121,6 +121,15 @@ fn query(env: &TestEnv, pane: &str, query: &str, selected: &str) {
     });
 }
 
+/// Picks session `name` in the picker, presses ctrl-r and answers the prompt with `new_name`.
+fn rename_in_picker(env: &TestEnv, pane: &str, name: &str, new_name: &str) {
+    query(env, pane, name, &format!("● {name}"));
+    keys(env, pane, &["C-r"]);
+    wait_for("the rename prompt", || screen(env, pane).contains(&format!("New name for {name}:")));
+    keys(env, pane, &["-l", new_name]);
+    keys(env, pane, &["Enter"]);
+}
+
 fn client_session(env: &TestEnv) -> String {
     env.tmux(&["list-clients", "-F", "#{client_session}"]).ok().trim().to_string()
 }
@@ -143,12 +152,17 @@ fn the_picker_switches_renames_kills_and_makes_sessions() {
     assert!(line_of("● main (attached)") < line_of("sub  ~/"), "sessions before projects:\n{shown}");
     assert!(!shown.contains("alpha  ~/projects/alpha"), "a project with a session is listed once:\n{shown}");
 
-    // Rename: ctrl-r, a new name, and the picker is back with it.
-    query(&env, &pane, "work", "● work");
-    keys(&env, &pane, &["C-r"]);
-    wait_for("the rename prompt", || screen(&env, &pane).contains("New name for work:"));
-    keys(&env, &pane, &["-l", "renamed"]);
+    // A name tmux would read as a format (`#(…)` runs, `#{…}` is filled in) is refused.
+    rename_in_picker(&env, &pane, "work", "x#(touch${IFS}PWNED)#{session_id}");
+    wait_for("the refusal", || screen(&env, &pane).contains("is not a name tmux keeps as it is"));
     keys(&env, &pane, &["Enter"]);
+    wait_for("the picker again", || screen(&env, &pane).contains("cdev>"));
+    assert!(env.session_names().contains(&"work".to_string()), "{:?}", env.session_names());
+    assert!(!env.home().join("PWNED").exists() && !std::path::Path::new("/PWNED").exists());
+
+    // Rename: ctrl-r, a new name, and the picker is back with it.
+    keys(&env, &pane, &["C-u"]);
+    rename_in_picker(&env, &pane, "work", "renamed");
     wait_for("the renamed session", || screen(&env, &pane).contains("● renamed ⏳1"));
     assert!(env.session_names().contains(&"renamed".to_string()));
 
@@ -179,12 +193,14 @@ fn the_picker_switches_renames_kills_and_makes_sessions() {
     wait_for("the message", || {
         screen(&env, &pane).contains("cdev: could not switch to doomed: it no longer exists")
     });
-    assert!(screen(&env, &pane).contains("EXIT=1"));
+    // The shell's echo follows cdev's message: waited for, not raced.
+    wait_for("the exit status", || screen(&env, &pane).contains("EXIT=1"));
 
     // Esc leaves quietly with 130.
     let pane = open_picker(&env);
     keys(&env, &pane, &["Escape"]);
     wait_for("the exit status", || screen(&env, &pane).contains("EXIT=130"));
+    assert!(!screen(&env, &pane).contains("cdev: cancelled"), "{}", screen(&env, &pane));
     assert_eq!(client_session(&env), "main");
 }
 
@@ -213,6 +229,9 @@ fn saved_sessions_are_in_the_picker_restored_one_at_a_time_issue_22() {
     env.cdev(&["kill", "claude-dev-gone"]).ok();
     // A live session's agents show what they cost (from Claude Code's statusLine).
     env.tmux(&["set-option", "-p", "-t", "=main:", "@cdev_cost", "1.2345"]).ok();
+    // One with no statusLine of cdev's: estimated from its transcript (issue 22).
+    let tally = r#"{"v":1,"transcript":"/t.jsonl","offset":9,"tokens":{"input":1,"output":2,"cache_creation":0,"cache_read":0},"usd":0.5,"context":3,"model":"claude-opus-5-5"}"#;
+    env.tmux(&["set-option", "-p", "-t", "=notes:", "@cdev_transcript_usage", tally]).ok();
     let _client = env.attach_terminal_client("main");
 
     let pane = open_picker(&env);
@@ -228,6 +247,7 @@ fn saved_sessions_are_in_the_picker_restored_one_at_a_time_issue_22() {
     let line_of = |text: &str| shown.lines().position(|l| l.contains(text)).unwrap_or(usize::MAX);
     assert!(line_of("● notes") < line_of("◌ claude-dev-old"), "live sessions first:\n{shown}");
     assert!(shown.contains("● main $1.23 (attached)"), "{shown}");
+    assert!(shown.contains("● notes ~$0.50"), "{shown}");
 
     // ctrl-x on a saved one: asked, then forgotten; the picker comes back without it.
     query(&env, &pane, "dev-gone", "◌ claude-dev-gone");

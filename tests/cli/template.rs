@@ -63,6 +63,46 @@ fn validate_reports_the_line_and_key_of_a_mistake() {
 }
 
 #[test]
+fn a_bad_value_deep_in_a_template_names_its_own_line() {
+    let env = TestEnv::new();
+    let file = env.path("deep.toml");
+    let text = [
+        "# a template with a mistake far down",
+        "name = \"deep\"",
+        "env.NODE_ENV = \"development\"",
+        "",
+        "[[windows]]",
+        "name = \"agents\"",
+        "[[windows.panes]]",
+        "role = \"claude\"",
+        "[[windows.panes]]",
+        "role = \"git\"",
+        "size = \"30%\"",
+        "",
+        "[[windows]]",
+        "name = \"servers\"",
+        "panes = [",
+        "  { role = \"server\", command = \"npm run dev\" },",
+        "  { role = \"shell\", split = \"vertical\", size = \"a third\" },",
+        "]",
+    ];
+    fs::write(&file, text.join("\n") + "\n").unwrap();
+    let err = env.cdev(&["template", "validate", &file.to_string_lossy()]).fails_with(2);
+    assert!(
+        err.starts_with(&format!(
+            "cdev: {}:17: key `windows[1].panes[1].size`: \"a third\" is not a size (N cells or N%)",
+            file.display()
+        )),
+        "{err}"
+    );
+
+    // A dotted key is found too.
+    fs::write(&file, "env.OK = \"1\"\nenv.\"1BAD\" = \"v\"\n[[windows]]\n[[windows.panes]]\n").unwrap();
+    let err = env.cdev(&["template", "validate", &file.to_string_lossy()]).fails_with(2);
+    assert!(err.starts_with(&format!("cdev: {}:2: key `env.1BAD`", file.display())), "{err}");
+}
+
+#[test]
 fn init_writes_a_starter_that_validates_and_never_overwrites_by_accident() {
     let env = TestEnv::new();
     let project = env.project("api");

@@ -62,7 +62,9 @@ fn a_session_and_its_conversation_move_to_another_machine() {
     let moved = b.home().join(".claude/projects").join(claude_dir_name(&root)).join(format!("{ID}.jsonl"));
     let moved = fs::read_to_string(&moved).unwrap();
     assert_eq!(json(moved.trim())["cwd"], root_text.as_str(), "the transcript follows the project");
-    wait_for("claude to resume", || b.home().join("claude-args").exists());
+    wait_for("claude to resume", || {
+        fs::read_to_string(b.home().join("claude-args")).is_ok_and(|t| t.ends_with('\n'))
+    });
     assert!(fs::read_to_string(b.home().join("claude-args")).unwrap().contains(&format!("--resume={ID}")));
     // Someone else's bundle: even commands on the restore list are only typed.
     wait_for("tail to be typed", || {
@@ -163,7 +165,9 @@ fn an_imported_claude_pane_without_its_conversation_starts_a_new_one_issue_16() 
     value["session"]["windows"][0]["panes"][0]["options"] = serde_json::json!({"@cdev_claude_session": ID});
     let bundle = write_bundle(&env, value);
     env.cdev(&["import", &bundle.to_string_lossy(), "--root", &root.to_string_lossy()]).ok();
-    wait_for("claude to start", || env.home().join("claude-args").exists());
+    // The file exists before the fake has written its line: wait for the whole line.
+    let written = || fs::read_to_string(env.home().join("claude-args")).is_ok_and(|t| t.ends_with('\n'));
+    wait_for("claude to start", written);
     let args = fs::read_to_string(env.home().join("claude-args")).unwrap();
     let recorded = env.panes("evil", "#{@cdev_claude_session}")[0].clone();
     assert_ne!(recorded, ID);

@@ -1,4 +1,4 @@
-//! `cdev vscode`: the seed's task merged into a real tasks.json, comments and all.
+//! `cdev vscode`: cdev's task merged into a real tasks.json, comments and all.
 
 use std::fs;
 

@@ -19,13 +19,13 @@ fuzz_target!(|data: &[u8]| {
     let root = Path::new("/home/u/imported");
     let cwds = bundle.session.windows.iter().flat_map(|w| w.panes.iter().map(|p| p.cwd.as_str()));
     for cwd in cwds.chain(bundle.conversations.iter().map(|c| c.cwd.as_str())) {
-        if let Ok(path) = bundle::rebase(root, cwd) {
+        if let Ok(path) = cdev::project_path::rebase(root, cwd) {
             assert!(!Path::new(cwd).is_absolute(), "absolute {cwd:?} accepted");
             assert!(path.starts_with(root), "{cwd:?} rebased to {path:?}, outside the root");
         }
     }
     for conversation in &bundle.conversations {
-        if cdev::claude::is_conversation_id(&conversation.session_id) {
+        if cdev::agent::claude::is_session_id(&conversation.session_id) {
             let id = &conversation.session_id;
             let canonical = id.len() == 36
                 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-');

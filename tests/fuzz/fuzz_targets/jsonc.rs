@@ -1,18 +1,16 @@
-//! VS Code's `tasks.json` (JSON with comments): blanking keeps every offset and newline, so an
-//! error line or an edit offset found in the blanked text is right in the user's file.
+//! VS Code's `tasks.json` (JSON with comments) read into a syntax tree: what reads is written
+//! back exactly as it was, and an error names a line the text has.
 #![no_main]
 
-use cdev::jsonc;
+use cdev::jsonc::{self, Dialect};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let blanked = jsonc::blank(text);
-    assert_eq!(blanked.len(), text.len(), "blanking changed the length");
-    for (a, b) in text.bytes().zip(blanked.bytes()) {
-        assert_eq!(a == b'\n', b == b'\n', "blanking moved a newline");
-    }
-    if let Some((offset, _)) = jsonc::array_start(&blanked, "tasks") {
-        assert!(offset <= blanked.len());
+    for dialect in [Dialect::Jsonc, Dialect::Json] {
+        match jsonc::parse(text, dialect) {
+            Ok(root) => assert_eq!(root.to_string(), text, "the tree changed the text"),
+            Err(err) => assert!(err.line >= 1 && err.line <= text.len() + 1, "{err:?}"),
+        }
     }
 });

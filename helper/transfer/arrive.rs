@@ -1,25 +1,22 @@
-//! `cdev import FILE|- [--check-only] [--json] …`: the receiving end of an import and of `cdev
-//! move`. Before anything changes here it checks that the project's checkout exists, that every
+//! The receiving end of `cdev import` and of `cdev move`. Before anything changes here it checks that the project's checkout exists, that every
 //! checkout the bundle names holds its commits (or that an agent worktree can be made from a
 //! branch this repository has), and that no other session has the name; then it makes those
 //! worktrees and imports. `--json` answers in one line the sending side reads; a session a
 //! previous `cdev move` already brought is reported, never made twice.
 
-use std::io::Write;
+use crate::tmux::cdev_option;
+use crate::tmux::cdev_option::MOVE_ID;
+use crate::tmux::verbs;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
-use super::transfer::{import_bundle, read_bundle, ImportRequest};
-use super::Context;
 use crate::checkout::{self, Missing};
-use crate::humanize::printable;
+use crate::context::Context;
 use crate::tmux::format::{plain, text, Field, Fields, Record};
-use crate::tmux::{is_no_server, TmuxCommand};
-
-/// The session option a moved session carries: which `cdev move` brought it (see `relocate`).
-pub const MOVE_ID: &str = "@cdev_move_id";
+use crate::tmux::is_no_server;
+use crate::transfer::import::{import_bundle, read_bundle, ImportRequest};
 
 pub const ANSWER_KIND: &str = "cdev-import-answer";
 pub const ANSWER_VERSION: u32 = 1;
@@ -58,12 +55,6 @@ pub enum Outcome {
     Already,
 }
 
-pub struct Arrival {
-    pub request: ImportRequest,
-    pub check_only: bool,
-    pub json: bool,
-}
-
 /// A running session's name and the move that brought it.
 struct Arrived {
     name: String,
@@ -78,8 +69,14 @@ impl Record for Arrived {
     }
 }
 
-pub fn import(context: &Context, arrival: Arrival) -> Result<()> {
-    let request = &arrival.request;
+/// Checks that everything the bundle in `request.file` needs is here, then (unless `check_only`)
+/// makes its agent worktrees and imports it. The answer, and the line for the user when it was
+/// imported.
+pub fn arrive(
+    context: &Context,
+    request: &ImportRequest,
+    check_only: bool,
+) -> Result<(Answer, Option<String>)> {
     let fail = || format!("could not import {}", request.file.display());
     let bundle = read_bundle(&request.file).with_context(fail)?;
     let root = request.root.clone().unwrap_or_else(|| PathBuf::from(&bundle.project_root));
@@ -91,9 +88,9 @@ pub fn import(context: &Context, arrival: Arrival) -> Result<()> {
         .flat_map(|w| &w.panes)
         .filter(|p| {
             // An agent whose transcript came along resumes it (one never prompted starts anew).
-            let id = p.options.get("@cdev_claude_session");
+            let id = p.options.get(cdev_option::CLAUDE_SESSION);
             id.is_some_and(|id| bundle.conversations.iter().any(|c| &c.session_id == id))
-                && p.options.get("@cdev_agent_state").is_none_or(|s| s != "ended")
+                && p.options.get(cdev_option::AGENT_STATE).is_none_or(|s| s != "ended")
         })
         .count();
     let mut answer = Answer {
@@ -111,7 +108,7 @@ pub fn import(context: &Context, arrival: Arrival) -> Result<()> {
 
     // Read only, and no server started: nothing changes until every check passed.
     let tmux = context.tmux()?;
-    let running = match tmux.query::<Arrived>(TmuxCommand::new("list-sessions")) {
+    let running = match tmux.query::<Arrived>(verbs::sessions()) {
         Ok(running) => running,
         Err(err) if is_no_server(&err) => Vec::new(),
         Err(err) => return Err(err).with_context(fail),
@@ -120,7 +117,7 @@ pub fn import(context: &Context, arrival: Arrival) -> Result<()> {
         let this_move = bundle.session.options.get(MOVE_ID);
         if this_move.is_some() && there.move_id.as_ref() == this_move {
             answer.outcome = Outcome::Already;
-            return finish(&arrival, answer);
+            return Ok((answer, None));
         }
         answer.missing.push(Missing::Session { name: name.clone() });
     }
@@ -130,50 +127,13 @@ pub fn import(context: &Context, arrival: Arrival) -> Result<()> {
         worktrees.iter().map(|w| format!("{}/{}", crate::worktree::WORKTREES_DIR, w.feature)).collect();
     if !answer.missing.is_empty() {
         answer.outcome = Outcome::Missing;
-        return finish(&arrival, answer);
+        return Ok((answer, None));
     }
-    if arrival.check_only {
-        return finish(&arrival, answer);
+    if check_only {
+        return Ok((answer, None));
     }
     checkout::make_worktrees(&root, &worktrees).with_context(fail)?;
     let line = import_bundle(context, request, bundle)?;
     answer.outcome = Outcome::Imported;
-    if arrival.json {
-        eprintln!("{line}");
-    } else {
-        println!("{line}");
-    }
-    finish(&arrival, answer)
-}
-
-/// Prints the answer (JSON, or lines for a person); exit status 3 when something is missing.
-fn finish(arrival: &Arrival, answer: Answer) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    if arrival.json {
-        writeln!(out, "{}", serde_json::to_string(&answer)?)?;
-    } else {
-        match answer.outcome {
-            Outcome::Imported => {}
-            Outcome::Ready => {
-                writeln!(out, "{}: ready to import into {}", answer.session, printable(&answer.root))?
-            }
-            Outcome::Already => {
-                writeln!(out, "{}: already here (an earlier cdev move brought it)", answer.session)?
-            }
-            Outcome::Missing => {
-                for missing in &answer.missing {
-                    writeln!(out, "missing: {}", printable(&missing.advice()))?;
-                }
-            }
-        }
-        for tree in &answer.worktrees {
-            let verb = if answer.outcome == Outcome::Imported { "made" } else { "would make" };
-            writeln!(out, "{verb} worktree {} from its branch", printable(tree))?;
-        }
-    }
-    out.flush()?;
-    if answer.outcome == Outcome::Missing {
-        std::process::exit(super::health::UNHEALTHY);
-    }
-    Ok(())
+    Ok((answer, Some(line)))
 }

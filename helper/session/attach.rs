@@ -1,22 +1,18 @@
 //! Getting the user to a session: `switch-client` inside tmux, `attach-session` outside (this
 //! process becomes the tmux client), or, without a terminal, a hint of what to run.
 
+use crate::tmux::verbs;
 use std::io::IsTerminal;
 
 use anyhow::{Context as _, Result};
 
-use super::Context;
+use crate::context::Context;
 use crate::tmux::{target, Tmux, TmuxCommand};
 
 /// The command that switches `client` (default: the current client) to `session` (for chaining
 /// after creation).
 pub fn switch_command(session: &str, client: Option<&str>) -> TmuxCommand {
-    let command = TmuxCommand::new("switch-client");
-    let command = match client {
-        Some(client) => command.value("-c", client),
-        None => command,
-    };
-    command.value("-t", &target::session(session))
+    verbs::switch_client(client, &target::session(session))
 }
 
 /// Switches `client` (key bindings and popups name theirs), else the client this process runs

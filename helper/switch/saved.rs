@@ -2,13 +2,14 @@
 //! after the live ones (with their age and agents); Enter restores just that one, `ctrl-x`
 //! forgets it after asking.
 
+use crate::tmux::cdev_option;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::Context;
+use crate::context::Context;
 use crate::humanize::{duration, printable};
 use crate::picker::Entry;
 use crate::snapshot::files::{self, Store};
@@ -49,8 +50,8 @@ pub fn entries(
 fn agents(snapshot: &Snapshot) -> usize {
     let panes = snapshot.session.windows.iter().flat_map(|w| &w.panes);
     panes
-        .filter(|p| p.options.contains_key("@cdev_claude_session"))
-        .filter(|p| p.options.get("@cdev_agent_state").is_none_or(|s| s != "ended"))
+        .filter(|p| p.options.contains_key(cdev_option::CLAUDE_SESSION))
+        .filter(|p| p.options.get(cdev_option::AGENT_STATE).is_none_or(|s| s != "ended"))
         .count()
 }
 
@@ -66,7 +67,7 @@ fn preview(snapshot: &Snapshot) -> String {
     for window in &session.windows {
         text.push_str(&format!("{}: {}\n", window.index, printable(&window.name)));
         for pane in &window.panes {
-            let what = match pane.options.get("@cdev_claude_session") {
+            let what = match pane.options.get(cdev_option::CLAUDE_SESSION) {
                 Some(id) => format!("claude {id}"),
                 None => printable(&pane.command.join(" ")),
             };
@@ -87,22 +88,22 @@ fn preview(snapshot: &Snapshot) -> String {
 
 /// Brings `name` back from its latest good snapshot, then goes there.
 pub fn restore_and_go(context: &Context, name: &str, client: Option<&str>) -> Result<()> {
-    let request = super::restore::Request {
+    let request = crate::snapshot::restore::Request {
         targets: vec![name.to_string()],
         as_name: None,
         force: false,
         client: client.map(str::to_string),
         yes: false,
     };
-    super::restore::run(context, request)?;
+    crate::snapshot::restore::run(context, request)?;
     let tmux = context.tmux()?;
-    super::attach::attach_or_switch(context, &tmux, name, client)
+    crate::session::attach::attach_or_switch(context, &tmux, name, client)
 }
 
 /// Deletes the snapshots of `name`, once the user said yes.
 pub fn forget(context: &Context, name: &str) -> Result<()> {
     let shown = printable(name);
-    if super::prompt::confirm(&format!("Forget the saved session {shown}? Its snapshots are deleted (y/N) "))?
+    if crate::prompt::confirm(&format!("Forget the saved session {shown}? Its snapshots are deleted (y/N) "))?
     {
         Store::new(&context.paths.state_dir).forget(name)?;
         eprintln!("cdev: {shown} forgotten");
