@@ -7,7 +7,7 @@ use crate::tmux::cdev_option;
 use crate::tmux::verbs;
 use std::collections::BTreeMap;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 
 use super::{procs, PaneSnapshot, SessionSnapshot, WindowSnapshot};
 use crate::tmux::format::{plain, text, Field, Fields, Record};
@@ -276,11 +276,24 @@ fn list_panes(tmux: &Tmux, only: &[String], vanished: &[String]) -> Result<BTree
     }
     for name in only {
         if !by_session.contains_key(name) && !vanished.contains(name) {
-            bail!("could not save {name}: no such session");
+            return Err(MissingSession(name.clone()).into());
         }
     }
     Ok(by_session)
 }
+
+/// A session asked for by name that the server does not have: the whole error, which the save
+/// does not wrap again.
+#[derive(Debug)]
+pub struct MissingSession(pub String);
+
+impl std::fmt::Display for MissingSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "could not save {}: no such session", self.0)
+    }
+}
+
+impl std::error::Error for MissingSession {}
 
 /// Everything the second call returns: each session's environment lines, each pane's contents.
 struct Contents {

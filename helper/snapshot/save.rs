@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 use crate::agent::journal;
 use crate::config::Config;
 use crate::context::Context;
-use crate::snapshot::capture::{capture_each, Captured, Scrollback};
+use crate::snapshot::capture::{capture_each, Captured, MissingSession, Scrollback};
 use crate::snapshot::files::Store;
 use crate::snapshot::{Snapshot, FORMAT_VERSION};
 use crate::tmux::Tmux;
@@ -140,6 +140,9 @@ fn save_as(
             let saved: Vec<String> =
                 results.into_iter().filter_map(Result::ok).filter(|s| s.written).map(|s| s.session).collect();
             if saved.is_empty() {
+                if err.is::<MissingSession>() {
+                    return Err(err);
+                }
                 return Err(err.context("could not save"));
             }
             return Err(err.context(format!("could not save all (saved first: {})", saved.join(", "))));

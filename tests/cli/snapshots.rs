@@ -358,6 +358,15 @@ impl Drop for SmallDisk {
 }
 
 #[test]
+fn saving_a_session_the_server_lacks_names_it_once_and_writes_nothing() {
+    let env = TestEnv::lived_in();
+    env.start_session("here", &env.home());
+    let err = env.cdev(&["save", "here", "nosuch"]).fails_with(1);
+    assert_eq!(err.trim_end(), "cdev: could not save nosuch: no such session");
+    assert!(snapshot_files(&env, "here").is_empty(), "nothing is saved when a name is wrong");
+}
+
+#[test]
 fn a_full_disk_fails_the_save_and_keeps_the_old_snapshot() {
     let env = TestEnv::lived_in();
     let _disk = SmallDisk::mount(&env.path("state"), "256k");
