@@ -336,7 +336,12 @@ fn read_contents(
     if chain.is_empty() {
         return Ok(Contents { env: BTreeMap::new(), panes: BTreeMap::new() });
     }
-    let output = tmux.run_chain_bytes(&chain)?;
+    // The chain is cdev's own (markers and captures): what tmux said is the part worth showing.
+    let output =
+        tmux.run_chain_bytes(&chain).map_err(|err| match err.downcast::<crate::tmux::Refused>() {
+            Ok(refused) => anyhow!("tmux said: {}", refused.message),
+            Err(err) => err,
+        })?;
     let text = String::from_utf8_lossy(&output);
     let mut names = sessions.keys();
     let mut contents = Contents { env: BTreeMap::new(), panes: BTreeMap::new() };

@@ -33,7 +33,7 @@ pub use command::TmuxCommand;
 pub use format::Record;
 pub use options::TmuxOptions;
 pub use process::{find_on_path, is_executable, NotAnswering};
-pub use server::{is_no_server, NoServer, OtherServer, Server};
+pub use server::{is_no_server, NoServer, OtherServer, Refused, Server};
 pub use version::Version;
 
 use process::output_by;
@@ -210,7 +210,8 @@ impl Tmux {
             if commands.len() > 1 {
                 shown.push_str(&format!(" (and {} more commands in the same call)", commands.len() - 1));
             }
-            bail!("tmux {shown} failed: {}", if stderr.is_empty() { "no message" } else { &stderr });
+            let message = if stderr.is_empty() { "no message".to_string() } else { stderr };
+            return Err(Refused { sent: shown, message }.into());
         }
         Ok(output.stdout)
     }

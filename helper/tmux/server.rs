@@ -90,6 +90,23 @@ pub fn is_no_server(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| cause.is::<NoServer>())
 }
 
+/// A call tmux ran and refused (a command in it failed): what was sent, shortened, and tmux's
+/// own message. Callers that sent a long chain of their own making (the save's capture chain)
+/// show only the message, which names the pane or session that was missing.
+#[derive(Debug)]
+pub struct Refused {
+    pub sent: String,
+    pub message: String,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tmux {} failed: {}", self.sent, self.message)
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// What a tmux client says when its server goes away under it.
 pub(super) const SERVER_EXITED: &str = "server exited unexpectedly";
 
