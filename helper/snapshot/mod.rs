@@ -16,6 +16,7 @@ pub mod limits;
 pub mod procs;
 pub mod rebuild;
 pub mod recreate;
+pub mod replay;
 pub mod restore;
 pub mod save;
 pub mod strategy;

@@ -88,7 +88,10 @@ pub fn recreate(
         let mut contents = Vec::new();
         for pane in session.windows.iter().flat_map(|w| &w.panes) {
             let file = match &pane.contents {
-                Some(text) if !text.is_empty() => Some(write_temp(&contents_dir, text.as_bytes())?),
+                // Only text and colours: the contents may come from another machine.
+                Some(text) if !text.is_empty() => {
+                    Some(write_temp(&contents_dir, super::replay::replayable(text).as_bytes())?)
+                }
                 _ => None,
             };
             contents.push(file);

