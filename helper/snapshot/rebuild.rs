@@ -145,8 +145,12 @@ pub fn session_chain(
                 chain.push(verbs::set_pane_title(&pane_target, &pane.title));
             }
             // Only a conversation id is recorded as one (it is resumed on a command line later).
+            // The agent's state is not put back: the agent in this pane is a new process (or none
+            // yet), and its own hooks say what it does; "working" or "waiting" from before would
+            // show an agent that waits for no one (the snapshot keeps it for the strategy).
             let recorded = |(k, v): &(&String, &String)| {
                 k.starts_with(cdev_option::PREFIX)
+                    && *k != cdev_option::AGENT_STATE
                     && (*k != cdev_option::CLAUDE_SESSION || claude::is_session_id(v))
             };
             for (key, value) in pane.options.iter().filter(recorded) {

@@ -358,6 +358,25 @@ impl Drop for SmallDisk {
 }
 
 #[test]
+fn a_restored_pane_shows_no_agent_state_from_before_the_kill() {
+    use crate::agents::{event, hook, pane_option, tmux_env};
+    let env = TestEnv::lived_in();
+    env.start_session("agents", &env.home());
+    let (tmux, pane) = tmux_env(&env, "agents");
+    hook(&env, &tmux, &pane, &event("PermissionRequest", r#","tool_name":"Bash""#)).ok();
+    assert_eq!(pane_option(&env, &pane, "@cdev_agent_state"), "waiting");
+    assert!(env.cdev(&["status"]).ok().contains('⏳'));
+    env.cdev(&["kill", "agents"]).ok();
+    env.cdev(&["restore", "agents"]).ok();
+    // The agent of the restored pane is a new process, or none yet: nothing waits for the user
+    // until its own hooks say so.
+    let restored = env.panes("agents", "#{pane_id}")[0].clone();
+    assert_eq!(pane_option(&env, &restored, "@cdev_agent_state"), "");
+    assert!(!env.cdev(&["status"]).ok().contains('⏳'), "no agent waits");
+    assert!(!env.cdev(&["agents"]).ok().contains("waiting"));
+}
+
+#[test]
 fn saving_a_session_the_server_lacks_names_it_once_and_writes_nothing() {
     let env = TestEnv::lived_in();
     env.start_session("here", &env.home());
