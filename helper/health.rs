@@ -108,7 +108,10 @@ pub fn check_session(
             match git::run(&path, &["status", "--porcelain"]) {
                 Ok(status) => {
                     let changes = status.lines().count();
-                    check(changes == 0, format!("{name}: {changes} uncommitted changes"));
+                    check(
+                        changes == 0,
+                        format!("{name}: {}", crate::humanize::counted(changes, "uncommitted change")),
+                    );
                 }
                 Err(err) => check(false, format!("{name}: could not read its status: {err:#}")),
             }

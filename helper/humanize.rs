@@ -23,6 +23,15 @@ pub fn count(n: u64) -> String {
     }
 }
 
+/// `1 pane`, `4 panes`: a number and its noun (singular given), plural unless it is one.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `90s`, `30m`, `24h`, `7d` (or a bare number of seconds) as seconds.
 pub fn parse_duration(text: &str) -> anyhow::Result<i64> {
     // Bad input, not a failure: exit status 2, as for any other bad argument.

@@ -60,6 +60,15 @@ pub fn is_valid_session_name(name: &str) -> bool {
         && name.chars().all(is_kept)
 }
 
+/// Whether a session that already has `name` (one made by plain tmux, saved by `save --all`)
+/// can be made again under it: the rules of [`is_valid_session_name`], but for a space, which
+/// tmux keeps as it is and cdev passes only as an argument of its own. cdev's own names still
+/// never hold one ([`sanitize`]).
+pub fn can_remake_session_name(name: &str) -> bool {
+    let spaced = name.replace(' ', &REPLACEMENT.to_string());
+    is_valid_session_name(&spaced) && session_name("", &spaced) == spaced
+}
+
 fn finish(name: String) -> String {
     let mut name: String = name.chars().take(MAX_NAME_CHARS).collect();
     // Targets starting with these mean an id (`$1`, `@1`, `%1`), a match mode (`=`), or a flag.
@@ -78,6 +87,15 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_name_tmux_kept_with_a_space_can_be_made_again() {
+        assert!(can_remake_session_name("legacy stuff"));
+        assert!(can_remake_session_name("claude-dev-webapp"));
+        for name in ["a:b", "a.b", "", "#(x)", "a\\b", "-a", "tab\there"] {
+            assert!(!can_remake_session_name(name), "{name:?}");
+        }
+    }
 
     #[test]
     fn a_name_is_the_prefix_and_the_project() {

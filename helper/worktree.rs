@@ -181,7 +181,7 @@ pub fn statuses(toplevel: &Path) -> Result<Vec<Status>> {
 /// that no other branch has. `None` when it is safe.
 pub fn unsafe_to_remove(toplevel: &Path, status: &Status) -> Option<String> {
     if status.dirty > 0 {
-        return Some(format!("{} uncommitted changes", status.dirty));
+        return Some(crate::humanize::counted(status.dirty, "uncommitted change"));
     }
     let branch = status.branch.as_deref()?;
     // (`--exclude` patterns for `--branches` are branch names, without refs/heads/.)
@@ -189,5 +189,7 @@ pub fn unsafe_to_remove(toplevel: &Path, status: &Status) -> Option<String> {
         git::run(toplevel, &["rev-list", branch, "--not", &format!("--exclude={branch}"), "--branches"])
             .map(|out| out.lines().count())
             .unwrap_or(0);
-    (only_here > 0).then(|| format!("{only_here} commits on {branch} that no other branch has"))
+    (only_here > 0).then(|| {
+        format!("{} on {branch} that no other branch has", crate::humanize::counted(only_here, "commit"))
+    })
 }

@@ -47,7 +47,15 @@ pub fn save_then_kill(context: &Context, tmux: &Tmux, config: &Config, names: &[
         println!("{line}");
     }
     for name in names {
-        println!("{name}: killed; bring it back with: cdev restore {}", shell_words::quote(name));
+        // The command printed is one that works: a name tmux took but cdev cannot make again
+        // (a `#` in it) comes back under another.
+        let quoted = shell_words::quote(name);
+        if crate::snapshot::recreate::keeps_name(name) {
+            println!("{name}: killed; bring it back with: cdev restore {quoted}");
+        } else {
+            let other = shell_words::quote(&crate::naming::session_name("", name)).into_owned();
+            println!("{name}: killed; bring it back with: cdev restore {quoted} --as {other}");
+        }
     }
     Ok(())
 }

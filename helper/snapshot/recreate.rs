@@ -23,7 +23,7 @@ pub const RESTORING_MARK: &str = "-restoring-";
 
 /// Whether tmux makes a session called `name` under exactly that name.
 pub fn keeps_name(name: &str) -> bool {
-    naming::is_valid_session_name(name) && naming::session_name("", name) == name
+    naming::can_remake_session_name(name)
 }
 
 /// The sessions running now, by name.

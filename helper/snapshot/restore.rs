@@ -240,7 +240,11 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         crate::log::debug("restore", &format!("could not mark the restored sessions: {err:#}"));
     }
     for (name, path, snapshot) in &chosen {
-        println!("{name}: restored {} panes from {}", snapshot.session.pane_count(), shown_path(path));
+        println!(
+            "{name}: restored {} from {}",
+            crate::humanize::counted(snapshot.session.pane_count(), "pane"),
+            shown_path(path)
+        );
     }
     Ok(())
 }

@@ -111,7 +111,8 @@ fn save_as(
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
             journal::prune(&context.paths.state_dir, &name, &socket, stamped.timestamp(), &ids);
         }
-        let mut line = format!("{name}: {panes} panes saved to {}", path.display());
+        let mut line =
+            format!("{name}: {} saved to {}", crate::humanize::counted(panes, "pane"), path.display());
         if let Some(kept) = kept {
             line.push_str(&format!("; {kept}"));
         }

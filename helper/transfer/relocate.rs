@@ -75,7 +75,8 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
         let changes = checkout::uncommitted(top).with_context(fail)?;
         if changes > 0 {
             stays.push(format!(
-                "commit (and push) or stash the {changes} uncommitted changes in {} first: they would not travel",
+                "commit (and push) or stash the {} in {} first: they would not travel",
+                crate::humanize::counted(changes, "uncommitted change"),
                 printable(&found.dir)
             ));
         }

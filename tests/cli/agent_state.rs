@@ -96,7 +96,7 @@ fn worktrees_claude_makes_itself_are_listed_and_checked_issue_17() {
     let table = env.cdev(&["worktree", "list", "--session", &session]).ok();
     assert!(table.lines().any(|l| l.starts_with("bugfix") && l.contains("worktree-bugfix")), "{table}");
     let report = env.cdev(&["health", &session]).stdout();
-    assert!(report.contains("worktree bugfix (made by Claude): 1 uncommitted changes"), "{report}");
+    assert!(report.contains("worktree bugfix (made by Claude): 1 uncommitted change"), "{report}");
 }
 
 #[test]

@@ -511,7 +511,7 @@ fn health_checks_panes_commands_worktrees_and_agents() {
     assert!(text.contains("ok   panes: 2 (template pair expects 2)"), "{text}");
     assert!(text.contains("ok   worktree feat: present"), "{text}");
     assert!(text.contains("warn pane 0.1 (quick): its command exited; now a shell"), "{text}");
-    assert!(text.contains("warn worktree feat: 1 uncommitted changes"), "{text}");
+    assert!(text.contains("warn worktree feat: 1 uncommitted change"), "{text}");
     assert!(text.contains("agent 0.0: waiting"), "{text}");
     // A session made a moment ago is not overdue for its first snapshot.
     assert!(text.contains("ok   no snapshot yet (cdev save)"), "{text}");

@@ -15,7 +15,7 @@ fn kill_saves_first_and_the_session_comes_back() {
     });
     let out = env.cdev(&["kill", "claude-dev-a"]).ok();
     assert!(
-        out.contains("claude-dev-a: 1 panes saved to") && out.contains("cdev restore claude-dev-a"),
+        out.contains("claude-dev-a: 1 pane saved to") && out.contains("cdev restore claude-dev-a"),
         "{out}"
     );
     assert_eq!(env.session_names(), ["keep"]);
@@ -25,6 +25,29 @@ fn kill_saves_first_and_the_session_comes_back() {
     });
     let err = env.cdev(&["kill", "nope"]).fails_with(1);
     assert!(err.contains("could not kill nope: no such session"), "{err}");
+}
+
+#[test]
+fn the_restore_command_kill_prints_brings_back_a_plain_tmux_session_with_a_space() {
+    let env = TestEnv::lived_in();
+    env.start_session("legacy stuff", &env.home());
+    env.tmux(&["send-keys", "-t", "=legacy stuff:", "echo kept-by-name", "Enter"]).ok();
+    wait_for("output", || {
+        env.tmux(&["capture-pane", "-p", "-t", "=legacy stuff:"]).ok().contains("kept-by-name\n")
+    });
+    let out = env.cdev(&["kill", "legacy stuff"]).ok();
+    assert!(out.contains("legacy stuff: 1 pane saved to"), "{out}");
+    let hint = out.lines().find_map(|l| l.split_once("bring it back with: ")).map(|(_, c)| c.to_string());
+    let hint = hint.unwrap_or_else(|| panic!("no restore command in {out}"));
+    // Run it as the user would, word by word.
+    let words = shell_words::split(&hint).unwrap();
+    assert_eq!(words[..2], ["cdev", "restore"], "{hint}");
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    env.cdev(&args).ok();
+    assert!(env.session_names().contains(&"legacy stuff".to_string()), "{:?}", env.session_names());
+    wait_for("the contents back", || {
+        env.tmux(&["capture-pane", "-p", "-t", "=legacy stuff:"]).ok().contains("kept-by-name")
+    });
 }
 
 #[test]

@@ -203,7 +203,7 @@ fn an_unpushed_worktree_branch_is_named_and_nothing_changes_issue_22() {
     fs::write(tree.join("draft.txt"), "not committed").unwrap();
     let err = m.cdev_move(&[]).fails_with(1);
     assert!(
-        err.contains("stash the 1 uncommitted changes in .worktrees/feat-x first: they would not travel"),
+        err.contains("stash the 1 uncommitted change in .worktrees/feat-x first: they would not travel"),
         "{err}"
     );
     // The same check by hand, there.

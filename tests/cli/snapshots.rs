@@ -175,7 +175,7 @@ fn restoring_over_a_live_session_is_refused_unless_renamed_or_forced() {
     env.tmux(&["send-keys", "-t", "=s:", "echo live-work", "Enter"]).ok();
     let run = env.cdev(&["restore", "s", "--force"]);
     run.ok();
-    assert!(run.stderr().contains("before replacing it, s: 1 panes saved"), "{}", run.stderr());
+    assert!(run.stderr().contains("before replacing it, s: 1 pane saved"), "{}", run.stderr());
     assert_eq!(snapshot_files(&env, "s").len(), 2, "the live session was saved before it was replaced");
 }
 
@@ -190,7 +190,7 @@ fn restoring_what_was_just_restored_from_the_same_snapshot_is_nothing_to_do() {
     env.start_session("s", &env.home());
     env.cdev(&["save", "s"]).ok();
     env.tmux(&["kill-session", "-t", "=s:"]).ok();
-    assert!(env.cdev(&["restore", "s"]).ok().contains("s: restored 1 panes"));
+    assert!(env.cdev(&["restore", "s"]).ok().contains("s: restored 1 pane"));
     let pane = env.panes("s", "#{pane_id}");
     let again = env.cdev(&["restore", "s"]);
     assert_eq!(again.ok(), "");

@@ -39,18 +39,18 @@ fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
     env.git(&tree, &["add", "-A"]);
     env.git(&tree, &["commit", "-qm", "feature work"]);
     let err = env.cdev(&["worktree", "rm", "feat", "--session", &session]).fails_with(1);
-    assert!(err.contains("1 commits on feat that no other branch has"), "{err}");
+    assert!(err.contains("1 commit on feat that no other branch has"), "{err}");
     assert_eq!(env.cdev(&["check"]).code(), Some(0), "committed work is not flagged");
     fs::write(tree.join("scratch.txt"), "more").unwrap();
     let run = env.cdev(&["check"]);
     assert_eq!(run.code(), Some(3));
     assert!(
-        run.stdout().contains(&format!("{session}: {}: 1 uncommitted changes", tree.display())),
+        run.stdout().contains(&format!("{session}: {}: 1 uncommitted change", tree.display())),
         "{}",
         run.stdout()
     );
     let err = env.cdev(&["worktree", "rm", "feat", "--session", &session]).fails_with(1);
-    assert!(err.contains("1 uncommitted changes"), "{err}");
+    assert!(err.contains("1 uncommitted change"), "{err}");
     assert!(tree.exists());
 
     let out = env.cdev(&["worktree", "rm", "feat", "--session", &session, "--force"]).ok();
