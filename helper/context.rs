@@ -5,7 +5,7 @@
 use crate::tmux::verbs;
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 
 use crate::config::Config;
 use crate::paths::Paths;
@@ -45,10 +45,14 @@ impl Context {
         Ok(Some(name.trim_end_matches('\n').to_string()))
     }
 
-    /// The named session, else the one this process runs in.
+    /// The named session (which must exist), else the one this process runs in.
     pub fn session_or_current(&self, tmux: &Tmux, session: Option<String>) -> Result<String> {
         match session {
-            Some(name) => Ok(name),
+            // Checked here, so the command's error says so rather than tmux's about a target.
+            Some(name) => match tmux.run(crate::tmux::verbs::has_session(&name)) {
+                Ok(_) => Ok(name),
+                Err(_) => bail!("{name}: no such session"),
+            },
             None => self
                 .current_session(tmux)?
                 .ok_or_else(|| anyhow!("no session given, and not running inside tmux")),

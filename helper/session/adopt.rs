@@ -25,6 +25,10 @@ pub fn project_root(context: &Context, tmux: &Tmux, session: &str) -> Result<Pat
         return Ok(root.into());
     }
     let Some(root) = project_root_of(tmux, session, &context.paths.home) else {
+        // (`show-options -q` answers nothing for a session that is not there either.)
+        if tmux.run(verbs::has_session(session)).is_err() {
+            bail!("could not find session {session}: no such session");
+        }
         bail!("could not tell the project of {session}: it was not made by cdev, and neither PROJECT_ROOT, its directory nor its panes name one");
     };
     // Only a session with cdev's name becomes cdev's: another one (`notes`) would then be

@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::humanize::printable;
 use crate::humanize::shown_path;
 use crate::snapshot::bundle::{self, Bundle, Conversation};
-use crate::snapshot::capture::{capture, Scrollback};
+use crate::snapshot::capture::{capture, MissingSession, Scrollback};
 use crate::snapshot::PaneSnapshot;
 use crate::{bounded, project_path, store};
 
@@ -57,8 +57,11 @@ pub fn bundle_of(context: &Context, request: &Export) -> Result<Bundle> {
     let tmux = context.tmux()?;
     let scrollback = if request.contents { Scrollback::All } else { Scrollback::None };
     let fail = || format!("could not export {}", request.session);
-    let (mut sessions, _) =
-        capture(&tmux, std::slice::from_ref(&request.session), scrollback).with_context(fail)?;
+    let captured = capture(&tmux, std::slice::from_ref(&request.session), scrollback);
+    let (mut sessions, _) = match captured {
+        Err(err) if err.is::<MissingSession>() => bail!("{}: no such session", fail()),
+        other => other.with_context(fail)?,
+    };
     let Some(mut session) = sessions.pop() else { bail!("{}: it went away", fail()) };
     let root = session
         .options

@@ -51,6 +51,25 @@ fn the_restore_command_kill_prints_brings_back_a_plain_tmux_session_with_a_space
 }
 
 #[test]
+fn a_session_that_is_not_there_is_named_once_by_every_command() {
+    let env = TestEnv::lived_in();
+    let cases: [(&[&str], &str); 5] = [
+        (&["save", "nosuch"], "cdev: could not save nosuch: no such session"),
+        (&["export", "nosuch"], "cdev: could not export nosuch: no such session"),
+        (
+            &["worktree", "list", "--session", "nosuch"],
+            "cdev: could not list worktrees: nosuch: no such session",
+        ),
+        (&["env", "show", "nosuch"], "cdev: could not show env: nosuch: no such session"),
+        (&["kill", "nosuch"], "cdev: could not kill nosuch: no such session"),
+    ];
+    for (args, said) in cases {
+        let err = env.cdev(args).fails_with(1);
+        assert_eq!(err.trim_end(), said, "{args:?}");
+    }
+}
+
+#[test]
 fn a_session_whose_snapshot_cannot_be_written_is_not_killed() {
     let env = TestEnv::new();
     env.start_session("claude-dev-b", &env.home());
