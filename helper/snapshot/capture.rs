@@ -6,6 +6,7 @@
 use crate::tmux::cdev_option;
 use crate::tmux::verbs;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
 
@@ -125,7 +126,12 @@ impl Record for SavePane {
 /// has none for an instant while a pane is being made (the foreground group not yet set), so
 /// then the directory the pane was started in stands in, rather than nothing (which a restore
 /// would have to turn into `/`).
+/// A directory deleted under the pane reads as "PATH (deleted)": saved as the path it was.
 fn current_or_start(current: String, start: String) -> String {
+    let current = match current.strip_suffix(super::rebuild::DELETED) {
+        Some(path) if !Path::new(&current).exists() => path.to_string(),
+        _ => current,
+    };
     if current.is_empty() {
         start
     } else {

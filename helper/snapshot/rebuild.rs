@@ -18,15 +18,23 @@ use crate::tmux::{cdev_option, environment, layout, target, TmuxCommand};
 pub const RESTORE_WRAPPER: &str =
     "cat -- \"$1\" 2>/dev/null; rm -f -- \"$1\"; set -m; trap : INT; if [ -n \"$2\" ]; then /bin/sh -c \"$2\"; fi; exec \"$0\"";
 
-/// The directory to start a pane in: the saved cwd, or its nearest existing parent (noted).
+/// The directory to start a pane in: the saved cwd, or its nearest existing parent (noted), but
+/// never a worktrees folder (`.worktrees`, not a checkout): a removed agent worktree's pane
+/// starts in the project. A cwd tmux read after its directory was deleted carries the kernel's
+/// " (deleted)" (snapshots made before cdev dropped it at capture).
 pub fn existing_dir(cwd: &str, notes: &mut Vec<String>) -> PathBuf {
-    let saved = Path::new(cwd);
-    let found = saved.ancestors().find(|d| d.is_dir()).unwrap_or(Path::new("/"));
+    let saved = Path::new(cwd.strip_suffix(DELETED).unwrap_or(cwd));
+    let is_worktrees = |d: &Path| d.file_name().is_some_and(|n| n == crate::worktree::WORKTREES_DIR);
+    let found = saved.ancestors().find(|d| d.is_dir() && !is_worktrees(d)).unwrap_or(Path::new("/"));
     if found != saved {
         notes.push(format!("{cwd} no longer exists: the pane starts in {}", found.display()));
     }
     found.to_path_buf()
 }
+
+/// What Linux puts after a process's cwd (in /proc/PID/cwd, which tmux reads) once that
+/// directory is removed.
+pub const DELETED: &str = " (deleted)";
 
 /// One session's commands, made under `name` (a temporary name while it is built); notes name
 /// its panes as the user will find them, in session `shown_name`. `contents` holds, per pane in

@@ -61,6 +61,31 @@ fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
 }
 
 #[test]
+fn a_worktree_deleted_by_hand_comes_back_as_a_pane_in_the_project() {
+    let env = TestEnv::lived_in();
+    let repo = env.project("repo");
+    env.git(&repo, &["init", "-q", "-b", "main"]);
+    env.git(&repo, &["commit", "-q", "--allow-empty", "-m", "first"]);
+    env.start_session("wt", &repo);
+    let tree = repo.join(".worktrees/feat-x");
+    env.git(&repo, &["worktree", "add", "-q", &tree.to_string_lossy(), "-b", "feat-x"]);
+    env.tmux(&["send-keys", "-t", "=wt:", &format!("cd '{}'", tree.display()), "Enter"]).ok();
+    wait_for("the pane in the worktree", || env.panes("wt", "#{pane_current_path}")[0].ends_with("feat-x"));
+    fs::remove_dir_all(&tree).unwrap();
+    // tmux now reads the pane's cwd with the kernel's " (deleted)" after it.
+    wait_for("the deleted cwd", || env.panes("wt", "#{pane_current_path}")[0].ends_with(" (deleted)"));
+    let run = env.cdev(&["kill", "wt"]);
+    run.ok();
+    let restored = env.cdev(&["restore", "wt"]);
+    restored.ok();
+    let note = restored.stderr();
+    assert!(note.contains(&format!("{} no longer exists", tree.display())), "{note}");
+    assert!(!note.contains("(deleted)"), "{note}");
+    let cwd = env.panes("wt", "#{pane_current_path}")[0].clone();
+    assert_eq!(cwd, repo.to_string_lossy(), "the project, not its .worktrees folder");
+}
+
+#[test]
 fn worktrees_survive_odd_repositories_and_hands_that_delete_them() {
     let env = TestEnv::new();
     env.start_session("main", &env.home());
