@@ -43,7 +43,7 @@ pub fn run(context: &Context, command: TemplateCommand) -> Result<()> {
 }
 
 fn list(context: &Context) -> Result<()> {
-    let templates = context.templates()?.all()?;
+    let (templates, broken) = context.templates()?.usable();
     let width = templates.iter().map(|t| crate::humanize::width(&t.name)).max().unwrap_or(4).max(4);
     let mut out = io::BufWriter::new(io::stdout().lock());
     writeln!(out, "{}  {}  DETECTS", pad("NAME", width), pad("FROM", 9))?;
@@ -59,6 +59,11 @@ fn list(context: &Context) -> Result<()> {
         }
     }
     out.flush()?;
+    // Listed after the others, on stderr: the list itself stays one template a row.
+    for file in broken {
+        let error = crate::humanize::printable_lines(&file.error);
+        eprintln!("cdev: could not use template {}: {error}", crate::humanize::printable(&file.name));
+    }
     Ok(())
 }
 
@@ -81,7 +86,8 @@ fn describe(detect: &Detect) -> String {
 }
 
 fn show(context: &Context, name: &str) -> Result<()> {
-    let template = context.templates()?.get(name)?;
+    let template =
+        context.templates()?.get(name).with_context(|| format!("could not show template {name}"))?;
     io::stdout().lock().write_all(shown(&template)?.as_bytes())?;
     Ok(())
 }
@@ -117,7 +123,7 @@ fn init(context: &Context, dir: Option<PathBuf>, requested: Option<String>, forc
     let base = match requested {
         Some(name) => registry.get(&name)?,
         None => {
-            let templates = registry.all()?;
+            let templates = crate::template::usable_noting_broken(&registry);
             let config = context.file_config()?;
             match detect::detect(&templates, &config.template_priority.value, &dir) {
                 Some(template) => template.clone(),

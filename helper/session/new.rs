@@ -281,7 +281,7 @@ fn choose_template(
         let parsed = read_file(&file)?;
         return registry.resolve(parsed, Origin::File(file), "project");
     }
-    let templates = registry.all()?;
+    let templates = crate::template::usable_noting_broken(registry);
     match detect::detect(&templates, &config.template_priority.value, root) {
         Some(template) => Ok(template.clone()),
         None => registry.get(&config.default_template.value).context("could not use the default template"),

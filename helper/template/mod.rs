@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::input_error::InputError;
@@ -182,19 +182,30 @@ pub struct Template {
 /// Every template cdev knows: built-ins, overridden by user templates of the same name.
 pub struct Registry {
     files: BTreeMap<String, (TemplateFile, Origin)>,
+    /// User template files that could not be read or parsed, by file stem: one broken file
+    /// leaves the others usable; naming it (or extending it) gives its error.
+    broken: BTreeMap<String, (PathBuf, String)>,
+}
+
+/// A user template that cannot be used, and why.
+pub struct Broken {
+    pub name: String,
+    /// Names the file (and line, where there is one).
+    pub error: String,
 }
 
 impl Registry {
     /// The built-ins plus every `*.toml` / `*.json` in `user_dir` (a missing dir is fine).
     pub fn load(user_dir: &Path) -> Result<Registry> {
         let mut files = BTreeMap::new();
+        let mut broken = BTreeMap::new();
         for (name, text) in BUILTIN {
             let file: TemplateFile = toml::from_str(text).expect("built-in templates parse");
             files.insert(name.to_string(), (file, Origin::Builtin));
         }
         let entries = match fs::read_dir(user_dir) {
             Ok(entries) => entries,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Registry { files }),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Registry { files, broken }),
             Err(err) => return Err(err).with_context(|| format!("could not read {}", user_dir.display())),
         };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -204,12 +215,37 @@ impl Registry {
             if !is_template || !path.is_file() {
                 continue;
             }
-            let file = read_file(&path)?;
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let name = file.name.clone().unwrap_or(stem);
-            files.insert(name, (file, Origin::File(path)));
+            match read_file(&path) {
+                Ok(file) => {
+                    let name = file.name.clone().unwrap_or(stem);
+                    files.insert(name, (file, Origin::File(path)));
+                }
+                Err(err) => {
+                    broken.insert(stem, (path, format!("{err:#}")));
+                }
+            }
         }
-        Ok(Registry { files })
+        Ok(Registry { files, broken })
+    }
+
+    /// Every template that can be used, resolved, in name order, and every user template that
+    /// cannot (a file that does not parse, a bad `extends`): for listing and detection, where
+    /// one broken file must not take the others with it.
+    pub fn usable(&self) -> (Vec<Template>, Vec<Broken>) {
+        let mut broken: Vec<Broken> = self
+            .broken
+            .iter()
+            .map(|(name, (_, error))| Broken { name: name.clone(), error: error.clone() })
+            .collect();
+        let mut templates = Vec::new();
+        for name in self.names() {
+            match self.get(name) {
+                Ok(template) => templates.push(template),
+                Err(err) => broken.push(Broken { name: name.to_string(), error: format!("{err:#}") }),
+            }
+        }
+        (templates, broken)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -218,6 +254,11 @@ impl Registry {
 
     /// The template called `name`, with `extends` applied.
     pub fn get(&self, name: &str) -> Result<Template> {
+        if let (None, Some((path, _))) = (self.files.get(name), self.broken.get(name)) {
+            // Read again for the error itself (its kind sets the exit status).
+            read_file(path)?;
+            bail!("{} changed while it was read", path.display());
+        }
         let (file, origin) = self.files.get(name).ok_or_else(|| self.unknown(name))?;
         self.resolve(file.clone(), origin.clone(), name)
     }
@@ -247,7 +288,11 @@ impl Registry {
                 return Err(validate::error_at(&origin, &extends, message).into());
             }
             let (parent, _) = self.files.get(&parent_name).ok_or_else(|| {
-                validate::error_at(&origin, &extends, self.unknown(&parent_name).to_string())
+                let why = match self.broken.get(&parent_name) {
+                    Some((_, error)) => format!("extends {parent_name:?}, which cannot be used: {error}"),
+                    None => self.unknown(&parent_name).to_string(),
+                };
+                validate::error_at(&origin, &extends, why)
             })?;
             seen.push(parent_name);
             merged = merge(parent.clone(), merged);
@@ -272,6 +317,17 @@ impl Registry {
         let known: Vec<&str> = self.names().collect();
         anyhow::anyhow!("no template named {name:?} (known: {})", known.join(", "))
     }
+}
+
+/// The templates detection chooses from; each user template left out is named on stderr, so a
+/// typo in one file costs a note, not every `cdev new`.
+pub fn usable_noting_broken(registry: &Registry) -> Vec<Template> {
+    let (templates, broken) = registry.usable();
+    for file in broken {
+        let error = crate::humanize::printable_lines(&file.error);
+        eprintln!("cdev: note: template {} left out: {error}", crate::humanize::printable(&file.name));
+    }
+    templates
 }
 
 /// `child` over `parent`: scalars and windows replace, variables and env merge key by key.

@@ -28,6 +28,47 @@ fn list_shows_builtins_and_user_templates_with_their_origin() {
 }
 
 #[test]
+fn one_broken_user_template_leaves_the_others_and_cdev_new_working() {
+    let env = TestEnv::lived_in();
+    let dir = env.path("config/cdev/templates");
+    fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    fs::write(&bad, "name = \"bad\"\n[[windows]\nname = \"x\"\n").unwrap();
+    fs::write(dir.join("elixir.toml"), "extends = \"generic\"\n").unwrap();
+    let said = format!("{}:2:", bad.display());
+
+    let run = env.cdev(&["template", "list"]);
+    assert!(run.ok().lines().any(|l| l.starts_with("elixir ")), "{}", run.stdout());
+    assert!(
+        run.stderr().contains("could not use template bad: ") && run.stderr().contains(&said),
+        "{}",
+        run.stderr()
+    );
+
+    let good = env.path("good.toml");
+    fs::write(&good, "extends = \"elixir\"\n").unwrap();
+    let out = env.cdev(&["template", "validate", &good.to_string_lossy()]).ok();
+    assert!(out.contains(": ok: template \"good\""), "{out}");
+
+    let project = env.project("plain");
+    let run = env.cdev(&["new", "--no-attach", &project.to_string_lossy()]);
+    assert_eq!(run.ok().trim(), "claude-dev-plain");
+    assert!(
+        run.stderr().contains("template bad left out: ") && run.stderr().contains(&said),
+        "{}",
+        run.stderr()
+    );
+
+    // Asked for by name, or extended, it is an error that names the file and line.
+    let err = env.cdev(&["template", "show", "bad"]).fails_with(2);
+    assert!(err.starts_with("cdev: could not show template bad: ") && err.contains(&said), "{err}");
+    let extends_bad = env.path("child.toml");
+    fs::write(&extends_bad, "extends = \"bad\"\n").unwrap();
+    let err = env.cdev(&["template", "validate", &extends_bad.to_string_lossy()]).fails_with(2);
+    assert!(err.contains("extends \"bad\", which cannot be used") && err.contains(&said), "{err}");
+}
+
+#[test]
 fn show_prints_the_template_after_extends() {
     let env = TestEnv::new();
     let out = env.cdev(&["template", "show", "react"]).ok();
