@@ -9,6 +9,8 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::humanize::duration;
 use crate::snapshot::files::Store;
+use crate::snapshot::rebuild::RESTORE_WRAPPER;
+use crate::template::values::PANE_WRAPPER;
 use crate::template::{find_project_file, read_file, Origin, Registry, Role};
 use crate::tmux::state::HealthPane;
 use crate::{git, worktree};
@@ -179,8 +181,13 @@ fn expected_panes(
 /// A pane cdev started with a command whose command is gone: tmux now shows the shell it
 /// exec'd into (see `template::values::PANE_WRAPPER`).
 fn command_exited(pane: &HealthPane) -> bool {
-    let wrapper =
-        pane.start_command.contains("exec \\\"$0\\\"") || pane.start_command.contains("exec \"$0\"");
+    // Started by one of cdev's wrappers that run a command and then the shell (tmux shows the
+    // start command with its quotes escaped, or not, by version). A restored shell pane
+    // (`RESTORE_SHELL_WRAPPER`) never ran one: a shell there is the point.
+    let start = &pane.start_command;
+    let wrapper = [PANE_WRAPPER, RESTORE_WRAPPER]
+        .iter()
+        .any(|w| start.contains(w) || start.contains(&w.replace('"', "\\\"")));
     let shell = std::env::var("SHELL").ok();
     let shell_name =
         shell.as_deref().and_then(|s| Path::new(s).file_name()).map(|n| n.to_string_lossy().into_owned());

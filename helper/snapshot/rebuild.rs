@@ -14,9 +14,12 @@ use crate::tmux::{cdev_option, environment, layout, target, TmuxCommand};
 /// Each pane starts by showing its saved contents (then deleting the file), then runs its
 /// command, if any, and ends in the user's interactive shell (as new panes do). The command is
 /// POSIX-quoted argv, so `/bin/sh` runs it whatever the user's shell (fish quotes differently).
-/// `$0` is the shell, `$1` the contents file (may be empty), `$2` the command (may be empty).
+/// `$0` is the shell, `$1` the contents file (may be empty), `$2` the command.
 pub const RESTORE_WRAPPER: &str =
-    "cat -- \"$1\" 2>/dev/null; rm -f -- \"$1\"; set -m; trap : INT; if [ -n \"$2\" ]; then /bin/sh -c \"$2\"; fi; exec \"$0\"";
+    "cat -- \"$1\" 2>/dev/null; rm -f -- \"$1\"; set -m; trap : INT; /bin/sh -c \"$2\"; exec \"$0\"";
+/// [`RESTORE_WRAPPER`] for a pane that was a shell: contents, then the shell. A different text,
+/// so `cdev health` can tell a shell that was the point from a command that exited.
+pub const RESTORE_SHELL_WRAPPER: &str = "cat -- \"$1\" 2>/dev/null; rm -f -- \"$1\"; exec \"$0\"";
 
 /// The directory to start a pane in: the saved cwd, or its nearest existing parent (noted), but
 /// never a worktrees folder (`.worktrees`, not a checkout): a removed agent worktree's pane
@@ -119,16 +122,11 @@ pub fn session_chain(
                 Strategy::Run(command) | Strategy::Fresh { command, .. } => format!("exec {command}"),
                 _ => String::new(),
             };
-            chain.push(
-                command
-                    .literal("-c", &cwd.to_string_lossy())
-                    .arg("/bin/sh")
-                    .arg("-c")
-                    .arg(RESTORE_WRAPPER)
-                    .arg(settings.shell)
-                    .arg(&file)
-                    .arg(&run),
-            );
+            let command = command.literal("-c", &cwd.to_string_lossy()).arg("/bin/sh").arg("-c");
+            chain.push(match run.is_empty() {
+                true => command.arg(RESTORE_SHELL_WRAPPER).arg(settings.shell).arg(&file),
+                false => command.arg(RESTORE_WRAPPER).arg(settings.shell).arg(&file).arg(&run),
+            });
             if (w, p) == (0, 0) {
                 // The first window is made at the server's base-index: move it to its saved one.
                 if window.index != base_index {

@@ -582,6 +582,45 @@ fn health_is_0_for_a_fresh_session_from_a_built_in_template_and_a_lost_worktree_
 }
 
 #[test]
+fn a_shell_window_added_by_hand_is_healthy_before_and_after_a_restore() {
+    let env = TestEnv::lived_in();
+    let project = env.project("projects/plain");
+    fs::create_dir_all(env.path("config/cdev")).unwrap();
+    fs::write(env.path("config/cdev/config.toml"), "claude_command = \"sleep 600 #\"\n").unwrap();
+    let bash = |mut cmd: std::process::Command| {
+        cmd.env("EDITOR", "sleep 600 #").env("SHELL", "/bin/bash");
+        env.run(cmd).ok()
+    };
+    let mut new = env.command(CDEV);
+    new.args(["-L", &env.socket, "new", "--no-attach"]).arg(&project);
+    let session = bash(new).trim().to_string();
+    let window = env
+        .tmux(&[
+            "new-window",
+            "-d",
+            "-P",
+            "-F",
+            "#{window_index}",
+            "-t",
+            &format!("={session}:"),
+            "-n",
+            "extra",
+        ])
+        .ok();
+    let extra = format!("pane {}.", window.trim());
+    let exited = |text: &str| text.lines().any(|l| l.contains(&extra) && l.contains("exited"));
+    let (_, text) = plain_health(&env, &session);
+    assert!(!exited(&text), "{text}");
+    env.cdev(&["kill", &session]).ok();
+    let mut restore = env.command(CDEV);
+    restore.args(["-L", &env.socket, "restore", &session]);
+    bash(restore);
+    assert!(env.panes(&session, "#{window_name}").contains(&"extra".to_string()));
+    let (_, text) = plain_health(&env, &session);
+    assert!(!exited(&text), "a shell that was a shell is no command that exited: {text}");
+}
+
+#[test]
 fn a_waiting_agent_can_ring_or_tell_the_attached_clients() {
     let env = TestEnv::new();
     env.start_session("n", &env.home());
