@@ -55,7 +55,9 @@ pub fn vet_foreign(
     for (cwd, command) in &others {
         eprintln!("cdev: typed but not run unless you agree, in {}: {}", printable(cwd), printable(command));
     }
-    let env_names: Vec<String> = session.env.iter().map(|(k, _)| k.clone()).collect();
+    // Only variables that would be set: a `None` is tmux's "removed from this session" mark.
+    let env_names: Vec<String> =
+        session.env.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| k.clone()).collect();
     if !env_names.is_empty() {
         eprintln!(
             "cdev: environment from the file, set only if you agree: {}",

@@ -158,11 +158,13 @@ fn a_snapshot_file_from_elsewhere_is_foreign_issue_18() {
     // elsewhere it is typed, not run, and nothing of the file's environment is set.
     let command = ["vim", "-c", &format!("!touch {}", canary.display())];
     let mut found = session("found", &cwd, "tiled", &command, serde_json::json!({}));
-    found["env"] = serde_json::json!([["PROMPT_COMMAND", "touch PWNED-env"]]);
+    found["env"] = serde_json::json!([["PROMPT_COMMAND", "touch PWNED-env"], ["SSH_ASKPASS", null]]);
     let snapshot = snapshot_file(&env, "Downloads/found.json.gz", found);
     let run = env.cdev(&["restore", &snapshot.to_string_lossy()]);
     run.ok();
     assert!(run.stderr().contains("typed but not run unless you agree"), "{}", run.stderr());
+    // What would be set is named; a removal (tmux's `-NAME`) sets nothing.
+    assert!(run.stderr().contains("set only if you agree: PROMPT_COMMAND\n"), "{}", run.stderr());
     let pane = env.panes("found", "#{pane_id}")[0].clone();
     wait_for("the command typed", || {
         env.tmux(&["capture-pane", "-p", "-J", "-t", &pane]).ok().contains("PWNED-vim")
