@@ -80,6 +80,19 @@ fn add(
 ) -> Result<()> {
     let (name, toplevel) = session_repo(context, tmux, session).context("could not add a worktree")?;
     let path = worktree::ensure_from(&toplevel, feature, base.as_deref())?;
+    // A second agent in the same checkout would edit under the first one's feet: a worktree
+    // that has its pane already gets that pane back.
+    let panes = tmux.query::<WorktreePane>(verbs::session_panes(&name))?;
+    if let Some(pane) = panes.iter().find(|p| p.worktree.as_deref() == Some(feature)) {
+        tmux.run_chain(&[verbs::select_window(&pane.pane_id), verbs::select_pane(&pane.pane_id)])?;
+        println!(
+            "{}: {} has its Claude pane in {name} already ({}): selected",
+            printable(feature),
+            shown_path(&path),
+            pane.pane_id
+        );
+        return Ok(());
+    }
     let options = tmux.options()?;
     let config = context.file_config()?.with_tmux_options(&options, &context.paths)?;
     let settings = context.install_claude_settings()?;

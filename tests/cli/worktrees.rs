@@ -28,6 +28,11 @@ fn worktrees_are_added_with_a_claude_pane_listed_and_removed_only_when_safe() {
     let pane = panes.iter().find(|p| p.starts_with("feat|")).unwrap_or_else(|| panic!("{panes:#?}"));
     let fields: Vec<&str> = pane.split('|').collect();
     assert_eq!((fields[1], fields[2], fields[3].len()), (tree.to_string_lossy().as_ref(), "claude-feat", 36));
+    // Asked again: the pane it has, not a second agent in the same checkout.
+    let count = env.panes(&session, "#{pane_id}").len();
+    let again = env.cdev(&["worktree", "add", "feat", "--session", &session]).ok();
+    assert!(again.contains("has its Claude pane in") && again.contains("selected"), "{again}");
+    assert_eq!(env.panes(&session, "#{pane_id}").len(), count);
 
     let rows = json(&env.cdev(&["worktree", "list", "--session", &session, "--json"]).ok());
     assert_eq!(rows[0]["name"], "feat");
