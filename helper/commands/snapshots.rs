@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::exit::SilentExit;
-use crate::humanize::{duration, pad};
+use crate::humanize::{duration, pad, printable};
 use crate::snapshot::files::{self, Store};
 
 /// The snapshots kept, or `verify` them all.
@@ -37,6 +37,19 @@ pub fn run(context: &Context, args: SnapshotsArgs) -> Result<()> {
     let store = Store::new(&context.paths.state_dir);
     let verify = session.as_deref() == Some("verify");
     let entries = store.list(if verify { None } else { session.as_deref() })?;
+    if let (Some(name), false, true, false) = (&session, verify, entries.is_empty(), json) {
+        // Said, not silent: a name without the prefix (`webapp` for `claude-dev-webapp`) is a
+        // likely slip. (Still exit 0: "none kept" is an answer.)
+        let saved = store.saved_sessions();
+        let known =
+            saved.into_iter().map(|(_, s)| s.session.name).find(|known| known.ends_with(name.as_str()));
+        match known {
+            Some(known) => {
+                eprintln!("cdev: no snapshots of {}; did you mean {}?", printable(name), printable(&known))
+            }
+            None => eprintln!("cdev: no snapshots of {}", printable(name)),
+        }
+    }
     let now = chrono::Utc::now();
     let rows: Vec<Row> = entries
         .iter()
@@ -66,12 +79,15 @@ pub fn run(context: &Context, args: SnapshotsArgs) -> Result<()> {
             }
         }
     } else if !rows.is_empty() {
-        writeln!(out, "{}  {}  {}  PANES  FILE", pad("SESSION", 20), pad("AGE", 8), pad("SIZE", 9))?;
+        // As wide as the longest name: a long project name must not push the columns apart.
+        let shown = |row: &Row| row.session.as_deref().map(printable).unwrap_or_else(|| "(damaged)".into());
+        let width = rows.iter().map(|r| crate::humanize::width(&shown(r))).max().unwrap_or(0).max(7);
+        writeln!(out, "{}  {}  {}  PANES  FILE", pad("SESSION", width), pad("AGE", 8), pad("SIZE", 9))?;
         for row in &rows {
             writeln!(
                 out,
                 "{}  {}  {}  {:>5}  {}",
-                pad(row.session.as_deref().unwrap_or("(damaged)"), 20),
+                pad(&shown(row), width),
                 pad(&row.age_seconds.map(duration).unwrap_or_default(), 8),
                 pad(&format!("{} KiB", row.size.div_ceil(1024)), 9),
                 row.panes.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),

@@ -377,6 +377,22 @@ fn a_restored_pane_shows_no_agent_state_from_before_the_kill() {
 }
 
 #[test]
+fn snapshots_lines_up_long_names_and_says_when_a_name_has_none() {
+    let env = TestEnv::lived_in();
+    env.start_session("claude-dev-a-rather-long-project-name", &env.home());
+    env.cdev(&["save", "claude-dev-a-rather-long-project-name"]).ok();
+    let table = env.cdev(&["snapshots"]).ok();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0].find("AGE"), lines[1].find(|c: char| c.is_ascii_digit()), "{table}");
+    let run = env.cdev(&["snapshots", "a-rather-long-project-name"]);
+    assert_eq!(run.ok(), "");
+    assert_eq!(
+        run.stderr().trim_end(),
+        "cdev: no snapshots of a-rather-long-project-name; did you mean claude-dev-a-rather-long-project-name?"
+    );
+}
+
+#[test]
 fn saving_a_session_the_server_lacks_names_it_once_and_writes_nothing() {
     let env = TestEnv::lived_in();
     env.start_session("here", &env.home());
