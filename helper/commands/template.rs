@@ -156,8 +156,8 @@ fn starter(base: &Template) -> String {
 # git root) instead of the detected one. `cdev template show {name}` prints everything it extends.
 extends = "{name}"
 
-# Variables used as {{{{name}}}} in commands, titles and cwds. Built in: project, project_root,
-# session, editor, claude, claude_session, worktree.
+# Variables used as {{{{name}}}} in commands, titles and cwds. Built in:
+# {builtins}.
 [variables]
 {variables}
 # Environment for every pane (after CLAUDE_PROJECT, PROJECT_ROOT, EDITOR; before .env.claude).
@@ -174,7 +174,7 @@ extends = "{name}"
 # layout = "tiled"            # or main-vertical, even-horizontal, … or a saved layout string
 #
 # [[windows.panes]]
-# role = "claude"             # runs `{{{{claude}}}} --session-id {{{{claude_session}}}}`
+# role = "claude"             # runs `{claude_command}`
 # focus = true
 #
 # [[windows.panes]]
@@ -184,6 +184,8 @@ extends = "{name}"
 # split = "horizontal"        # from the previous pane: horizontal (side by side) or vertical
 # size = "30%"
 "#,
-        name = base.name
+        name = base.name,
+        builtins = crate::template::render::BUILTIN_VARIABLES.join(", "),
+        claude_command = crate::template::render::CLAUDE_COMMAND,
     )
 }

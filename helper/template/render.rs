@@ -79,7 +79,7 @@ pub struct PanePlan {
 
 /// The default command of a Claude pane: cdev's hooks come with `--settings` (Claude Code merges
 /// them with the user's own), and a fresh session id makes the conversation resumable exactly.
-const CLAUDE_COMMAND: &str = "{{claude}} --settings={{claude_settings}} --session-id={{claude_session}}";
+pub const CLAUDE_COMMAND: &str = "{{claude}} --settings={{claude_settings}} --session-id={{claude_session}}";
 
 /// Renders `template` for `context`. Worktrees go to Claude panes in order; worktrees left over
 /// get a Claude pane each in an extra `worktrees` window.
