@@ -101,6 +101,15 @@ pub fn run(context: &Context, request: Request) -> Result<()> {
             let mut snapshot = files::load(&path).with_context(fail)?;
             // A file outside cdev's own snapshot directory is someone else's, as a bundle is.
             if !store.holds(&path) {
+                // Refused before its commands are listed and agreed to, not after.
+                let name = request.as_name.as_deref().unwrap_or(&snapshot.session.name);
+                if is_running(name) && !request.force {
+                    bail!(
+                        "{}: a session named {} is running (use --as NAME, or --force to replace it)",
+                        fail(),
+                        printable(name)
+                    );
+                }
                 let agreed = crate::snapshot::foreign::vet_foreign(
                     context,
                     &config,

@@ -198,6 +198,17 @@ fn pane_contents_from_a_bundle_show_their_text_and_colours_and_do_nothing_else()
     assert_ne!(env.panes("sent", "#{pane_title}")[0], "evil");
 }
 
+#[test]
+fn a_foreign_file_whose_name_runs_is_refused_before_its_commands_are_listed() {
+    let env = TestEnv::lived_in();
+    let root = env.project("root");
+    let found = session("notes", &root.to_string_lossy(), "tiled", &["vim", "x"], serde_json::json!({}));
+    let snapshot = snapshot_file(&env, "Downloads/notes.json.gz", found);
+    let err = env.cdev(&["restore", &snapshot.to_string_lossy()]).fails_with(1);
+    assert!(err.contains("a session named notes is running (use --as NAME"), "{err}");
+    assert!(!err.contains("typed but not run"), "nothing listed before the refusal: {err}");
+}
+
 /// A gzip stream that decompresses to `mib` MiB of zeros from about a KiB per MiB: the same
 /// byte-aligned deflate block repeated (the trailer is never reached, so it is left off).
 fn gzip_bomb(mib: usize) -> Vec<u8> {
