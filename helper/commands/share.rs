@@ -53,7 +53,7 @@ pub fn share(context: &Context, request: ShareArgs) -> Result<()> {
     }
     let tmux = context.tmux()?;
     let version = tmux.version()?;
-    if version < (Version { major: 3, minor: 3, development: false }) {
+    if version < (Version { major: 3, minor: 3, letter: None, development: false }) {
         bail!("{}: tmux 3.3 or newer is needed for server-access (this is {version})", fail());
     }
     let main_socket = tmux

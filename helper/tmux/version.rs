@@ -12,14 +12,15 @@ use crate::store;
 
 /// tmux 3.2 brought `display-popup`, the `s///` format modifier with `;` chains, and
 /// `pane-focus-in` hooks that cdev relies on.
-pub const MINIMUM: Version = Version { major: 3, minor: 2, development: false };
+pub const MINIMUM: Version = Version { major: 3, minor: 2, letter: None, development: false };
 
-/// A tmux release such as `3.3a` (`major` 3, `minor` 3); `master` and `next-*` builds are
-/// `development` and taken to be new enough.
+/// A tmux release such as `3.3a` (`major` 3, `minor` 3, `letter` a: a fix release, shown as
+/// tmux names it); `master` and `next-*` builds are `development` and taken to be new enough.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version {
     pub major: u32,
     pub minor: u32,
+    pub letter: Option<char>,
     pub development: bool,
 }
 
@@ -28,7 +29,7 @@ impl Version {
     pub fn parse(output: &str) -> Option<Version> {
         let word = output.split_whitespace().nth(1)?;
         if word == "master" {
-            return Some(Version { major: u32::MAX, minor: 0, development: true });
+            return Some(Version { major: u32::MAX, minor: 0, letter: None, development: true });
         }
         let (development, number) = match word.strip_prefix("next-") {
             Some(rest) => (true, rest),
@@ -36,10 +37,11 @@ impl Version {
         };
         let mut parts = number.splitn(2, '.');
         let major = parts.next()?.parse().ok()?;
-        let minor_digits: String =
-            parts.next().unwrap_or("0").chars().take_while(|c| c.is_ascii_digit()).collect();
+        let rest = parts.next().unwrap_or("0");
+        let minor_digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
         let minor = minor_digits.parse().ok()?;
-        Some(Version { major, minor, development })
+        let letter = rest[minor_digits.len()..].chars().next().filter(char::is_ascii_lowercase);
+        Some(Version { major, minor, letter, development })
     }
 
     pub fn is_supported(&self) -> bool {
@@ -60,7 +62,11 @@ impl fmt::Display for Version {
         if self.major == u32::MAX {
             write!(f, "master")
         } else {
-            write!(f, "{}.{}", self.major, self.minor)
+            write!(f, "{}.{}", self.major, self.minor)?;
+            match self.letter {
+                Some(letter) => write!(f, "{letter}"),
+                None => Ok(()),
+            }
         }
     }
 }
@@ -91,9 +97,10 @@ mod tests {
     #[test]
     fn parses_release_candidate_and_development_versions() {
         let v = |s| Version::parse(s).unwrap();
-        assert_eq!(v("tmux 3.3a"), Version { major: 3, minor: 3, development: false });
-        assert_eq!(v("tmux 3.2-rc2"), Version { major: 3, minor: 2, development: false });
-        assert_eq!(v("tmux 3.4\n"), Version { major: 3, minor: 4, development: false });
+        assert_eq!(v("tmux 3.3a"), Version { major: 3, minor: 3, letter: Some('a'), development: false });
+        assert_eq!(v("tmux 3.3a").to_string(), "3.3a");
+        assert_eq!(v("tmux 3.2-rc2"), Version { major: 3, minor: 2, letter: None, development: false });
+        assert_eq!(v("tmux 3.4\n"), Version { major: 3, minor: 4, letter: None, development: false });
         assert!(v("tmux next-3.6").development);
         assert!(v("tmux master").is_supported());
         assert_eq!(Version::parse("tmux"), None);
@@ -106,7 +113,7 @@ mod tests {
         assert!(Version::parse("tmux 10.0").unwrap().is_supported());
         let old = Version::parse("tmux 3.1c").unwrap();
         let err = old.ensure_supported().unwrap_err().to_string();
-        assert_eq!(err, "tmux 3.1 is too old: cdev needs tmux 3.2 or newer");
+        assert_eq!(err, "tmux 3.1c is too old: cdev needs tmux 3.2 or newer");
         assert!(!Version::parse("tmux 2.9a").unwrap().is_supported());
     }
 

@@ -93,7 +93,7 @@ fn a_tmux_older_than_3_2_is_refused_with_a_clear_message() {
     let stderr = env.cdev(&["list"]).fails_with(1);
     assert_eq!(
         stderr.trim_end(),
-        "cdev: could not list sessions: tmux 3.1 is too old: cdev needs tmux 3.2 or newer"
+        "cdev: could not list sessions: tmux 3.1c is too old: cdev needs tmux 3.2 or newer"
     );
 }
 
