@@ -24,7 +24,9 @@ pub fn run(context: &Context, args: GitStatusArgs) -> Result<()> {
     let GitStatusArgs { session, client } = args;
     let tmux = context.tmux()?;
     let session = match (&session, &client) {
-        (Some(name), _) => name.clone(),
+        (Some(name), _) => {
+            context.session_or_current(&tmux, Some(name.clone())).context("could not run git status")?
+        }
         (None, Some(client)) => {
             tmux.run(verbs::expand_for_client(client, "#{session_name}"))?.trim_end_matches('\n').to_string()
         }

@@ -81,9 +81,11 @@ fn add(
     let (name, toplevel) = session_repo(context, tmux, session).context("could not add a worktree")?;
     let path = worktree::ensure_from(&toplevel, feature, base.as_deref())?;
     // A second agent in the same checkout would edit under the first one's feet: a worktree
-    // that has its pane already gets that pane back.
+    // that has its pane already gets that pane back. (Only one working in it: a pane restored
+    // after the worktree was deleted by hand still names it but works in the project.)
     let panes = tmux.query::<WorktreePane>(verbs::session_panes(&name))?;
-    if let Some(pane) = panes.iter().find(|p| p.worktree.as_deref() == Some(feature)) {
+    let works_in = |p: &WorktreePane| std::path::Path::new(&p.current_path).starts_with(&path);
+    if let Some(pane) = panes.iter().find(|p| p.worktree.as_deref() == Some(feature) && works_in(p)) {
         tmux.run_chain(&[verbs::select_window(&pane.pane_id), verbs::select_pane(&pane.pane_id)])?;
         println!(
             "{}: {} has its Claude pane in {name} already ({}): selected",

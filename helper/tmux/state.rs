@@ -380,13 +380,23 @@ pub struct WorktreePane {
     pub pane_id: String,
     pub worktree: Option<String>,
     pub agent_state: Option<String>,
+    pub current_path: String,
 }
 
 impl Record for WorktreePane {
-    const FIELDS: &'static [Field] =
-        &[plain("pane_id"), text(cdev_option::WORKTREE), text(cdev_option::AGENT_STATE)];
+    const FIELDS: &'static [Field] = &[
+        plain("pane_id"),
+        text(cdev_option::WORKTREE),
+        text(cdev_option::AGENT_STATE),
+        text("pane_current_path"),
+    ];
 
     fn from_fields(f: &mut Fields<'_>) -> Result<Self> {
-        Ok(WorktreePane { pane_id: f.string()?, worktree: f.optional()?, agent_state: f.optional()? })
+        Ok(WorktreePane {
+            pane_id: f.string()?,
+            worktree: f.optional()?,
+            agent_state: f.optional()?,
+            current_path: f.string()?,
+        })
     }
 }

@@ -53,7 +53,8 @@ fn the_restore_command_kill_prints_brings_back_a_plain_tmux_session_with_a_space
 #[test]
 fn a_session_that_is_not_there_is_named_once_by_every_command() {
     let env = TestEnv::lived_in();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
+        (&["git-status", "nosuch"], "cdev: could not run git status: nosuch: no such session"),
         (&["save", "nosuch"], "cdev: could not save nosuch: no such session"),
         (&["export", "nosuch"], "cdev: could not export nosuch: no such session"),
         (

@@ -88,6 +88,13 @@ fn a_worktree_deleted_by_hand_comes_back_as_a_pane_in_the_project() {
     assert!(!note.contains("(deleted)"), "{note}");
     let cwd = env.panes("wt", "#{pane_current_path}")[0].clone();
     assert_eq!(cwd, repo.to_string_lossy(), "the project, not its .worktrees folder");
+    // The pane still names the worktree but works in the project: adding the worktree again
+    // opens a pane in it rather than selecting that one.
+    let pane = env.panes("wt", "#{pane_id}")[0].clone();
+    env.tmux(&["set-option", "-p", "-t", &pane, "@cdev_worktree", "feat-x"]).ok();
+    let out = env.cdev(&["worktree", "add", "feat-x", "--session", "wt"]).ok();
+    assert!(out.contains("with a Claude pane in wt"), "{out}");
+    assert_eq!(env.panes("wt", "#{pane_id}").len(), 2);
 }
 
 #[test]
