@@ -5,7 +5,7 @@
 
 use crate::tmux::cdev_option;
 use crate::tmux::cdev_option::{
-    AGENT_CHANGE, AGENT_ERROR, AGENT_SEQ, AGENT_SINCE, AGENT_STATE, STATUS_EPOCH,
+    AGENT_CHANGE, AGENT_ERROR, AGENT_SEQ, AGENT_SINCE, AGENT_SINCE_MS, AGENT_STATE, STATUS_EPOCH,
 };
 use crate::tmux::verbs;
 use std::io::Read;
@@ -90,11 +90,17 @@ pub fn apply(
     let conditional = |condition: String, command: String| {
         TmuxCommand::new("if-shell").flag("-F").value("-t", pane).arg(&condition).arg(&command)
     };
-    // For what the watcher saw at second `at`: `command` when the pane is in one of `states`
-    // and entered it no later than then.
+    // When the state begins: the second (shown, as `since`) and the millisecond (compared with
+    // what the watcher saw, below).
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let began_now = format!(
+        "set-option -p -t {pane} {AGENT_SINCE} {now} ; set-option -p -t {pane} {AGENT_SINCE_MS} {now_ms}"
+    );
+    // For what the watcher saw at millisecond `at`: `command` when the pane is in one of
+    // `states` and entered it no later than then.
     let since_then = |at: i64, states: [&str; 2], command: String| {
         let [a, b] = states.map(|s| format!("#{{==:#{{{AGENT_STATE}}},{s}}}"));
-        let began = format!("#{{e|<=:#{{e|+:#{{{AGENT_SINCE}}},0}},{at}}}");
+        let began = format!("#{{e|<=:#{{e|+:#{{{AGENT_SINCE_MS}}},0}},{at}}}");
         conditional(format!("#{{&&:#{{||:{a},{b}}},{began}}}"), command)
     };
     // A token marks "this call changed the state" (for notifications on entering a state).
@@ -109,7 +115,7 @@ pub fn apply(
             chain.push(conditional(
                 format!("#{{!=:#{{{AGENT_STATE}}},{state}}}"),
                 format!(
-                    "set-option -p -t {pane} {AGENT_SINCE} {now} ; set-option -p -t {pane} {AGENT_CHANGE} {token} ; {bump}"
+                    "{began_now} ; set-option -p -t {pane} {AGENT_CHANGE} {token} ; {bump}"
                 ),
             ));
             chain.push(set(cdev_option::AGENT_STATE, state.as_str()));
@@ -125,17 +131,17 @@ pub fn apply(
         }
         Transition::IdleIfWorking => chain.push(conditional(
             format!("#{{==:#{{{AGENT_STATE}}},working}}"),
-            format!("set-option -p -t {pane} {AGENT_STATE} idle ; set-option -p -t {pane} {AGENT_SINCE} {now} ; {bump}"),
+            format!("set-option -p -t {pane} {AGENT_STATE} idle ; {began_now} ; {bump}"),
         )),
         Transition::Interrupted { at } => chain.push(since_then(
             at,
             ["working", "waiting"],
-            format!("set-option -p -t {pane} {AGENT_STATE} idle ; set-option -p -t {pane} {AGENT_SINCE} {now} ; {bump}"),
+            format!("set-option -p -t {pane} {AGENT_STATE} idle ; {began_now} ; {bump}"),
         )),
         Transition::Blocked { at } => chain.push(since_then(
             at,
             ["idle", "working"],
-            format!("set-option -p -t {pane} {AGENT_STATE} waiting ; set-option -p -t {pane} {AGENT_SINCE} {now} ; set-option -p -t {pane} {AGENT_CHANGE} {token} ; {bump}"),
+            format!("set-option -p -t {pane} {AGENT_STATE} waiting ; {began_now} ; set-option -p -t {pane} {AGENT_CHANGE} {token} ; {bump}"),
         )),
     }
     if event == "StopFailure" {

@@ -74,13 +74,13 @@ pub enum Transition {
     /// stays unseen.
     IdleIfWorking,
     /// The transcript recorded an interrupt (Esc mid-turn, or a permission prompt refused) at
-    /// Unix second `at`: Claude is back at its prompt, and no hook said so. An agent working or
+    /// Unix millisecond `at`: Claude is back at its prompt, and no hook said so. An agent working or
     /// waiting since no later than `at` becomes idle; one that started a new turn since keeps it.
     Interrupted {
         at: i64,
     },
     /// Claude said it waits for the user (a dialog of its own: "Make auto mode your default
-    /// permission mode?", a notice to acknowledge, an MCP question) at Unix second `at`, with no
+    /// permission mode?", a notice to acknowledge, an MCP question) at Unix millisecond `at`, with no
     /// hook: an idle or working agent since no later than `at` becomes waiting.
     Blocked {
         at: i64,

@@ -51,6 +51,10 @@ cdev_options! {
     /// When the agent entered its state (Unix time). Written by `agent::hook`; read by `agents`,
     /// `health` and the hook itself (a watcher's late report does not undo a newer state).
     AGENT_SINCE = "@cdev_agent_since", Pane;
+    /// The same moment in Unix milliseconds. Written with it by `agent::hook`; read by the hook
+    /// when the watcher reports Claude idle or waiting at a millisecond: a turn begun in the same
+    /// second as that report, but after it, keeps its state.
+    AGENT_SINCE_MS = "@cdev_agent_since_ms", Pane;
     /// A token of the hook call that last changed the state. Written and read back by
     /// `agent::hook` in one tmux call, so only the call that changed it notifies.
     AGENT_CHANGE = "@cdev_agent_change", Pane;

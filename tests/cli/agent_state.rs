@@ -200,6 +200,28 @@ fn an_interrupt_in_the_transcript_frees_a_busy_agent_issue_17() {
         pane_option(&env, a, "@cdev_agent_state") == "idle"
     });
 
+    // An idle said a moment before a new prompt, in the same second, is the old turn's: the new
+    // turn keeps working (a prompt typed at once after Claude starts, or after an Esc).
+    while chrono::Utc::now().timestamp_subsec_millis() > 300 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let just_before = chrono::Utc::now().timestamp_millis();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    busy(a, "UserPromptSubmit");
+    let since: i64 = pane_option(&env, a, "@cdev_agent_since").parse().unwrap();
+    assert_eq!(since, just_before / 1000, "the same second (the hook took over 0.7 s?)");
+    let said = |at: i64| {
+        let status = serde_json::json!({"pid": 4242, "sessionId": conversation(a), "status": "idle",
+            "statusUpdatedAt": at});
+        fs::write(sessions.join("tmp"), status.to_string()).unwrap();
+        fs::rename(sessions.join("tmp"), sessions.join("4242.json")).unwrap();
+    };
+    said(just_before);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(pane_option(&env, a, "@cdev_agent_state"), "working", "the old turn's idle");
+    said(chrono::Utc::now().timestamp_millis());
+    wait_for("a later idle to free it", || pane_option(&env, a, "@cdev_agent_state") == "idle");
+
     // One watcher per server, gone with it.
     assert_eq!(load_plugin_with_watcher(&env), pid);
     let proc = std::path::PathBuf::from(format!("/proc/{pid}"));

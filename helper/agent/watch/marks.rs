@@ -19,7 +19,7 @@ const INTERRUPT_MARK: &[u8] = b"[Request interrupted by user";
 /// an old interrupt there changes nothing (see [`Transition::Interrupted`]).
 const FIRST_READ: u64 = 64 * 1024;
 
-/// The Unix seconds of every interrupt recorded in `lines` (complete JSONL lines).
+/// The Unix milliseconds of every interrupt recorded in `lines` (complete JSONL lines).
 pub fn interrupts(lines: &[u8]) -> Vec<i64> {
     lines
         .split(|b| *b == b'\n')
@@ -28,7 +28,7 @@ pub fn interrupts(lines: &[u8]) -> Vec<i64> {
         .filter(|record| record["type"] == "user" && is_interrupt(&record["message"]["content"]))
         .filter_map(|record| {
             let stamp = record["timestamp"].as_str()?;
-            Some(chrono::DateTime::parse_from_rfc3339(stamp).ok()?.timestamp())
+            Some(chrono::DateTime::parse_from_rfc3339(stamp).ok()?.timestamp_millis())
         })
         .collect()
 }
@@ -80,7 +80,7 @@ impl Offsets {
 pub fn status_change(bytes: &[u8]) -> Option<Seen> {
     let status: serde_json::Value = serde_json::from_slice(bytes).ok()?;
     let conversation = SessionId::parse(status["sessionId"].as_str()?)?;
-    let at = status["statusUpdatedAt"].as_i64()? / 1000;
+    let at = status["statusUpdatedAt"].as_i64()?;
     match status["status"].as_str()? {
         "idle" => Some(Seen::Idle { conversation, at }),
         "waiting" => Some(Seen::Waiting { conversation, at }),
@@ -115,10 +115,10 @@ mod tests {
 {"type":"user","message":{"role":"user","content":"please say [Request interrupted by user] to me"},"timestamp":"2026-12-01T21:46:00.000Z"}
 {"type":"user","message":{"role":"user","content":"[Request interrupted by user]"},"timestamp":"2026-12-01T21:47:00.000Z"}
 "#;
-        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
         assert_eq!(
             interrupts(lines),
-            [at("2026-12-01T21:45:18Z"), at("2026-12-01T21:45:29Z"), at("2026-12-01T21:47:00Z")]
+            [at("2026-12-01T21:45:18.657Z"), at("2026-12-01T21:45:29.583Z"), at("2026-12-01T21:47:00Z")]
         );
         assert!(interrupts(b"not json [Request interrupted by user]\n{}").is_empty());
     }
@@ -130,12 +130,15 @@ mod tests {
         let idle = br#"{"pid":22344,"sessionId":"e0e7c3a1-5b2d-4f60-9a8e-1c2d3e4f5a6b","cwd":"/p","version":"2.1.328","tmux":"c:@0.%0","status":"idle","updatedAt":1796163297373,"statusUpdatedAt":1796163297373}"#;
         assert_eq!(
             status_change(idle),
-            Some(Seen::Idle { conversation: id("e0e7c3a1-5b2d-4f60-9a8e-1c2d3e4f5a6b"), at: 1796163297 })
+            Some(Seen::Idle { conversation: id("e0e7c3a1-5b2d-4f60-9a8e-1c2d3e4f5a6b"), at: 1796163297373 })
         );
         let dialog = br#"{"sessionId":"f0451d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d","status":"waiting","statusUpdatedAt":1796164109086,"waitingFor":"dialog open"}"#;
         assert_eq!(
             status_change(dialog),
-            Some(Seen::Waiting { conversation: id("f0451d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"), at: 1796164109 })
+            Some(Seen::Waiting {
+                conversation: id("f0451d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"),
+                at: 1796164109086
+            })
         );
         let busy = br#"{"sessionId":"e0e7c3a1-5b2d-4f60-9a8e-1c2d3e4f5a6b","status":"busy","statusUpdatedAt":1796163314138}"#;
         // An id that is not a session id names no pane of cdev's: nothing to do.

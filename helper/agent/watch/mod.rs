@@ -46,11 +46,11 @@ impl Record for TranscriptPane {
 /// What the watcher saw.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Seen {
-    /// A transcript recorded an interrupt at Unix second `at`.
+    /// A transcript recorded an interrupt at Unix millisecond `at`.
     Interrupt { transcript: PathBuf, at: i64 },
-    /// A Claude process said it is idle (its `sessions/<pid>.json`) at Unix second `at`.
+    /// A Claude process said it is idle (its `sessions/<pid>.json`) at Unix millisecond `at`.
     Idle { conversation: SessionId, at: i64 },
-    /// A Claude process said it waits for the user (a dialog) at Unix second `at`.
+    /// A Claude process said it waits for the user (a dialog) at Unix millisecond `at`.
     Waiting { conversation: SessionId, at: i64 },
     /// A transcript recorded what a message used (see `transcript_usage`).
     Usage { transcript: PathBuf },
