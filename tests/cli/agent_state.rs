@@ -184,8 +184,11 @@ fn an_interrupt_in_the_transcript_frees_a_busy_agent_issue_17() {
     assert_eq!(pane_option(&env, a, "@cdev_agent_state"), "working");
     append(&transcript(a), &interrupt_line(chrono::Utc::now(), false));
     wait_for("Esc mid-turn to leave working", || pane_option(&env, a, "@cdev_agent_state") == "idle");
-    let journal = crate::support::json(&fs::read_to_string(env.journal_file("esc", a)).unwrap());
-    assert_eq!(journal["state"], "idle", "the journal follows");
+    // The journal is written just after the tmux call that changed the pane.
+    wait_for("the journal to follow", || {
+        let journal = crate::support::json(&fs::read_to_string(env.journal_file("esc", a)).unwrap());
+        journal["state"] == "idle"
+    });
 
     // Newer versions also say so in their status file (`sessions/<pid>.json`), which is all an
     // Esc before any answer leaves; the directory appears after the watcher started.
