@@ -59,15 +59,15 @@ pub fn read_payload(input: impl Read) -> Option<Payload> {
     serde_json::from_reader(std::io::BufReader::with_capacity(64 * 1024, input.take(MAX_PAYLOAD))).ok()
 }
 
-/// Handles one event. `pane` is `$TMUX_PANE`; `now` the Unix time.
-pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now: i64) -> Result<()> {
+/// Handles one event. `pane` is `$TMUX_PANE`; `now_ms` the Unix time in milliseconds.
+pub fn handle(tmux: &Tmux, state_dir: &Path, pane: &str, payload: &Payload, now_ms: i64) -> Result<()> {
     let event =
         payload.hook_event_name.as_deref().ok_or_else(|| anyhow!("payload has no hook_event_name"))?;
     let Some(transition) = transition(event, payload.notification_type.as_deref(), payload.source.as_deref())
     else {
         return Ok(());
     };
-    apply(tmux, state_dir, pane, transition, payload, now)
+    apply(tmux, state_dir, pane, transition, payload, now_ms)
 }
 
 /// Makes `transition` on `pane` in one tmux process, records the conversation `payload` names,
@@ -78,8 +78,10 @@ pub fn apply(
     pane: &str,
     transition: Transition,
     payload: &Payload,
-    now: i64,
+    now_ms: i64,
 ) -> Result<()> {
+    // One reading of the clock: the second shown (`since`, the journal) is the millisecond's.
+    let now = now_ms.div_euclid(1000);
     let event = payload.hook_event_name.as_deref().unwrap_or_default();
     if !pane.starts_with('%') || !pane[1..].bytes().all(|b| b.is_ascii_digit()) || pane.len() < 2 {
         return Err(anyhow!("TMUX_PANE {pane:?} is not a pane id"));
@@ -92,7 +94,6 @@ pub fn apply(
     };
     // When the state begins: the second (shown, as `since`) and the millisecond (compared with
     // what the watcher saw, below).
-    let now_ms = chrono::Utc::now().timestamp_millis();
     let began_now = format!(
         "set-option -p -t {pane} {AGENT_SINCE} {now} ; set-option -p -t {pane} {AGENT_SINCE_MS} {now_ms}"
     );

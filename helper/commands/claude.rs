@@ -111,15 +111,15 @@ fn handle_hook(context: &Context) -> Result<()> {
             }
         }
     };
-    let now = chrono::Utc::now().timestamp();
+    let now_ms = chrono::Utc::now().timestamp_millis();
     let starting = payload.hook_event_name.as_deref() == Some("SessionStart");
     if let Some(id) = payload.session_id.as_deref().and_then(SessionId::parse).filter(|_| starting) {
         if watch::waiting_now(&claude::config_dir(&context.paths.home), &id) {
             let waiting = Transition::To(AgentState::Waiting);
-            return hook::apply(&tmux, &context.paths.state_dir, &pane, waiting, &payload, now);
+            return hook::apply(&tmux, &context.paths.state_dir, &pane, waiting, &payload, now_ms);
         }
     }
-    hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, now)
+    hook::handle(&tmux, &context.paths.state_dir, &pane, &payload, now_ms)
 }
 
 /// Records the update on the pane (inside tmux) while the user's own statusLine command runs,

@@ -58,7 +58,7 @@ pub enum Seen {
 
 /// Makes `seen`'s agent idle if it was busy since no later than then; tmux checks that in the
 /// same call, since a new turn may have begun meanwhile.
-pub fn apply(tmux: &Tmux, state_dir: &Path, seen: &Seen, now: i64) -> Result<()> {
+pub fn apply(tmux: &Tmux, state_dir: &Path, seen: &Seen, now_ms: i64) -> Result<()> {
     let of = |conversation: &SessionId| hook::pane_of_conversation(tmux, conversation).map(Vec::from_iter);
     let (panes, transition) = match seen {
         Seen::Interrupt { transcript, at } => {
@@ -69,7 +69,7 @@ pub fn apply(tmux: &Tmux, state_dir: &Path, seen: &Seen, now: i64) -> Result<()>
         Seen::Usage { transcript } => return super::transcript_usage::refresh_writing(tmux, transcript),
     };
     for pane in panes {
-        hook::apply(tmux, state_dir, &pane, transition, &Payload::default(), now)
+        hook::apply(tmux, state_dir, &pane, transition, &Payload::default(), now_ms)
             .with_context(|| format!("could not mark pane {pane} idle"))?;
     }
     Ok(())
@@ -114,8 +114,8 @@ pub fn run(make_tmux: &dyn Fn() -> Result<Tmux>, state_dir: &Path, claude_dir: &
     let pid = std::process::id().to_string();
     tmux.run(verbs::set_global_option(WATCH_PID, &pid))?;
     watcher.run(&mut |seen| {
-        let now = chrono::Utc::now().timestamp();
-        match make_tmux().and_then(|tmux| apply(&tmux, state_dir, seen, now)) {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        match make_tmux().and_then(|tmux| apply(&tmux, state_dir, seen, now_ms)) {
             Err(err) if is_no_server(&err) => false,
             Err(err) => {
                 crate::log::debug("claude watch", &format!("{err:#}"));
