@@ -1,5 +1,5 @@
-//! `cdev snapshots [SESSION] [--json]` (what is kept) and `cdev snapshots verify` (every file
-//! read back; damaged ones reported, exit status 1).
+//! `cdev snapshots [SESSION | --session NAME] [--json]` (what is kept) and `cdev snapshots verify`
+//! (every file read back; damaged ones reported, exit status 1).
 
 use std::io::{self, Write};
 
@@ -17,6 +17,9 @@ use crate::snapshot::files::{self, Store};
 pub struct SnapshotsArgs {
     /// Only this session's snapshots; `verify` checks every snapshot.
     pub session: Option<String>,
+    /// Only this session's snapshots, whatever its name (a session named `verify` too).
+    #[arg(long = "session", value_name = "NAME", conflicts_with = "session")]
+    pub named: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -33,9 +36,10 @@ struct Row {
 }
 
 pub fn run(context: &Context, args: SnapshotsArgs) -> Result<()> {
-    let SnapshotsArgs { session, json } = args;
+    let SnapshotsArgs { session, named, json } = args;
     let store = Store::new(&context.paths.state_dir);
-    let verify = session.as_deref() == Some("verify");
+    let verify = named.is_none() && session.as_deref() == Some("verify");
+    let session = named.or(session);
     let entries = store.list(if verify { None } else { session.as_deref() })?;
     if let (Some(name), false, true, false) = (&session, verify, entries.is_empty(), json) {
         // Said, not silent: a name without the prefix (`webapp` for `claude-dev-webapp`) is a

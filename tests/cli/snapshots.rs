@@ -393,6 +393,20 @@ fn snapshots_lines_up_long_names_and_says_when_a_name_has_none() {
 }
 
 #[test]
+fn a_session_named_verify_has_its_snapshots_listed_with_session() {
+    let env = TestEnv::lived_in();
+    env.start_session("verify", &env.home());
+    env.start_session("other", &env.home());
+    env.cdev(&["save", "verify", "other"]).ok();
+    let table = env.cdev(&["snapshots", "--session", "verify"]).ok();
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{table}");
+    assert!(rows[0].starts_with("verify "), "{table}");
+    // The word alone still checks every snapshot.
+    assert_eq!(env.cdev(&["snapshots", "verify"]).ok().lines().filter(|l| l.starts_with("ok ")).count(), 2);
+}
+
+#[test]
 fn saving_a_session_the_server_lacks_names_it_once_and_writes_nothing() {
     let env = TestEnv::lived_in();
     env.start_session("here", &env.home());
