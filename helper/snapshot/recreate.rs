@@ -76,7 +76,7 @@ pub fn recreate(
         run_listed: plan.run_listed,
     };
     let indexes = (options.number("base-index", 0), options.number("pane-base-index", 0));
-    let contents_dir = context.paths.state_dir.join("restore-contents");
+    let mut contents_dir = None;
     let mut chain = Vec::new();
     let mut notes = Vec::new();
     // Every session is built under a temporary name no one else has: a failed build is removed
@@ -90,7 +90,12 @@ pub fn recreate(
             let file = match &pane.contents {
                 // Only text and colours: the contents may come from another machine.
                 Some(text) if !text.is_empty() => {
-                    Some(write_temp(&contents_dir, super::replay::replayable(text).as_bytes())?)
+                    let dir = match &mut contents_dir {
+                        Some(dir) => dir,
+                        None => contents_dir
+                            .insert(ContentsDir::open(context.paths.state_dir.join("restore-contents"))?),
+                    };
+                    Some(dir.write(super::replay::replayable(text).as_bytes())?)
                 }
                 _ => None,
             };
@@ -182,28 +187,69 @@ pub fn recreate(
     Ok(())
 }
 
-/// Writes `bytes` somewhere a shell can `cat` it: pane contents for a restore.
-fn write_temp(dir: &std::path::Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
-    use std::fs::{self, File};
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    crate::store::private_dir(dir)?;
-    // Contents files a killed restore left behind (the panes delete theirs once shown).
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.filter_map(|e| e.ok()) {
-            let stale = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-            if stale.is_some_and(|age| age.as_secs() > 86_400) {
-                let _ = fs::remove_file(entry.path());
+/// Where a restore leaves each pane's contents for its shell to `cat` (and then delete).
+struct ContentsDir {
+    dir: std::path::PathBuf,
+}
+
+impl ContentsDir {
+    /// The directory, made private if need be, with the files a killed restore left behind
+    /// (older than a day) removed: once per restore, not once per pane, since every scan reads
+    /// the whole directory (400 panes made it 80,000 stats, and more with leftovers).
+    fn open(dir: std::path::PathBuf) -> Result<ContentsDir> {
+        use std::fs;
+        crate::store::private_dir(&dir)?;
+        if let Ok(entries) = fs::read_dir(&dir) {
+            for entry in entries.filter_map(|e| e.ok()) {
+                let stale = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+                if stale.is_some_and(|age| age.as_secs() > 86_400) {
+                    let _ = fs::remove_file(entry.path());
+                }
             }
         }
+        Ok(ContentsDir { dir })
     }
-    let path = dir.join(format!("{}.txt", uuid::Uuid::new_v4().simple()));
-    let mut file = File::options()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("could not write {}", path.display()))?;
-    file.write_all(bytes)?;
-    Ok(path)
+
+    /// Writes `bytes` to a new file of its own (readable by this user only) and names it.
+    fn write(&self, bytes: &[u8]) -> Result<std::path::PathBuf> {
+        use std::fs::File;
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.dir.join(format!("{}.txt", uuid::Uuid::new_v4().simple()));
+        let mut file = File::options()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        file.write_all(bytes)?;
+        Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn the_contents_dir_drops_a_killed_restores_leftovers_and_writes_private_files() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("restore-contents");
+        fs::create_dir(&dir).unwrap();
+        let (old, recent) = (dir.join("old.txt"), dir.join("recent.txt"));
+        fs::write(&old, "left by a restore killed two days ago").unwrap();
+        fs::write(&recent, "a pane that has not shown it yet").unwrap();
+        let two_days_ago = SystemTime::now() - Duration::from_secs(2 * 86_400);
+        fs::File::options().write(true).open(&old).unwrap().set_modified(two_days_ago).unwrap();
+
+        let contents = ContentsDir::open(dir.clone()).unwrap();
+        assert!(!old.exists() && recent.exists());
+        let written = contents.write(b"seq 1 3\n1\n2\n3\n").unwrap();
+        assert_eq!(fs::read(&written).unwrap(), b"seq 1 3\n1\n2\n3\n");
+        assert_eq!(fs::metadata(&written).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_ne!(contents.write(b"").unwrap(), written, "each pane gets a file of its own");
+    }
 }
