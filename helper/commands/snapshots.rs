@@ -15,7 +15,8 @@ use crate::snapshot::files::{self, Store};
 /// The snapshots kept, or `verify` them all.
 #[derive(Debug, Args)]
 pub struct SnapshotsArgs {
-    /// Only this session's snapshots; `verify` checks every snapshot.
+    /// Only this session's snapshots; `verify` checks every snapshot (for a session named
+    /// `verify`, use --session verify).
     pub session: Option<String>,
     /// Only this session's snapshots, whatever its name (a session named `verify` too).
     #[arg(long = "session", value_name = "NAME", conflicts_with = "session")]
@@ -45,8 +46,10 @@ pub fn run(context: &Context, args: SnapshotsArgs) -> Result<()> {
         // Said, not silent: a name without the prefix (`webapp` for `claude-dev-webapp`) is a
         // likely slip. (Still exit 0: "none kept" is an answer.)
         let saved = store.saved_sessions();
-        let known =
-            saved.into_iter().map(|(_, s)| s.session.name).find(|known| known.ends_with(name.as_str()));
+        let known = saved
+            .into_iter()
+            .map(|(_, s)| s.session.name)
+            .find(|known| !name.is_empty() && known.ends_with(name.as_str()));
         match known {
             Some(known) => {
                 eprintln!("cdev: no snapshots of {}; did you mean {}?", printable(name), printable(&known))

@@ -404,6 +404,9 @@ fn a_session_named_verify_has_its_snapshots_listed_with_session() {
     assert!(rows[0].starts_with("verify "), "{table}");
     // The word alone still checks every snapshot.
     assert_eq!(env.cdev(&["snapshots", "verify"]).ok().lines().filter(|l| l.starts_with("ok ")).count(), 2);
+    // An empty name is no slip for any session's name (every name ends with "").
+    let empty = env.cdev(&["snapshots", "--session", ""]);
+    assert!(!empty.stderr().contains("did you mean"), "{}", empty.stderr());
 }
 
 #[test]
